@@ -216,16 +216,12 @@ pub fn urn_to_digital_link(urn: &str) -> Result<DigitalLink, EpcError> {
         });
     }
     let last = parts[parts.len() - 1];
-    let wildcard = last == "*";
-    if pattern != wildcard || (pattern && !scheme.has_pattern()) {
+    // Only an idpat treats `*` as "any"; in a pure identity `*` is an ordinary serial character.
+    let wildcard = pattern;
+    if pattern && (last != "*" || !scheme.has_pattern()) {
         return Err(EpcError::Field {
             scheme: scheme.name(),
-            detail: if pattern {
-                "only the last part of an idpat may be *, and this scheme has no class pattern"
-                    .into()
-            } else {
-                "* is only allowed in urn:epc:idpat:".into()
-            },
+            detail: "an idpat must end in .* and name a class Digital Link can express".into(),
         });
     }
     let name = scheme.name();
@@ -267,7 +263,9 @@ pub fn urn_to_digital_link(urn: &str) -> Result<DigitalLink, EpcError> {
             combined(name, parts[0], parts[1], 12)?;
             let gln = with_check_digit(format!("{}{}", parts[0], parts[1]));
             let qualifiers = match last {
-                "0" | "*" => vec![],
+                // Tag Data Standard: extension 0 means "no extension".
+                "0" => vec![],
+                _ if wildcard => vec![],
                 extension => vec![("254", urn_unescape(name, extension)?)],
             };
             (KeyKind::Gln, gln, qualifiers)
@@ -652,9 +650,15 @@ mod tests {
         ));
         assert_eq!(urn_to_digital_link("urn:isbn:1"), Err(EpcError::Prefix));
         assert!(matches!(
-            urn_to_digital_link("urn:epc:id:sgtin:0614141.107346.*"),
+            urn_to_digital_link("urn:epc:idpat:sgtin:0614141.107346.1"),
             Err(EpcError::Field { .. })
         ));
+        assert_eq!(
+            urn_to_digital_link("urn:epc:id:sgtin:0614141.107346.*")
+                .unwrap()
+                .canonical(),
+            "https://id.gs1.org/01/10614141073464/21/%2A"
+        );
         assert!(matches!(
             urn_to_digital_link("urn:epc:idpat:sscc:0614141.*"),
             Err(EpcError::Field { .. })

@@ -52,11 +52,13 @@ fn identifier() -> impl Strategy<Value = (String, String)> {
                     "/00/{}",
                     with_check(&format!("3{prefix}{}{}", reference(12), &filler[..4]))
                 ),
-                3 => format!(
+                // The Tag Data Standard writes "no extension" as 0, so extension 0 is left out.
+                3 if text != "0" => format!(
                     "/414/{}/254/{}",
                     with_check(&format!("{prefix}{}", reference(12))),
                     encode(&text)
                 ),
+                3 => format!("/414/{}", with_check(&format!("{prefix}{}", reference(12)))),
                 4 => format!(
                     "/8003/0{}{}",
                     with_check(&format!("{prefix}{}", reference(12))),

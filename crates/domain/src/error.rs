@@ -1,0 +1,83 @@
+//! The crate's one error type. Every message starts with the field it is about and states the rule,
+//! so it can be shown to the person who typed the value.
+
+use crate::{OrganisationKind, OrganisationStatus};
+
+/// A value broke a rule of the tenant registry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DomainError {
+    /// The text is not a UUID at all.
+    #[error(
+        "organisation id: must be a UUID such as 0190f5c2-8d3a-7b4e-9f10-2a3b4c5d6e7f, found {found:?}"
+    )]
+    OrganisationIdSyntax {
+        /// The text that was given.
+        found: String,
+    },
+    /// The UUID is not version 7.
+    #[error("organisation id: must be a UUID version 7, found version {found}")]
+    OrganisationIdVersion {
+        /// The version number of the UUID that was given.
+        found: usize,
+    },
+    /// The organisation kind is not one we know.
+    #[error(
+        "organisation kind: must be one of enterprise, cooperative, household, agency; found {found:?}"
+    )]
+    UnknownOrganisationKind {
+        /// The text that was given.
+        found: String,
+    },
+    /// The organisation status is not one we know.
+    #[error("organisation status: must be one of pending, approved, suspended; found {found:?}")]
+    UnknownOrganisationStatus {
+        /// The text that was given.
+        found: String,
+    },
+    /// The status change is not one of the allowed transitions.
+    #[error(
+        "organisation status: cannot change from {from} to {to} (allowed: pending to approved or suspended, approved to suspended, suspended to approved)"
+    )]
+    StatusTransition {
+        /// The current status.
+        from: OrganisationStatus,
+        /// The status that was asked for.
+        to: OrganisationStatus,
+    },
+    /// The organisation name is empty once surrounding whitespace is removed.
+    #[error("organisation name: must not be empty")]
+    NameEmpty,
+    /// The organisation name is too long.
+    #[error("organisation name: must be at most {max} characters, found {found}")]
+    NameTooLong {
+        /// The largest number of characters allowed.
+        max: usize,
+        /// The number of characters found, after trimming.
+        found: usize,
+    },
+    /// The organisation name contains a control character (a line break, a tab, ...).
+    #[error(
+        "organisation name: must not contain control characters such as line breaks or tabs, found one at character {position}"
+    )]
+    NameControlCharacter {
+        /// 1-based position of the character in the trimmed name.
+        position: usize,
+    },
+    /// The tax code does not have one of the accepted shapes.
+    #[error(
+        "tax code: must be 10 digits, 10 digits + \"-\" + 3 digits (dependent unit), or 12 digits (personal ID number); {problem}"
+    )]
+    TaxCodeFormat {
+        /// What is wrong, without repeating the value (it may be a personal ID number).
+        problem: String,
+    },
+    /// A 12-digit personal ID number was given for an organisation that is not a household.
+    #[error(
+        "tax code: a 12-digit personal ID number is accepted only for a household, not for a {kind}; give the 10-digit tax code (MST)"
+    )]
+    PersonalIdNotAllowed {
+        /// The kind of organisation being registered.
+        kind: OrganisationKind,
+    },
+}

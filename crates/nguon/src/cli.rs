@@ -1,0 +1,121 @@
+//! Command-line arguments. Each command has its own `Args` struct here and its own module with a
+//! `run` function; adding a command is one `Command` variant and one match arm in `main.rs`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use nguon_store::DatabaseUrl;
+
+use crate::config::{ConfigFile, LogFormat};
+
+/// Nguồn: provincial product traceability on GS1 keys and EPCIS 2.0 events.
+#[derive(Debug, Parser)]
+#[command(name = "nguon", version)]
+pub struct Cli {
+    /// Log format on stdout [default: text, or log_format from the configuration]
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<LogFormat>,
+
+    /// Configuration file; must exist when given [default: nguon.toml in the working directory,
+    /// if present]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    /// The configuration file to read: the one named by `--config`, which must exist, or the
+    /// optional default.
+    pub fn config_file(&self) -> ConfigFile {
+        match &self.config {
+            Some(path) => ConfigFile::required(path.clone()),
+            None => ConfigFile::default(),
+        }
+    }
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve HTTP until SIGTERM or Ctrl-C; the database is created and migrated on first start.
+    Serve(ServeArgs),
+    /// Create or update the database schema, then exit.
+    Migrate(MigrateArgs),
+    /// Read any GS1 input (Digital Link URI, element string, EPC URN, bare key) and print its
+    /// forms as JSON; invalid input exits with code 2 and the reason on stderr.
+    Gs1(crate::gs1_cmd::Gs1Args),
+}
+
+/// Arguments of `nguon serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on, IP:PORT (port 0 picks a free port) [default: 127.0.0.1:8080]
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+
+    #[command(flatten)]
+    pub database: DatabaseArg,
+}
+
+/// Arguments of `nguon migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub database: DatabaseArg,
+}
+
+/// The `--database` flag, shared by every command that opens the store.
+#[derive(Debug, Args)]
+pub struct DatabaseArg {
+    /// Database: sqlite://PATH, a file path, or postgres://USER@HOST/DB [default: nguon.db].
+    /// Prefer NGUON_DATABASE_URL for a URL with a password: command lines are visible to other
+    /// users of the machine.
+    #[arg(long = "database", value_name = "URL")]
+    pub url: Option<DatabaseUrl>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_flags_work_after_the_command() {
+        let cli = Cli::try_parse_from([
+            "nguon",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--database",
+            "sqlite://x.db",
+        ])
+        .unwrap();
+        assert_eq!(cli.log_format, Some(LogFormat::Json));
+        let Command::Serve(args) = cli.command else {
+            panic!("expected serve");
+        };
+        assert_eq!(args.listen, Some("127.0.0.1:0".parse().unwrap()));
+        assert_eq!(args.database.url, Some(DatabaseUrl::parse("x.db").unwrap()));
+    }
+
+    #[test]
+    fn a_bad_database_url_is_refused_with_the_rule() {
+        let err = Cli::try_parse_from(["nguon", "migrate", "--database", "mysql://x"]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("scheme \"mysql\" is not supported"),
+            "{err}"
+        );
+    }
+}

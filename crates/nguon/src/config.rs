@@ -1,0 +1,353 @@
+//! Configuration, layered: built-in defaults, then the TOML file, then `NGUON_*` environment
+//! variables (nested keys with `__`, e.g. `NGUON_GS1__…`), then command-line flags.
+//!
+//! Unknown keys are errors, so a typo in `nguon.toml` or in a variable name is caught at start
+//! rather than silently ignored. figment names the source of a bad value in its error.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use nguon_gs1::PrefixLengths;
+use nguon_store::DatabaseUrl;
+use serde::Deserialize;
+
+/// Where the database is when nothing says otherwise: a SQLite file in the working directory.
+const DEFAULT_DATABASE_URL: &str = "nguon.db";
+/// Loopback only by default: exposing the server is a deliberate act.
+const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// The configuration file read when `--config` is not given, if it exists.
+const DEFAULT_CONFIG_FILE: &str = "nguon.toml";
+/// Prefix of the environment variables read.
+const ENV_PREFIX: &str = "NGUON_";
+/// `NGUON_*` variables that belong to other tools and are not configuration; the test suite
+/// reads `NGUON_TEST_DATABASE_URL`.
+const ENV_NOT_CONFIG: &[&str] = &["test_database_url"];
+
+/// The effective configuration. `Debug` and the start-up log redact the database password.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the data lives.
+    pub database_url: DatabaseUrl,
+    /// Address `serve` listens on.
+    pub listen: SocketAddr,
+    /// How log lines are written.
+    pub log_format: LogFormat,
+    /// GS1 settings.
+    #[serde(default)]
+    pub gs1: Gs1Config,
+}
+
+/// The `[gs1]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gs1Config {
+    /// Company prefix lengths: the built-in rows plus `[gs1.prefix_lengths]`, where each key is
+    /// leading digits and each value the length of the company prefixes that start with them.
+    #[serde(
+        default = "PrefixLengths::builtin",
+        deserialize_with = "prefix_lengths"
+    )]
+    pub prefix_lengths: PrefixLengths,
+}
+
+impl Default for Gs1Config {
+    fn default() -> Self {
+        Self {
+            prefix_lengths: PrefixLengths::builtin(),
+        }
+    }
+}
+
+fn prefix_lengths<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<PrefixLengths, D::Error> {
+    let rows = BTreeMap::<String, usize>::deserialize(deserializer)?;
+    let mut table = PrefixLengths::builtin();
+    for (digits, length) in &rows {
+        table
+            .add(digits, *length)
+            .map_err(serde::de::Error::custom)?;
+    }
+    Ok(table)
+}
+
+/// How log lines are written to stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+impl fmt::Display for LogFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Text => "text",
+            Self::Json => "json",
+        })
+    }
+}
+
+/// Which configuration file to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigFile {
+    path: PathBuf,
+    required: bool,
+}
+
+impl ConfigFile {
+    /// A file named on the command line: a missing one is an error, since it was asked for.
+    pub fn required(path: PathBuf) -> Self {
+        Self {
+            path,
+            required: true,
+        }
+    }
+}
+
+impl Default for ConfigFile {
+    /// `nguon.toml` in the working directory, read only if present.
+    fn default() -> Self {
+        Self {
+            path: PathBuf::from(DEFAULT_CONFIG_FILE),
+            required: false,
+        }
+    }
+}
+
+/// Values from command-line flags, which override every other source. `None` leaves the value
+/// from the lower layers.
+#[derive(Debug, Default)]
+pub struct Flags {
+    /// `--database`.
+    pub database_url: Option<DatabaseUrl>,
+    /// `--listen`.
+    pub listen: Option<SocketAddr>,
+    /// `--log-format`.
+    pub log_format: Option<LogFormat>,
+}
+
+/// Reads defaults, the file and the environment, in that order of precedence (lowest first).
+pub fn load(file: &ConfigFile) -> anyhow::Result<Config> {
+    let mut figment = Figment::new()
+        .merge(Serialized::default("database_url", DEFAULT_DATABASE_URL))
+        .merge(Serialized::default("listen", DEFAULT_LISTEN))
+        .merge(Serialized::default(
+            "log_format",
+            LogFormat::Text.to_string(),
+        ));
+    if file.path.is_file() {
+        // `file_exact`, not `file`: `file` also searches parent directories, which would pick up
+        // an unrelated nguon.toml above the working directory.
+        figment = figment.merge(Toml::file_exact(&file.path));
+    } else if file.required {
+        bail!("config file {} does not exist", file.path.display());
+    }
+    figment
+        .merge(Env::prefixed(ENV_PREFIX).split("__").ignore(ENV_NOT_CONFIG))
+        .extract()
+        .context("invalid configuration")
+}
+
+impl Config {
+    /// Applies command-line flags on top.
+    pub fn with_flags(mut self, flags: Flags) -> Self {
+        if let Some(database_url) = flags.database_url {
+            self.database_url = database_url;
+        }
+        if let Some(listen) = flags.listen {
+            self.listen = listen;
+        }
+        if let Some(log_format) = flags.log_format {
+            self.log_format = log_format;
+        }
+        self
+    }
+
+    /// Logs the configuration in force, password redacted, so an operator can see what a
+    /// process actually runs with.
+    pub fn log_effective(&self) {
+        tracing::info!(
+            database_url = %self.database_url,
+            listen = %self.listen,
+            log_format = %self.log_format,
+            "effective configuration"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    fn url(text: &str) -> DatabaseUrl {
+        DatabaseUrl::parse(text).unwrap()
+    }
+
+    /// Runs `check` in a fresh temporary working directory with scoped environment variables.
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment's Jail fixes the closure's error type to figment::Error"
+    )]
+    fn jail(check: impl FnOnce(&mut Jail) -> anyhow::Result<()>) {
+        Jail::expect_with(|jail| check(jail).map_err(|e| format!("{e:#}").into()));
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        jail(|_| {
+            let config = load(&ConfigFile::default())?;
+            assert_eq!(
+                config,
+                Config {
+                    database_url: url("nguon.db"),
+                    listen: "127.0.0.1:8080".parse()?,
+                    log_format: LogFormat::Text,
+                    gs1: Gs1Config::default(),
+                }
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_file_overrides_defaults() {
+        jail(|jail| {
+            jail.create_file(
+                "nguon.toml",
+                r#"
+                    database_url = "sqlite:///var/lib/nguon/nguon.db"
+                    listen = "0.0.0.0:9000"
+                    log_format = "json"
+                "#,
+            )?;
+            let config = load(&ConfigFile::default())?;
+            assert_eq!(config.database_url, url("/var/lib/nguon/nguon.db"));
+            assert_eq!(config.listen, "0.0.0.0:9000".parse()?);
+            assert_eq!(config.log_format, LogFormat::Json);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file_and_flags_override_both() {
+        jail(|jail| {
+            jail.create_file(
+                "nguon.toml",
+                "database_url = \"from-file.db\"\nlisten = \"127.0.0.1:9000\"\n",
+            )?;
+            jail.set_env("NGUON_DATABASE_URL", "postgres://nguon:s3cret@db/nguon");
+            jail.set_env("NGUON_LISTEN", "127.0.0.1:9100");
+            // Read by the test suite, not configuration: must not trip deny_unknown_fields.
+            jail.set_env(
+                "NGUON_TEST_DATABASE_URL",
+                "postgres://postgres@127.0.0.1/test",
+            );
+            let config = load(&ConfigFile::default())?;
+            assert_eq!(config.database_url, url("postgres://nguon:s3cret@db/nguon"));
+            assert_eq!(config.listen, "127.0.0.1:9100".parse()?);
+
+            let config = config.with_flags(Flags {
+                database_url: Some(url("sqlite://flag.db")),
+                listen: None,
+                log_format: Some(LogFormat::Json),
+            });
+            assert_eq!(config.database_url, url("flag.db"));
+            assert_eq!(
+                config.listen,
+                "127.0.0.1:9100".parse()?,
+                "no flag, env stays"
+            );
+            assert_eq!(config.log_format, LogFormat::Json);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn prefix_lengths_extend_the_builtin_table_from_file_and_environment() {
+        jail(|jail| {
+            jail.create_file("nguon.toml", "[gs1.prefix_lengths]\n\"8934673\" = 7\n")?;
+            jail.set_env("NGUON_GS1__PREFIX_LENGTHS__8930001234", "10");
+            let table = load(&ConfigFile::default())?.gs1.prefix_lengths;
+            assert_eq!(table.length_for("8934673000017"), Some(7));
+            assert_eq!(table.length_for("8930001234005"), Some(10));
+            assert_eq!(
+                table.length_for("8931111111111"),
+                Some(9),
+                "built-in 893 row"
+            );
+            Ok(())
+        });
+        jail(|jail| {
+            jail.create_file("nguon.toml", "[gs1.prefix_lengths]\n\"893\" = 3\n")?;
+            let error = format!("{:#}", load(&ConfigFile::default()).unwrap_err());
+            assert!(error.contains("length 3 must be 4 to 12"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_named_file_is_read_and_must_exist() {
+        jail(|jail| {
+            jail.create_file("site.toml", "listen = \"127.0.0.1:7000\"\n")?;
+            let config = load(&ConfigFile::required(PathBuf::from("site.toml")))?;
+            assert_eq!(config.listen, "127.0.0.1:7000".parse()?);
+
+            let missing = load(&ConfigFile::required(PathBuf::from("nope.toml"))).unwrap_err();
+            assert_eq!(missing.to_string(), "config file nope.toml does not exist");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_and_unknown_keys_name_their_source() {
+        jail(|jail| {
+            jail.set_env("NGUON_LISTEN", "everywhere");
+            let error = format!("{:#}", load(&ConfigFile::default()).unwrap_err());
+            assert!(error.contains("invalid socket address"), "{error}");
+            assert!(
+                error.contains("\"LISTEN\" in `NGUON_` environment variable"),
+                "{error}"
+            );
+            Ok(())
+        });
+        jail(|jail| {
+            jail.create_file("nguon.toml", "listen_address = \"127.0.0.1:1\"\n")?;
+            let error = format!("{:#}", load(&ConfigFile::default()).unwrap_err());
+            assert!(error.contains("listen_address"), "{error}");
+            assert!(error.contains("nguon.toml"), "{error}");
+            Ok(())
+        });
+        jail(|jail| {
+            jail.set_env("NGUON_DATABASE_URL", "mysql://x");
+            let error = format!("{:#}", load(&ConfigFile::default()).unwrap_err());
+            assert!(
+                error.contains("scheme \"mysql\" is not supported"),
+                "{error}"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn debug_redacts_the_database_password() {
+        let config = Config {
+            database_url: url("postgres://nguon:s3cret@db/nguon"),
+            listen: "127.0.0.1:8080".parse().unwrap(),
+            log_format: LogFormat::Text,
+            gs1: Gs1Config::default(),
+        };
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("s3cret"), "{debug}");
+        assert!(debug.contains("nguon:***@db"), "{debug}");
+    }
+}

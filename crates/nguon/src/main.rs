@@ -1,0 +1,69 @@
+//! `nguon`: the Nguồn command line. This file only parses arguments, loads the configuration,
+//! starts logging and hands over to one module per command; failures end here as one line on
+//! stderr and a non-zero exit code.
+
+mod cli;
+mod config;
+mod database;
+mod gs1_cmd;
+mod logging;
+mod migrate;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::config::Flags;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = tokio::runtime::Runtime::new()
+        .map_err(anyhow::Error::from)
+        .and_then(|runtime| runtime.block_on(run(cli)));
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {}", one_line(&error));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = config::load(&cli.config_file())?.with_flags(Flags {
+        log_format: cli.log_format,
+        ..Flags::default()
+    });
+    logging::init(config.log_format)?;
+    match cli.command {
+        Command::Serve(args) => serve::run(config, args).await.map(|()| ExitCode::SUCCESS),
+        Command::Migrate(args) => migrate::run(config, args).await.map(|()| ExitCode::SUCCESS),
+        Command::Gs1(args) => Ok(gs1_cmd::run(&args, &config.gs1.prefix_lengths)),
+    }
+}
+
+/// The error and its causes as "outer: inner: …" on a single line: an operator reading a service
+/// log or a terminal gets the whole reason at once, without a backtrace or a Debug dump.
+fn one_line(error: &anyhow::Error) -> String {
+    format!("{error:#}")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_print_as_one_line_with_their_causes() {
+        let error = anyhow::anyhow!("connection refused\n(details)")
+            .context("cannot open database postgres://nobody@127.0.0.1:1/x");
+        assert_eq!(
+            one_line(&error),
+            "cannot open database postgres://nobody@127.0.0.1:1/x: connection refused (details)"
+        );
+    }
+}

@@ -1,0 +1,19 @@
+//! `nguon migrate`: bring the database schema up to date and exit, for deployments that migrate
+//! in a separate step before starting new server processes.
+
+use crate::cli::MigrateArgs;
+use crate::config::{Config, Flags};
+use crate::database;
+
+/// Opens the database, which applies pending migrations, and closes it again.
+pub async fn run(config: Config, args: MigrateArgs) -> anyhow::Result<()> {
+    let config = config.with_flags(Flags {
+        database_url: args.database.url,
+        ..Flags::default()
+    });
+    config.log_effective();
+    let store = database::open(&config.database_url).await?;
+    store.close().await;
+    tracing::info!(database_url = %config.database_url, "database schema is up to date");
+    Ok(())
+}

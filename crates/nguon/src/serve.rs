@@ -1,0 +1,76 @@
+//! `nguon serve`: open the database, listen, serve until SIGTERM or Ctrl-C, then shut down
+//! cleanly: stop accepting, let requests in flight finish, close the database.
+
+use std::future::Future;
+
+use anyhow::Context;
+use nguon_web::AppState;
+use tokio::net::TcpListener;
+
+use crate::cli::ServeArgs;
+use crate::config::{Config, Flags};
+use crate::database;
+
+/// Runs the server until a shutdown signal.
+pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
+    let config = config.with_flags(Flags {
+        database_url: args.database.url,
+        listen: args.listen,
+        ..Flags::default()
+    });
+    config.log_effective();
+    // Handlers first: a SIGTERM that arrives while the database opens must still be honoured.
+    let shutdown = shutdown_signal()?;
+    // The database first, so a bad URL fails before the port is taken.
+    let store = database::open(&config.database_url).await?;
+    let listener = match TcpListener::bind(config.listen).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            store.close().await;
+            return Err(error).with_context(|| format!("cannot listen on {}", config.listen));
+        }
+    };
+    let address = listener
+        .local_addr()
+        .context("cannot read the listening address")?;
+    // Tests and scripts read the real port from this line when they ask for port 0.
+    tracing::info!("listening on http://{address}");
+    let served = nguon_web::serve(
+        listener,
+        AppState {
+            store: store.clone(),
+        },
+        shutdown,
+    )
+    .await;
+    store.close().await;
+    served.context("the HTTP server failed")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on the first SIGTERM or Ctrl-C (SIGINT).
+#[cfg(unix)]
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate =
+        signal(SignalKind::terminate()).context("cannot install the SIGTERM handler")?;
+    let mut interrupt =
+        signal(SignalKind::interrupt()).context("cannot install the Ctrl-C handler")?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => tracing::info!("SIGTERM received, shutting down"),
+            _ = interrupt.recv() => tracing::info!("Ctrl-C received, shutting down"),
+        }
+    })
+}
+
+/// Completes on the first Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'static> {
+    Ok(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            tracing::info!("Ctrl-C received, shutting down");
+        }
+    })
+}

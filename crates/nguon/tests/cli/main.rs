@@ -1,0 +1,8 @@
+//! End-to-end tests of the real `nguon` binary: one test binary (faster to link) with a module
+//! per area. Each test runs the program in its own temporary working directory.
+
+mod bad_start;
+mod gs1;
+mod migrate;
+mod serve;
+mod support;

@@ -1,0 +1,368 @@
+//! The [`Store`] on PostgreSQL: the production back end, shared by stateless `nguon serve`
+//! replicas.
+//!
+//! Connecting fails fast: an unreachable or refusing server is reported after at most
+//! [`CONNECT_TIMEOUT`] with the real reason, instead of the pool's generic time-out.
+//! Writes that read before they write lock the organisation row with `SELECT … FOR UPDATE`, so
+//! the check and the write see the same state.
+
+#![warn(missing_docs)]
+
+mod error;
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use nguon_domain::{NewOrganisation, Organisation, OrganisationId, OrganisationStatus};
+use nguon_gs1::CompanyPrefix;
+use nguon_store::{
+    OrganisationPage, OrganisationQuery, OrganisationRecord, PostgresUrl, Store, StoreError,
+    company_prefix_candidates, now_utc,
+};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Connection, Postgres, QueryBuilder, Row};
+use uuid::Uuid;
+
+use crate::error::store_error;
+
+/// The migrations in `migrations/`, embedded at compile time.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+
+/// How long opening the first connection may take before the server counts as unreachable.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a caller waits for a pooled connection, so `/readyz` answers while the server is down.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connections per `nguon serve` process; replicas multiply it, so keep well under the server's
+/// `max_connections` (100 by default).
+const MAX_CONNECTIONS: u32 = 10;
+
+/// The columns of `organisations` in the order [`record_from_row`] reads them; a macro so it can
+/// be spliced into `&'static str` queries with `concat!`.
+macro_rules! organisation_columns {
+    () => {
+        "id, kind, name, tax_code, status, created_at, updated_at"
+    };
+}
+
+/// A [`Store`] backed by a PostgreSQL database.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects, checking the server answers within [`CONNECT_TIMEOUT`], and brings the schema up
+    /// to date. Errors name the problem in one line ("connection refused", "password
+    /// authentication failed for user …", "database … does not exist").
+    pub async fn open(url: &PostgresUrl) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url.expose())
+            .map_err(store_error)?
+            .application_name("nguon");
+        // The pool retries a refused connection until its time-out and then reports only the
+        // time-out; one direct attempt first surfaces the real reason.
+        let probe = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
+            .await
+            .map_err(|_| {
+                StoreError::Unavailable(format!(
+                    "no answer from the server within {} s",
+                    CONNECT_TIMEOUT.as_secs()
+                ))
+            })?
+            .map_err(store_error)?;
+        probe.close().await.map_err(store_error)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await
+            .map_err(store_error)?;
+        let store = Self { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies the embedded migrations that the database has not seen yet. Safe to repeat.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATOR.run(&self.pool).await.map_err(error::migrate_error)
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn create_organisation(&self, new: &NewOrganisation) -> Result<Organisation, StoreError> {
+        let id = OrganisationId::generate();
+        let now = now_utc();
+        let status = OrganisationStatus::Pending;
+        sqlx::query(
+            "INSERT INTO organisations (id, kind, name, tax_code, status, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id.as_uuid())
+        .bind(new.kind().as_str())
+        .bind(new.name().as_str())
+        .bind(new.tax_code().as_str())
+        .bind(status.as_str())
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(|error| match error {
+            // The id is fresh, so the only unique column that can collide is the tax code.
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::tax_code_taken(),
+            other => store_error(other),
+        })?;
+        Ok(Organisation {
+            id,
+            kind: new.kind(),
+            name: new.name().clone(),
+            tax_code: new.tax_code().clone(),
+            status,
+            created_at: now,
+            updated_at: now,
+            company_prefixes: Vec::new(),
+        })
+    }
+
+    async fn organisation(&self, id: OrganisationId) -> Result<Organisation, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(store_error)?;
+        fetch_organisation(&mut conn, id).await
+    }
+
+    async fn list_organisations(
+        &self,
+        query: &OrganisationQuery,
+    ) -> Result<OrganisationPage, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(store_error)?;
+        let mut sql = QueryBuilder::<Postgres>::new(concat!(
+            "SELECT ",
+            organisation_columns!(),
+            " FROM organisations WHERE 1 = 1"
+        ));
+        if let Some(status) = query.status {
+            sql.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(after) = query.after {
+            sql.push(" AND id > ").push_bind(after.as_uuid());
+        }
+        sql.push(" ORDER BY id LIMIT ")
+            .push_bind(query.fetch_limit());
+        let rows = sql
+            .build()
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(store_error)?;
+        let records = rows
+            .iter()
+            .map(record_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let ids: Vec<Uuid> = records.iter().map(|record| record.id).collect();
+        let mut prefixes = prefixes_of(&mut conn, &ids).await?;
+        let organisations = records
+            .into_iter()
+            .map(|record| {
+                let own = prefixes.remove(&record.id).unwrap_or_default();
+                record.into_organisation(own)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(query.page(organisations))
+    }
+
+    async fn set_organisation_status(
+        &self,
+        id: OrganisationId,
+        status: OrganisationStatus,
+    ) -> Result<Organisation, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        lock_organisation(&mut tx, id).await?;
+        let current = fetch_organisation(&mut tx, id).await?;
+        // Dropping `tx` on an error rolls back; nothing was written yet anyway.
+        current.status.change_to(status)?;
+        sqlx::query("UPDATE organisations SET status = $1, updated_at = $2 WHERE id = $3")
+            .bind(status.as_str())
+            .bind(now_utc())
+            .bind(id.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        let updated = fetch_organisation(&mut tx, id).await?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(updated)
+    }
+
+    async fn add_company_prefix(
+        &self,
+        id: OrganisationId,
+        prefix: &CompanyPrefix,
+    ) -> Result<Organisation, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        lock_organisation(&mut tx, id).await?;
+        let organisation = fetch_organisation(&mut tx, id).await?;
+        if organisation.company_prefixes.contains(prefix) {
+            return Ok(organisation);
+        }
+        let now = now_utc();
+        sqlx::query(
+            "INSERT INTO organisation_company_prefixes (prefix, organisation_id, created_at) \
+             VALUES ($1, $2, $3)",
+        )
+        .bind(prefix.as_str())
+        .bind(id.as_uuid())
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|error| match error {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::company_prefix_taken(prefix)
+            }
+            other => store_error(other),
+        })?;
+        sqlx::query("UPDATE organisations SET updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        let updated = fetch_organisation(&mut tx, id).await?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(updated)
+    }
+
+    async fn organisation_for_key(
+        &self,
+        digits: &str,
+    ) -> Result<Option<(Organisation, CompanyPrefix)>, StoreError> {
+        let candidates = company_prefix_candidates(digits);
+        if candidates.is_empty() {
+            return Ok(None);
+        }
+        let mut conn = self.pool.acquire().await.map_err(store_error)?;
+        let mut sql = QueryBuilder::<Postgres>::new(
+            "SELECT prefix, organisation_id FROM organisation_company_prefixes WHERE prefix IN (",
+        );
+        let mut list = sql.separated(", ");
+        for candidate in candidates {
+            list.push_bind(candidate.to_owned());
+        }
+        // The candidates all start `digits`, so the longest match is simply the longest prefix.
+        sql.push(") ORDER BY length(prefix) DESC LIMIT 1");
+        let Some(row) = sql
+            .build()
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(store_error)?
+        else {
+            return Ok(None);
+        };
+        let prefix: String = row.try_get("prefix").map_err(store_error)?;
+        let owner: Uuid = row.try_get("organisation_id").map_err(store_error)?;
+        let owner = OrganisationId::from_uuid(owner).map_err(|e| {
+            StoreError::Internal(format!(
+                "company prefix {prefix} has an invalid owner id: {e}"
+            ))
+        })?;
+        let organisation = fetch_organisation(&mut conn, owner).await?;
+        let prefix = CompanyPrefix::parse(&prefix).map_err(|e| {
+            StoreError::Internal(format!("stored company prefix {prefix:?} is invalid: {e}"))
+        })?;
+        Ok(Some((organisation, prefix)))
+    }
+}
+
+/// Locks the organisation's row until the transaction ends, so a concurrent status change or
+/// prefix registration for it waits instead of deciding on a stale read. `NotFound` if absent.
+async fn lock_organisation(conn: &mut PgConnection, id: OrganisationId) -> Result<(), StoreError> {
+    sqlx::query("SELECT id FROM organisations WHERE id = $1 FOR UPDATE")
+        .bind(id.as_uuid())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(store_error)?
+        .map(|_| ())
+        .ok_or_else(|| StoreError::NotFound {
+            what: "organisation",
+            id: id.to_string(),
+        })
+}
+
+/// Reads one organisation with its prefixes, or `NotFound`.
+async fn fetch_organisation(
+    conn: &mut PgConnection,
+    id: OrganisationId,
+) -> Result<Organisation, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        organisation_columns!(),
+        " FROM organisations WHERE id = $1"
+    ))
+    .bind(id.as_uuid())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(store_error)?
+    .ok_or_else(|| StoreError::NotFound {
+        what: "organisation",
+        id: id.to_string(),
+    })?;
+    let record = record_from_row(&row)?;
+    let mut prefixes = prefixes_of(conn, &[record.id]).await?;
+    let own = prefixes.remove(&record.id).unwrap_or_default();
+    record.into_organisation(own)
+}
+
+/// Loads the company prefixes of the organisations `ids` in one query, each list in ascending
+/// order.
+async fn prefixes_of(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<String>>, StoreError> {
+    let mut prefixes: HashMap<Uuid, Vec<String>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(prefixes);
+    }
+    let mut sql = QueryBuilder::<Postgres>::new(
+        "SELECT organisation_id, prefix FROM organisation_company_prefixes \
+         WHERE organisation_id IN (",
+    );
+    let mut list = sql.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    sql.push(") ORDER BY prefix");
+    let rows = sql
+        .build()
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(store_error)?;
+    for row in rows {
+        let owner: Uuid = row.try_get("organisation_id").map_err(store_error)?;
+        let prefix: String = row.try_get("prefix").map_err(store_error)?;
+        prefixes.entry(owner).or_default().push(prefix);
+    }
+    Ok(prefixes)
+}
+
+fn record_from_row(row: &PgRow) -> Result<OrganisationRecord, StoreError> {
+    Ok(OrganisationRecord {
+        id: row.try_get("id").map_err(store_error)?,
+        kind: row.try_get("kind").map_err(store_error)?,
+        name: row.try_get("name").map_err(store_error)?,
+        tax_code: row.try_get("tax_code").map_err(store_error)?,
+        status: row.try_get("status").map_err(store_error)?,
+        created_at: row.try_get("created_at").map_err(store_error)?,
+        updated_at: row.try_get("updated_at").map_err(store_error)?,
+    })
+}

@@ -1,0 +1,535 @@
+//! One story that walks every `Store` method in the order a province would use them. It runs on a
+//! fresh SQLite file always, and on a fresh PostgreSQL database when `NGUON_TEST_DATABASE_URL`
+//! points at a server where it may create databases (CI sets it and must not skip).
+
+use std::io::Write;
+use std::sync::Arc;
+
+use nguon_domain::{
+    DomainError, NewOrganisation, Organisation, OrganisationId, OrganisationKind, OrganisationName,
+    OrganisationStatus, TaxCode,
+};
+use nguon_gs1::CompanyPrefix;
+use nguon_store::{DatabaseUrl, OrganisationQuery, Store, StoreError};
+use nguon_store_postgres::PostgresStore;
+use nguon_store_sqlite::SqliteStore;
+
+const POSTGRES_ENV: &str = "NGUON_TEST_DATABASE_URL";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn story_on_sqlite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("story.db");
+    let store = SqliteStore::open(&path).await.expect("open SQLite store");
+    // Opening migrated already; a second run must find nothing to do.
+    store.migrate().await.expect("migrations are repeatable");
+    run_story(Arc::new(store)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn story_on_postgres() {
+    let Some(admin_url) = std::env::var(POSTGRES_ENV)
+        .ok()
+        .filter(|url| !url.is_empty())
+    else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "store story: {POSTGRES_ENV} must be set in CI (e.g. postgres://postgres@127.0.0.1:5432/test)"
+        );
+        // Written to stderr directly: libtest captures `eprintln!` of passing tests, and a skip
+        // must be seen.
+        let _ = writeln!(
+            std::io::stderr(),
+            "store story: PostgreSQL run SKIPPED (set {POSTGRES_ENV}=postgres://postgres@127.0.0.1:5432/test to run it)"
+        );
+        return;
+    };
+    let database = TestDatabase::create(&admin_url).await;
+    let url = match DatabaseUrl::parse(&database.url).expect("test database URL") {
+        DatabaseUrl::Postgres(url) => url,
+        other => panic!("{POSTGRES_ENV} must be a postgres:// URL, got {other}"),
+    };
+    let store = PostgresStore::open(&url)
+        .await
+        .expect("open PostgreSQL store");
+    store.migrate().await.expect("migrations are repeatable");
+    run_story(Arc::new(store)).await;
+}
+
+/// The story. Takes the store as `Arc<dyn Store>`, the way the server holds it.
+async fn run_story(store: Arc<dyn Store>) {
+    store.ping().await.expect("a fresh store answers");
+
+    // The province registers a shrimp cooperative in Cà Mau, a seafood processor, and a shrimp
+    // farming household that uses a personal ID number as its tax code.
+    let cooperative = store
+        .create_organisation(&new(
+            OrganisationKind::Cooperative,
+            "HTX Nuôi tôm sinh thái Tân Hưng (Cà Mau)",
+            "2001234567",
+        ))
+        .await
+        .expect("register the cooperative");
+    assert_eq!(cooperative.status, OrganisationStatus::Pending);
+    assert_eq!(cooperative.created_at, cooperative.updated_at);
+    assert!(cooperative.company_prefixes.is_empty());
+
+    let processor = store
+        .create_organisation(&new(
+            OrganisationKind::Enterprise,
+            "Công ty TNHH Chế biến Thủy sản Sông Đốc",
+            "2009876543",
+        ))
+        .await
+        .expect("register the processor");
+    let household = store
+        .create_organisation(&new(
+            OrganisationKind::Household,
+            "Hộ ông Nguyễn Văn Tư",
+            "096085001234",
+        ))
+        .await
+        .expect("register the household");
+    let province = store
+        .create_organisation(&new(
+            OrganisationKind::Agency,
+            "Sở Khoa học và Công nghệ tỉnh Cà Mau",
+            "2000100001",
+        ))
+        .await
+        .expect("register the provincial department");
+
+    // What was returned is what was stored, timestamps included.
+    assert_eq!(
+        store.organisation(cooperative.id).await.unwrap(),
+        cooperative
+    );
+    assert_eq!(store.organisation(household.id).await.unwrap(), household);
+
+    // A second registration with the processor's tax code is refused, and names the field.
+    let duplicate = store
+        .create_organisation(&new(
+            OrganisationKind::Enterprise,
+            "Công ty trùng mã số thuế",
+            "2009876543",
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            duplicate,
+            StoreError::Conflict {
+                what: "tax code",
+                ..
+            }
+        ),
+        "{duplicate:?}"
+    );
+
+    let stranger = OrganisationId::generate();
+    let missing = store.organisation(stranger).await.unwrap_err();
+    assert!(
+        matches!(&missing, StoreError::NotFound { what: "organisation", id } if *id == stranger.to_string()),
+        "{missing:?}"
+    );
+
+    // The officer approves the cooperative, the processor and the department.
+    let cooperative = approve(&store, cooperative.id).await;
+    assert!(cooperative.updated_at >= cooperative.created_at);
+    let processor = approve(&store, processor.id).await;
+    let province = approve(&store, province.id).await;
+
+    // An inspection suspends the processor; it cannot go back to pending, and a refused change
+    // leaves the record as it was.
+    let suspended = store
+        .set_organisation_status(processor.id, OrganisationStatus::Suspended)
+        .await
+        .expect("suspend the processor");
+    assert_eq!(suspended.status, OrganisationStatus::Suspended);
+    let refused = store
+        .set_organisation_status(processor.id, OrganisationStatus::Pending)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            StoreError::Domain(DomainError::StatusTransition {
+                from: OrganisationStatus::Suspended,
+                to: OrganisationStatus::Pending
+            })
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(store.organisation(processor.id).await.unwrap(), suspended);
+    let again = store
+        .set_organisation_status(cooperative.id, OrganisationStatus::Approved)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        again,
+        StoreError::Domain(DomainError::StatusTransition { .. })
+    ));
+    let no_one = store
+        .set_organisation_status(stranger, OrganisationStatus::Approved)
+        .await
+        .unwrap_err();
+    assert!(matches!(no_one, StoreError::NotFound { .. }), "{no_one:?}");
+
+    // The matter is settled and the processor is approved again.
+    let processor = approve(&store, processor.id).await;
+
+    // Several officers open the same pending application and all press "approve": the check and
+    // the write are atomic, so exactly one succeeds and the others learn it is already approved.
+    // A race shows only sometimes, so four salt cooperatives each get eight approvals at once.
+    let mut contested = Vec::new();
+    for (number, code) in ["2001234991", "2001234992", "2001234993", "2001234994"]
+        .into_iter()
+        .enumerate()
+    {
+        let applicant = store
+            .create_organisation(&new(
+                OrganisationKind::Cooperative,
+                &format!("HTX Muối Long Điền {}", number + 1),
+                code,
+            ))
+            .await
+            .expect("register a salt cooperative");
+        assert_eq!(
+            approve_concurrently(&store, applicant.id, 8).await,
+            1,
+            "exactly one approval wins"
+        );
+        contested.push(applicant.id);
+    }
+
+    // Company prefixes: the department holds a provincial prefix, the cooperative a longer one
+    // inside it (allocated through the province), the processor its own GS1 Vietnam prefix.
+    let province_prefix = prefix("893600");
+    let cooperative_prefix = prefix("893600123");
+    let processor_prefix = prefix("8934567");
+    store
+        .add_company_prefix(province.id, &province_prefix)
+        .await
+        .expect("province prefix");
+    let cooperative = store
+        .add_company_prefix(cooperative.id, &cooperative_prefix)
+        .await
+        .expect("cooperative prefix");
+    assert_eq!(
+        cooperative.company_prefixes,
+        std::slice::from_ref(&cooperative_prefix)
+    );
+    let processor = store
+        .add_company_prefix(processor.id, &processor_prefix)
+        .await
+        .expect("processor prefix");
+    let processor = store
+        .add_company_prefix(processor.id, &prefix("89345680"))
+        .await
+        .expect("processor's second prefix");
+    assert_eq!(
+        processor.company_prefixes,
+        [prefix("8934567"), prefix("89345680")],
+        "prefixes come back in ascending order"
+    );
+
+    // Registering the same prefix twice for the same organisation changes nothing.
+    let repeated = store
+        .add_company_prefix(cooperative.id, &cooperative_prefix)
+        .await
+        .expect("same prefix, same organisation");
+    assert_eq!(repeated, cooperative);
+
+    // Another organisation cannot take it.
+    let taken = store
+        .add_company_prefix(processor.id, &cooperative_prefix)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&taken, StoreError::Conflict { what: "company prefix", detail } if detail.contains("893600123")),
+        "{taken:?}"
+    );
+    let nobody = store
+        .add_company_prefix(stranger, &prefix("8939999"))
+        .await
+        .unwrap_err();
+    assert!(matches!(nobody, StoreError::NotFound { .. }), "{nobody:?}");
+
+    // Who owns a GTIN? The longest registered prefix wins.
+    let owner = |digits: &'static str| {
+        let store = Arc::clone(&store);
+        async move { store.organisation_for_key(digits).await.expect("lookup") }
+    };
+    let (found, matched) = owner("8936001230011").await.expect("cooperative's GTIN");
+    assert_eq!(
+        (found.id, matched),
+        (cooperative.id, cooperative_prefix.clone())
+    );
+    assert_eq!(found, store.organisation(cooperative.id).await.unwrap());
+    let (found, matched) = owner("8936009990016").await.expect("province's GTIN");
+    assert_eq!((found.id, matched), (province.id, province_prefix));
+    let (found, matched) = owner("8934567012348").await.expect("processor's GTIN");
+    assert_eq!((found.id, matched), (processor.id, processor_prefix));
+    assert_eq!(owner("8930000000002").await, None, "nobody holds 893000…");
+    assert_eq!(owner("893").await, None, "too short for any prefix");
+    assert_eq!(owner("89360012300x1").await, None, "not a key");
+
+    // Paging through the registry, two at a time, in registration order.
+    let mut extra = Vec::new();
+    for (number, code) in ["2001111111", "2001111112", "2001111113"]
+        .into_iter()
+        .enumerate()
+    {
+        extra.push(
+            store
+                .create_organisation(&new(
+                    OrganisationKind::Cooperative,
+                    &format!("HTX Tôm lúa số {}", number + 1),
+                    code,
+                ))
+                .await
+                .expect("register another cooperative"),
+        );
+    }
+    let everyone: Vec<OrganisationId> = [cooperative.id, processor.id, household.id, province.id]
+        .into_iter()
+        .chain(contested.iter().copied())
+        .chain(extra.iter().map(|organisation| organisation.id))
+        .collect();
+    assert_eq!(page_through(&store, None, 2).await, everyone);
+    assert_eq!(page_through(&store, None, 500).await, everyone);
+
+    let approved = page_through(&store, Some(OrganisationStatus::Approved), 2).await;
+    let expected: Vec<OrganisationId> = [cooperative.id, processor.id, province.id]
+        .into_iter()
+        .chain(contested.iter().copied())
+        .collect();
+    assert_eq!(approved, expected);
+    let pending = page_through(&store, Some(OrganisationStatus::Pending), 1).await;
+    assert_eq!(pending[0], household.id);
+    assert_eq!(pending.len(), 4);
+    assert!(
+        page_through(&store, Some(OrganisationStatus::Suspended), 2)
+            .await
+            .is_empty()
+    );
+
+    // A page carries each organisation with its prefixes, and a limit of 0 still returns one row.
+    let first = store
+        .list_organisations(&OrganisationQuery {
+            limit: 0,
+            ..OrganisationQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        first.organisations,
+        [store.organisation(cooperative.id).await.unwrap()]
+    );
+    assert_eq!(first.next_after, Some(cooperative.id));
+
+    // Shutting down: once closed, the store says it is unavailable instead of hanging.
+    store.close().await;
+    let closed = store.ping().await.unwrap_err();
+    assert!(matches!(closed, StoreError::Unavailable(_)), "{closed:?}");
+}
+
+fn new(kind: OrganisationKind, name: &str, tax_code: &str) -> NewOrganisation {
+    NewOrganisation::new(
+        kind,
+        OrganisationName::parse(name).unwrap(),
+        TaxCode::parse(tax_code).unwrap(),
+    )
+    .unwrap()
+}
+
+fn prefix(digits: &str) -> CompanyPrefix {
+    CompanyPrefix::parse(digits).unwrap()
+}
+
+async fn approve(store: &Arc<dyn Store>, id: OrganisationId) -> Organisation {
+    let approved = store
+        .set_organisation_status(id, OrganisationStatus::Approved)
+        .await
+        .expect("approve");
+    assert_eq!(approved.status, OrganisationStatus::Approved);
+    approved
+}
+
+/// Sends `attempts` approvals for `id` at once and returns how many succeeded; every other one
+/// must be refused as approved → approved.
+async fn approve_concurrently(
+    store: &Arc<dyn Store>,
+    id: OrganisationId,
+    attempts: usize,
+) -> usize {
+    let tasks: Vec<_> = (0..attempts)
+        .map(|_| {
+            let store = Arc::clone(store);
+            tokio::spawn(async move {
+                store
+                    .set_organisation_status(id, OrganisationStatus::Approved)
+                    .await
+            })
+        })
+        .collect();
+    let mut approvals = 0;
+    for task in tasks {
+        match task.await.expect("approval task") {
+            Ok(organisation) => {
+                assert_eq!(organisation.status, OrganisationStatus::Approved);
+                approvals += 1;
+            }
+            Err(StoreError::Domain(DomainError::StatusTransition { from, to })) => {
+                assert_eq!(
+                    (from, to),
+                    (OrganisationStatus::Approved, OrganisationStatus::Approved)
+                );
+            }
+            Err(other) => panic!("unexpected error from a concurrent approval: {other:?}"),
+        }
+    }
+    approvals
+}
+
+/// Follows `next_after` until the last page and returns the ids seen, checking page sizes.
+async fn page_through(
+    store: &Arc<dyn Store>,
+    status: Option<OrganisationStatus>,
+    limit: u32,
+) -> Vec<OrganisationId> {
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .list_organisations(&OrganisationQuery {
+                status,
+                after,
+                limit,
+            })
+            .await
+            .expect("list organisations");
+        assert!(page.organisations.len() <= limit as usize);
+        if let Some(status) = status {
+            assert!(page.organisations.iter().all(|o| o.status == status));
+        }
+        seen.extend(
+            page.organisations
+                .iter()
+                .map(|organisation| organisation.id),
+        );
+        match page.next_after {
+            Some(cursor) => {
+                assert_eq!(
+                    page.organisations.len(),
+                    limit as usize,
+                    "only the last page is short"
+                );
+                after = Some(cursor);
+            }
+            None => return seen,
+        }
+    }
+}
+
+/// A database of its own for one PostgreSQL run, dropped when the test ends, pass or fail.
+struct TestDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl TestDatabase {
+    async fn create(admin_url: &str) -> Self {
+        use sqlx::Connection;
+        let name = format!("nguon_test_{}", uuid::Uuid::now_v7().simple());
+        let mut admin = sqlx::PgConnection::connect(admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("{POSTGRES_ENV}: cannot connect: {e}"));
+        // The name is ours (a prefix and hex digits), so formatting it into DDL is safe.
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&mut admin)
+            .await
+            .unwrap_or_else(|e| panic!("{POSTGRES_ENV}: cannot create database {name}: {e}"));
+        admin.close().await.ok();
+        Self {
+            admin_url: admin_url.to_owned(),
+            url: with_database(admin_url, &name),
+            name,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // Drop cannot await, and the test's runtime may be shutting down: use a thread with its
+        // own small runtime. FORCE ends connections a failed story left open.
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        let outcome = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime.block_on(async {
+                use sqlx::Connection;
+                let mut admin = sqlx::PgConnection::connect(&admin_url)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                )))
+                .execute(&mut admin)
+                .await
+                .map_err(|e| e.to_string())?;
+                admin.close().await.map_err(|e| e.to_string())
+            })
+        })
+        .join();
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => eprintln!(
+                "store story: could not drop database {}: {error}",
+                self.name
+            ),
+            Err(_) => eprintln!("store story: dropping database {} panicked", self.name),
+        }
+    }
+}
+
+/// `url` with its database name replaced by `name`, keeping user, host and parameters.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |index| index + 3);
+    let host_start = base[authority_start..]
+        .rfind('@')
+        .map_or(authority_start, |index| authority_start + index + 1);
+    let path_start = base[host_start..]
+        .find('/')
+        .map_or(base.len(), |index| host_start + index);
+    let mut out = format!("{}/{name}", &base[..path_start]);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
+#[test]
+fn with_database_replaces_only_the_database_name() {
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database("postgresql://u:p@h/db?sslmode=disable", "x"),
+        "postgresql://u:p@h/x?sslmode=disable"
+    );
+    assert_eq!(
+        with_database("postgres://h:5432", "x"),
+        "postgres://h:5432/x"
+    );
+}
