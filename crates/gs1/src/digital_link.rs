@@ -17,7 +17,9 @@ pub enum DigitalLinkError {
     #[error("a Digital Link URI must start with https:// or http://")]
     Scheme,
     /// No host after the scheme.
-    #[error("the URI has no domain")]
+    #[error(
+        "the domain is missing or not a host name (user information such as user@ is not allowed)"
+    )]
     Domain,
     /// No primary-key AI with a valid tail of qualifiers was found in the path.
     #[error("no GS1 primary key (such as /01/ or /414/) found in the path")]
@@ -49,6 +51,12 @@ pub enum DigitalLinkError {
         part: String,
         /// The character.
         character: char,
+    },
+    /// The same AI twice (in the path, the query string or both).
+    #[error("AI ({ai}) appears more than once")]
+    RepeatedAi {
+        /// The AI.
+        ai: String,
     },
     /// A query parameter named as an AI that is not a Digital Link data attribute.
     #[error("AI ({ai}) is not allowed as a Digital Link data attribute")]
@@ -117,7 +125,7 @@ impl DigitalLink {
         if authority.is_empty()
             || !authority
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-.:[]_@".contains(c))
+                .all(|c| c.is_ascii_alphanumeric() || "-.:[]_~".contains(c))
         {
             return Err(DigitalLinkError::Domain);
         }
@@ -128,6 +136,9 @@ impl DigitalLink {
         let path = path.strip_suffix('/').unwrap_or(path);
         let segments: Vec<&str> = path.split('/').skip(1).collect();
         let (start, primary, qualifiers) = find_gs1_path(&segments)?;
+        for segment in &segments[..start] {
+            check_uri_characters("path prefix", segment, ":@")?;
+        }
         let base_end = authority_end + segments[..start].iter().map(|s| s.len() + 1).sum::<usize>();
         let scheme_len = uri.len() - strip_scheme(uri).map_or(0, str::len);
         let mut link = DigitalLink {
@@ -149,9 +160,13 @@ impl DigitalLink {
                 let value = percent_decode(&format!("AI ({name})"), value, true)?;
                 link.attributes.push(Element::new(name, &value)?);
             } else {
+                check_uri_characters("query parameter", parameter, ":@/?=")?;
                 link.other_parameters
                     .push((name.to_owned(), value.to_owned()));
             }
+        }
+        if let Some(ai) = first_repeated_ai(link.elements().map(Element::ai)) {
+            return Err(DigitalLinkError::RepeatedAi { ai: ai.to_owned() });
         }
         link.check_pairings()?;
         Ok(link)
@@ -412,6 +427,32 @@ fn read_gs1_path(ai: &str, segments: &[&str]) -> Result<(Element, Vec<Element>),
     Ok((primary, qualifiers))
 }
 
+fn first_repeated_ai<'a>(ais: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let mut seen = std::collections::HashSet::new();
+    ais.into_iter().find(|ai| !seen.insert(*ai))
+}
+
+/// Checks that a part of the URI outside the GS1 values uses only RFC 3986 characters:
+/// unreserved, sub-delimiters, `%XX` escapes and the extra characters the part allows.
+fn check_uri_characters(part: &str, text: &str, extra: &str) -> Result<(), DigitalLinkError> {
+    let bytes = text.as_bytes();
+    for (i, c) in text.char_indices() {
+        let valid = c.is_ascii_alphanumeric()
+            || "-._~!$&'()*+,;=".contains(c)
+            || extra.contains(c)
+            || (c == '%'
+                && bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit));
+        if !valid {
+            return Err(DigitalLinkError::Encoding {
+                part: part.to_owned(),
+                character: c,
+            });
+        }
+    }
+    Ok(())
+}
+
 fn describe_alternatives(alternatives: &[Vec<String>]) -> String {
     let described: Vec<String> = alternatives
         .iter()
@@ -448,7 +489,8 @@ pub fn percent_encode(value: &str) -> String {
 }
 
 /// Decodes `%XX` escapes; in a path (`in_query == false`) only unreserved characters may appear
-/// unescaped, in a query the sub-delimiters a browser leaves alone are tolerated too.
+/// unescaped, in a query the sub-delimiters a browser leaves alone are tolerated too — but not
+/// `+`, which form decoders read as a space, so it must be written `%2B`.
 fn percent_decode(part: &str, value: &str, in_query: bool) -> Result<String, DigitalLinkError> {
     let bytes = value.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -468,11 +510,8 @@ fn percent_decode(part: &str, value: &str, in_query: bool) -> Result<String, Dig
             continue;
         }
         let c = char::from(b);
-        let tolerated = in_query
-            && matches!(
-                c,
-                '!' | '\'' | '(' | ')' | '*' | ',' | ':' | ';' | '/' | '+'
-            );
+        let tolerated =
+            in_query && matches!(c, '!' | '\'' | '(' | ')' | '*' | ',' | ':' | ';' | '/');
         if !(is_literal(c) || tolerated) {
             let character = value[i..].chars().next().unwrap_or(c);
             return Err(DigitalLinkError::Encoding {
@@ -591,6 +630,54 @@ mod tests {
             DigitalLink::parse("https://example.com/01/09506000134352?3103=000100&3102=000100"),
             Err(DigitalLinkError::Ai(AiError::Excluded { .. }))
         ));
+    }
+
+    #[test]
+    fn repeated_ais_userinfo_and_raw_plus_are_refused() {
+        for (uri, expected) in [
+            (
+                "https://id.gs1.org/01/09506000134352?17=261231&17=261230",
+                "AI (17) appears more than once",
+            ),
+            (
+                "https://id.gs1.org/01/09506000134352?17=261231&17=261231",
+                "AI (17) appears more than once",
+            ),
+            (
+                "https://example.com/01/09506000134352/10/A?10=B",
+                "AI (10) appears more than once",
+            ),
+            (
+                "https://example.com/01/09506000134352?01=00000096385074",
+                "AI (01) appears more than once",
+            ),
+            (
+                "https://user@example.com/01/09506000134352",
+                "the domain is missing or not a host name (user information such as user@ is not allowed)",
+            ),
+            (
+                "https://id.gs1.org/01/09506000134352?98=qX+Z",
+                "AI (98): character '+' must be percent-encoded",
+            ),
+            (
+                "https://example.com/a b/01/09506000134352",
+                "path prefix: character ' ' must be percent-encoded",
+            ),
+            (
+                "https://example.com/01/09506000134352?linkType=<x>",
+                "query parameter: character '<' must be percent-encoded",
+            ),
+        ] {
+            assert_eq!(
+                DigitalLink::parse(uri).unwrap_err().to_string(),
+                expected,
+                "{uri}"
+            );
+        }
+        assert!(
+            DigitalLink::parse("https://id.gs1.org/01/09506000134352?98=qX%2BZ&linkType=gs1:pip")
+                .is_ok()
+        );
     }
 
     #[test]
