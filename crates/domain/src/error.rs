@@ -72,6 +72,39 @@ pub enum DomainError {
         /// What is wrong, without repeating the value (it may be a personal ID number).
         problem: String,
     },
+    /// The event type is not one of the five EPCIS types.
+    #[error(
+        "event type: must be one of ObjectEvent, AggregationEvent, TransactionEvent, TransformationEvent, AssociationEvent; found {found:?}"
+    )]
+    UnknownEventType {
+        /// The text that was given.
+        found: String,
+    },
+    /// The action is not an EPCIS action.
+    #[error("action: must be one of ADD, OBSERVE, DELETE; found {found:?}")]
+    UnknownAction {
+        /// The text that was given.
+        found: String,
+    },
+    /// The identifier role is not one we store.
+    #[error(
+        "identifier role: must be one of epc, parent, input, output, epc_class, input_class, output_class; found {found:?}"
+    )]
+    UnknownIdentifierRole {
+        /// The text that was given.
+        found: String,
+    },
+    /// The event hash is not a CBV 2.0 `ni:` URI.
+    #[error("event hash: must be ni:///sha-256;<64 lower-case hex digits>?ver=CBV2.0")]
+    EventHashFormat,
+    /// The eventID is not an absolute URI.
+    #[error(
+        "eventID: must be an absolute URI (such as urn:uuid:…) of at most {max} characters without spaces"
+    )]
+    EventIdFormat {
+        /// The longest eventID accepted.
+        max: usize,
+    },
     /// A 12-digit personal ID number was given for an organisation that is not a household.
     #[error(
         "tax code: a 12-digit personal ID number is accepted only for a household, not for a {kind}; give the 10-digit tax code (MST)"

@@ -1,10 +1,11 @@
-//! Nguồn domain types for the tenant registry: organisations, their kinds, statuses, names and tax
-//! codes. Every type is parsed once at the edge and valid by construction ("parse, don't
+//! Nguồn domain types: the tenant registry (organisations, their kinds, statuses, names and tax
+//! codes) and what is kept about each EPCIS event. Every type is parsed once at the edge and valid by construction ("parse, don't
 //! validate"), so code that holds one never checks it again. Pure: no I/O.
 
 #![warn(missing_docs)]
 
 mod error;
+mod event;
 mod id;
 mod name;
 mod organisation;
@@ -12,6 +13,7 @@ mod status;
 mod tax_code;
 
 pub use error::DomainError;
+pub use event::{Action, EventHash, EventId, EventType, IdentifierRole, NewEvent, StoredEvent};
 pub use id::OrganisationId;
 pub use name::OrganisationName;
 pub use organisation::{NewOrganisation, Organisation, OrganisationKind};

@@ -9,13 +9,17 @@
 #![warn(missing_docs)]
 
 mod error;
+mod events;
 
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use nguon_domain::{NewOrganisation, Organisation, OrganisationId, OrganisationStatus};
+use nguon_domain::{
+    EventId, IdentifierRole, NewEvent, NewOrganisation, Organisation, OrganisationId,
+    OrganisationStatus, StoredEvent,
+};
 use nguon_gs1::CompanyPrefix;
 use nguon_store::{
     OrganisationPage, OrganisationQuery, OrganisationRecord, PostgresUrl, Store, StoreError,
@@ -281,6 +285,28 @@ impl Store for PostgresStore {
             StoreError::Internal(format!("stored company prefix {prefix:?} is invalid: {e}"))
         })?;
         Ok(Some((organisation, prefix)))
+    }
+
+    async fn append_events(&self, events: &[NewEvent]) -> Result<time::OffsetDateTime, StoreError> {
+        self.append(events).await
+    }
+
+    async fn event(
+        &self,
+        owner: OrganisationId,
+        event_id: &EventId,
+    ) -> Result<StoredEvent, StoreError> {
+        self.find_event(owner, event_id).await
+    }
+
+    async fn events_with_identifier(
+        &self,
+        identifier: &str,
+        roles: &[IdentifierRole],
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        self.find_events_with_identifier(identifier, roles, limit)
+            .await
     }
 }
 

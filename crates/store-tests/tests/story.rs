@@ -6,8 +6,9 @@ use std::io::Write;
 use std::sync::Arc;
 
 use nguon_domain::{
-    DomainError, NewOrganisation, Organisation, OrganisationId, OrganisationKind, OrganisationName,
-    OrganisationStatus, TaxCode,
+    Action, DomainError, EventHash, EventId, EventType, IdentifierRole, NewEvent, NewOrganisation,
+    Organisation, OrganisationId, OrganisationKind, OrganisationName, OrganisationStatus,
+    StoredEvent, TaxCode,
 };
 use nguon_gs1::CompanyPrefix;
 use nguon_store::{DatabaseUrl, OrganisationQuery, Store, StoreError};
@@ -328,10 +329,253 @@ async fn run_story(store: Arc<dyn Store>) {
     );
     assert_eq!(first.next_after, Some(cooperative.id));
 
+    events_chapter(&store, cooperative.id, processor.id).await;
+
     // Shutting down: once closed, the store says it is unavailable instead of hanging.
     store.close().await;
     let closed = store.ping().await.unwrap_err();
     assert!(matches!(closed, StoreError::Unavailable(_)), "{closed:?}");
+}
+
+/// Events: a harvested shrimp lot is shipped by the cooperative, received and processed by the
+/// processor; appends are all or nothing, duplicates are refused by position, and lookups by
+/// identifier follow the lot across organisations.
+async fn events_chapter(store: &Arc<dyn Store>, farm: OrganisationId, processor: OrganisationId) {
+    const LOT: &str = "https://id.gs1.org/01/08934673000017/10/TOM-2026-03";
+    const PRODUCT_LOT: &str = "https://id.gs1.org/01/18934673000014/10/P-0312";
+    const POND: &str = "https://id.gs1.org/414/8934673000017/254/AO-3";
+    const PLANT: &str = "https://id.gs1.org/414/8934673000024";
+    let harvest = event(
+        farm,
+        1,
+        EventType::ObjectEvent,
+        Some(Action::Add),
+        POND,
+        &[(IdentifierRole::EpcClass, LOT)],
+    );
+    let shipping = event(
+        farm,
+        2,
+        EventType::ObjectEvent,
+        Some(Action::Observe),
+        POND,
+        &[(IdentifierRole::EpcClass, LOT)],
+    );
+    let receiving = event(
+        processor,
+        3,
+        EventType::ObjectEvent,
+        Some(Action::Observe),
+        PLANT,
+        &[(IdentifierRole::EpcClass, LOT)],
+    );
+    let processing = event(
+        processor,
+        4,
+        EventType::TransformationEvent,
+        None,
+        PLANT,
+        // Given out of order and with a repeat: identifiers are stored as a sorted set.
+        &[
+            (IdentifierRole::OutputClass, PRODUCT_LOT),
+            (IdentifierRole::InputClass, LOT),
+            (IdentifierRole::OutputClass, PRODUCT_LOT),
+        ],
+    );
+
+    let first_record_time = store
+        .append_events(&[harvest.clone(), shipping.clone()])
+        .await
+        .expect("append the farm's events");
+    let stored = store.event(farm, &harvest.event_id).await.unwrap();
+    assert_eq!(stored.event, harvest);
+    assert_eq!(stored.record_time, first_record_time);
+    let stored_shipping = store.event(farm, &shipping.event_id).await.unwrap();
+    assert!(stored_shipping.sequence > stored.sequence);
+
+    // A batch that repeats a captured event is refused as a whole, naming the position.
+    let refused = store
+        .append_events(&[receiving.clone(), shipping.clone()])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, StoreError::Conflict { detail, .. } if detail.starts_with("event 2 was already captured")),
+        "{refused:?}"
+    );
+    let not_found = store
+        .event(processor, &receiving.event_id)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(not_found, StoreError::NotFound { what: "event", .. }),
+        "{not_found:?}"
+    );
+
+    // The same event twice in one batch (a new eventID, the same hash) is refused too.
+    let mut twin = receiving.clone();
+    twin.event_id = EventId::parse("urn:uuid:0190f5c2-8d3a-7b4e-9f10-000000000099").unwrap();
+    let refused = store
+        .append_events(&[receiving.clone(), twin])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, StoreError::Conflict { detail, .. } if detail == "event 2 is the same event as event 1 in the same batch"),
+        "{refused:?}"
+    );
+
+    // An owner that is not registered: nothing is written.
+    let stranger = OrganisationId::generate();
+    let mut orphan = receiving.clone();
+    orphan.owner = stranger;
+    let refused = store
+        .append_events(&[receiving.clone(), orphan])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            StoreError::NotFound {
+                what: "organisation",
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    assert!(store.event(processor, &receiving.event_id).await.is_err());
+
+    // The processor keeps its own copy of the farm's shipping event: hashes are unique per owner.
+    let mut shipping_copy = shipping.clone();
+    shipping_copy.owner = processor;
+    store
+        .append_events(&[receiving.clone(), processing.clone(), shipping_copy.clone()])
+        .await
+        .expect("append the processor's events");
+    let stored = store.event(processor, &processing.event_id).await.unwrap();
+    assert_eq!(
+        stored.event.identifiers,
+        [
+            (IdentifierRole::InputClass, LOT.to_owned()),
+            (IdentifierRole::OutputClass, PRODUCT_LOT.to_owned())
+        ]
+    );
+
+    // Following the lot: every event that names it, across both organisations, in capture order.
+    let owners_and_ids = |events: Vec<StoredEvent>| -> Vec<(OrganisationId, String)> {
+        events
+            .into_iter()
+            .map(|e| (e.event.owner, e.event.event_id.to_string()))
+            .collect()
+    };
+    let id = |event: &NewEvent| (event.owner, event.event_id.to_string());
+    assert_eq!(
+        owners_and_ids(store.events_with_identifier(LOT, &[], 100).await.unwrap()),
+        [
+            id(&harvest),
+            id(&shipping),
+            id(&receiving),
+            id(&processing),
+            id(&shipping_copy)
+        ]
+    );
+    assert_eq!(
+        owners_and_ids(
+            store
+                .events_with_identifier(LOT, &[IdentifierRole::InputClass], 100)
+                .await
+                .unwrap()
+        ),
+        [id(&processing)]
+    );
+    assert_eq!(
+        owners_and_ids(
+            store
+                .events_with_identifier(LOT, &[IdentifierRole::Epc, IdentifierRole::EpcClass], 1)
+                .await
+                .unwrap()
+        ),
+        [id(&harvest)]
+    );
+    assert!(
+        store
+            .events_with_identifier("https://id.gs1.org/01/00000000000000", &[], 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A large capture crosses every statement-size boundary of the back ends and still lands whole.
+    let crate_lot = "https://id.gs1.org/01/08934673000017/10/KHO-2026";
+    let batch: Vec<NewEvent> = (100..1_600)
+        .map(|n| {
+            let serial = format!("https://id.gs1.org/01/08934673000017/21/S{n}");
+            event(
+                farm,
+                n,
+                EventType::ObjectEvent,
+                Some(Action::Add),
+                POND,
+                // Already in stored (sorted) order, so the whole event compares equal below.
+                &[
+                    (IdentifierRole::Epc, &serial),
+                    (IdentifierRole::EpcClass, crate_lot),
+                ],
+            )
+        })
+        .collect();
+    store
+        .append_events(&batch)
+        .await
+        .expect("append 1,500 events");
+    let found = store
+        .events_with_identifier(crate_lot, &[], 10_000)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1_500);
+    assert!(
+        found
+            .windows(2)
+            .all(|pair| pair[0].sequence < pair[1].sequence)
+    );
+    assert_eq!(found[1_499].event, batch[1_499]);
+    assert_eq!(
+        store
+            .events_with_identifier(crate_lot, &[], 0)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+/// An event of `owner`, numbered `n` so its eventID and hash are unique.
+fn event(
+    owner: OrganisationId,
+    n: u32,
+    event_type: EventType,
+    action: Option<Action>,
+    location: &str,
+    identifiers: &[(IdentifierRole, &str)],
+) -> NewEvent {
+    let event_id = format!("urn:uuid:0190f5c2-8d3a-7b4e-9f10-{n:012}");
+    NewEvent {
+        owner,
+        event_id: EventId::parse(&event_id).unwrap(),
+        hash: EventHash::parse(&format!("ni:///sha-256;{n:064x}?ver=CBV2.0")).unwrap(),
+        event_type,
+        event_time: time::OffsetDateTime::from_unix_timestamp(1_772_000_000 + i64::from(n))
+            .unwrap(),
+        event_time_zone_offset: "+07:00".to_owned(),
+        action,
+        biz_step: Some("https://ref.gs1.org/cbv/BizStep-shipping".to_owned()),
+        disposition: None,
+        read_point: Some(location.to_owned()),
+        biz_location: Some(location.to_owned()),
+        identifiers: identifiers
+            .iter()
+            .map(|(role, identifier)| (*role, (*identifier).to_owned()))
+            .collect(),
+        document: format!(r#"{{"type":"{event_type}","eventID":"{event_id}"}}"#),
+    }
 }
 
 fn new(kind: OrganisationKind, name: &str, tax_code: &str) -> NewOrganisation {

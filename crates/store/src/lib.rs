@@ -5,11 +5,19 @@
 #![warn(missing_docs)]
 
 mod error;
+mod event;
 mod record;
 mod store;
 mod url;
 
 pub use error::{StoreError, io_reason};
+pub use event::{
+    EventRecord, ExistingEvent, MAX_IDENTIFIERS_PER_EVENT, check_batch, event_already_captured,
+    identifier_set,
+};
 pub use record::OrganisationRecord;
-pub use store::{OrganisationPage, OrganisationQuery, Store, company_prefix_candidates, now_utc};
+pub use store::{
+    MAX_EVENTS_PER_LOOKUP, OrganisationPage, OrganisationQuery, Store, company_prefix_candidates,
+    now_utc,
+};
 pub use url::{DatabaseUrl, InvalidDatabaseUrl, PostgresUrl};

@@ -1,7 +1,10 @@
 //! The `Store` trait and the small types its methods take and return.
 
 use async_trait::async_trait;
-use nguon_domain::{NewOrganisation, Organisation, OrganisationId, OrganisationStatus};
+use nguon_domain::{
+    EventId, IdentifierRole, NewEvent, NewOrganisation, Organisation, OrganisationId,
+    OrganisationStatus, StoredEvent,
+};
 use nguon_gs1::CompanyPrefix;
 use time::OffsetDateTime;
 
@@ -62,7 +65,33 @@ pub trait Store: Send + Sync {
         &self,
         digits: &str,
     ) -> Result<Option<(Organisation, CompanyPrefix)>, StoreError>;
+
+    /// Appends events in one transaction, all or nothing, with one record time, which it
+    /// returns. An event that repeats the eventID or hash of an event its owner already has, or
+    /// of an earlier event in the batch, is a [`StoreError::Conflict`] naming its position (from
+    /// 1); an owner that does not exist is [`StoreError::NotFound`]. Nothing is written then.
+    async fn append_events(&self, events: &[NewEvent]) -> Result<OffsetDateTime, StoreError>;
+
+    /// One event of an organisation by eventID, or [`StoreError::NotFound`].
+    async fn event(
+        &self,
+        owner: OrganisationId,
+        event_id: &EventId,
+    ) -> Result<StoredEvent, StoreError>;
+
+    /// The events, of every organisation, that name `identifier` in one of `roles` (any role
+    /// when empty), in capture order, at most `limit` (clamped to 1..=10,000). Traces and
+    /// `MATCH_` queries start here.
+    async fn events_with_identifier(
+        &self,
+        identifier: &str,
+        roles: &[IdentifierRole],
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
 }
+
+/// Largest number of events [`Store::events_with_identifier`] returns in one call.
+pub const MAX_EVENTS_PER_LOOKUP: u32 = 10_000;
 
 /// Which organisations to list, and which page.
 #[derive(Debug, Clone, PartialEq, Eq)]

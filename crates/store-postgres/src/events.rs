@@ -1,0 +1,320 @@
+//! Events on PostgreSQL. A batch is written with one `INSERT … SELECT FROM UNNEST(arrays)` per
+//! table, whatever its size (`reference/limits.md`: about 35 k events/s with fsync on), and
+//! sequence numbers come from one `nextval` call per event in a single statement.
+
+use std::collections::{BTreeSet, HashMap};
+
+use nguon_domain::{EventId, IdentifierRole, NewEvent, OrganisationId, StoredEvent};
+use nguon_store::{
+    EventRecord, ExistingEvent, MAX_EVENTS_PER_LOOKUP, StoreError, check_batch,
+    event_already_captured, identifier_set, now_utc,
+};
+use sqlx::Row;
+use sqlx::postgres::{PgConnection, PgRow};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::PostgresStore;
+use crate::error::store_error;
+
+/// The columns of `events` in the order [`record_from_row`] reads them.
+macro_rules! event_columns {
+    () => {
+        "owner_id, sequence, event_id, event_hash, event_type, action, event_time, \
+         event_time_zone_offset, record_time, biz_step, disposition, read_point, biz_location, \
+         document"
+    };
+}
+
+impl PostgresStore {
+    pub(crate) async fn append(&self, events: &[NewEvent]) -> Result<OffsetDateTime, StoreError> {
+        check_batch(events)?;
+        let record_time = now_utc();
+        if events.is_empty() {
+            return Ok(record_time);
+        }
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        check_owners_exist(&mut tx, events).await?;
+        check_not_captured(&mut tx, events).await?;
+        let mut sequences: Vec<i64> =
+            sqlx::query_scalar("SELECT nextval('events_sequence') FROM generate_series(1, $1)")
+                .bind(events.len() as i64)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(store_error)?;
+        sequences.sort_unstable();
+        let column = |f: &dyn Fn(&NewEvent) -> Option<String>| -> Vec<Option<String>> {
+            events.iter().map(f).collect()
+        };
+        sqlx::query(concat!(
+            "INSERT INTO events (",
+            event_columns!(),
+            ") SELECT owner_id, sequence, event_id, event_hash, event_type, action, event_time, \
+             event_time_zone_offset, $9, biz_step, disposition, read_point, biz_location, document \
+             FROM UNNEST($1::uuid[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], \
+             $7::timestamptz[], $8::text[], $10::text[], $11::text[], $12::text[], $13::text[], \
+             $14::text[]) AS t(owner_id, sequence, event_id, event_hash, event_type, action, \
+             event_time, event_time_zone_offset, biz_step, disposition, read_point, biz_location, \
+             document)"
+        ))
+        .bind(
+            events
+                .iter()
+                .map(|e| e.owner.as_uuid())
+                .collect::<Vec<Uuid>>(),
+        )
+        .bind(&sequences)
+        .bind(
+            events
+                .iter()
+                .map(|e| e.event_id.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(events.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>())
+        .bind(
+            events
+                .iter()
+                .map(|e| e.event_type.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(column(&|e| e.action.map(|a| a.as_str().to_owned())))
+        .bind(events.iter().map(|e| e.event_time).collect::<Vec<_>>())
+        .bind(
+            events
+                .iter()
+                .map(|e| e.event_time_zone_offset.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(record_time)
+        .bind(column(&|e| e.biz_step.clone()))
+        .bind(column(&|e| e.disposition.clone()))
+        .bind(column(&|e| e.read_point.clone()))
+        .bind(column(&|e| e.biz_location.clone()))
+        .bind(
+            events
+                .iter()
+                .map(|e| e.document.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(captured_concurrently)?;
+        let mut owners = Vec::new();
+        let mut numbers = Vec::new();
+        let mut roles = Vec::new();
+        let mut identifiers = Vec::new();
+        for (sequence, event) in sequences.iter().zip(events) {
+            for (role, identifier) in identifier_set(event) {
+                owners.push(event.owner.as_uuid());
+                numbers.push(*sequence);
+                roles.push(role.as_str());
+                identifiers.push(identifier);
+            }
+        }
+        sqlx::query(
+            "INSERT INTO event_identifiers (owner_id, sequence, role, identifier) \
+             SELECT * FROM UNNEST($1::uuid[], $2::int8[], $3::text[], $4::text[])",
+        )
+        .bind(owners)
+        .bind(numbers)
+        .bind(roles)
+        .bind(identifiers)
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(record_time)
+    }
+
+    pub(crate) async fn find_event(
+        &self,
+        owner: OrganisationId,
+        event_id: &EventId,
+    ) -> Result<StoredEvent, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(store_error)?;
+        let sequence: Option<i64> =
+            sqlx::query_scalar("SELECT sequence FROM events WHERE owner_id = $1 AND event_id = $2")
+                .bind(owner.as_uuid())
+                .bind(event_id.as_str())
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(store_error)?;
+        let not_found = || StoreError::NotFound {
+            what: "event",
+            id: event_id.to_string(),
+        };
+        let sequence = sequence.ok_or_else(not_found)?;
+        load_events(&mut conn, &[(owner.as_uuid(), sequence)])
+            .await?
+            .pop()
+            .ok_or_else(not_found)
+    }
+
+    pub(crate) async fn find_events_with_identifier(
+        &self,
+        identifier: &str,
+        roles: &[IdentifierRole],
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(store_error)?;
+        let roles: Option<Vec<&str>> =
+            (!roles.is_empty()).then(|| roles.iter().map(|r| r.as_str()).collect());
+        let rows = sqlx::query(
+            "SELECT DISTINCT owner_id, sequence FROM event_identifiers \
+             WHERE identifier = $1 AND ($2::text[] IS NULL OR role = ANY($2)) \
+             ORDER BY sequence LIMIT $3",
+        )
+        .bind(identifier)
+        .bind(roles)
+        .bind(i64::from(limit.clamp(1, MAX_EVENTS_PER_LOOKUP)))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(store_error)?;
+        let keys = rows
+            .iter()
+            .map(|row| Ok((row.try_get("owner_id")?, row.try_get("sequence")?)))
+            .collect::<Result<Vec<(Uuid, i64)>, sqlx::Error>>()
+            .map_err(store_error)?;
+        load_events(&mut conn, &keys).await
+    }
+}
+
+/// A unique violation on insert means another transaction captured the same event after this
+/// one's duplicate check: the same conflict, reported without a position.
+fn captured_concurrently(error: sqlx::Error) -> StoreError {
+    match error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict {
+            what: "eventID",
+            detail: "an event in this batch was captured by another request at the same time"
+                .to_owned(),
+        },
+        other => store_error(other),
+    }
+}
+
+async fn check_owners_exist(
+    conn: &mut PgConnection,
+    events: &[NewEvent],
+) -> Result<(), StoreError> {
+    let owners: BTreeSet<Uuid> = events.iter().map(|e| e.owner.as_uuid()).collect();
+    let wanted: Vec<Uuid> = owners.iter().copied().collect();
+    let found: BTreeSet<Uuid> =
+        sqlx::query_scalar::<_, Uuid>("SELECT id FROM organisations WHERE id = ANY($1)")
+            .bind(&wanted)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .collect();
+    match owners.difference(&found).next() {
+        Some(missing) => Err(StoreError::NotFound {
+            what: "organisation",
+            id: missing.to_string(),
+        }),
+        None => Ok(()),
+    }
+}
+
+async fn check_not_captured(
+    conn: &mut PgConnection,
+    events: &[NewEvent],
+) -> Result<(), StoreError> {
+    let row = sqlx::query(
+        "SELECT owner_id, event_id, event_hash FROM events \
+         WHERE (owner_id, event_id) IN (SELECT * FROM UNNEST($1::uuid[], $2::text[])) \
+            OR (owner_id, event_hash) IN (SELECT * FROM UNNEST($1::uuid[], $3::text[])) \
+         LIMIT 1",
+    )
+    .bind(
+        events
+            .iter()
+            .map(|e| e.owner.as_uuid())
+            .collect::<Vec<Uuid>>(),
+    )
+    .bind(
+        events
+            .iter()
+            .map(|e| e.event_id.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(events.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(store_error)?;
+    if let Some(row) = row {
+        let existing = ExistingEvent {
+            owner_id: row.try_get("owner_id").map_err(store_error)?,
+            event_id: row.try_get("event_id").map_err(store_error)?,
+            event_hash: row.try_get("event_hash").map_err(store_error)?,
+        };
+        let position = existing.position_in(events).unwrap_or(1);
+        return Err(event_already_captured(position, &existing));
+    }
+    Ok(())
+}
+
+/// Loads events with their identifiers, in the order of `keys` (owner, sequence).
+async fn load_events(
+    conn: &mut PgConnection,
+    keys: &[(Uuid, i64)],
+) -> Result<Vec<StoredEvent>, StoreError> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let owners: Vec<Uuid> = keys.iter().map(|(owner, _)| *owner).collect();
+    let sequences: Vec<i64> = keys.iter().map(|(_, sequence)| *sequence).collect();
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        event_columns!(),
+        " FROM events WHERE (owner_id, sequence) IN (SELECT * FROM UNNEST($1::uuid[], $2::int8[]))"
+    ))
+    .bind(&owners)
+    .bind(&sequences)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(store_error)?;
+    let identifier_rows = sqlx::query(
+        "SELECT sequence, role, identifier FROM event_identifiers \
+         WHERE (owner_id, sequence) IN (SELECT * FROM UNNEST($1::uuid[], $2::int8[]))",
+    )
+    .bind(&owners)
+    .bind(&sequences)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(store_error)?;
+    let mut identifiers: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+    for row in identifier_rows {
+        let sequence: i64 = row.try_get("sequence").map_err(store_error)?;
+        identifiers.entry(sequence).or_default().push((
+            row.try_get("role").map_err(store_error)?,
+            row.try_get("identifier").map_err(store_error)?,
+        ));
+    }
+    let mut events: HashMap<i64, StoredEvent> = HashMap::new();
+    for row in rows {
+        let record = record_from_row(&row)?;
+        let sequence = record.sequence;
+        let own = identifiers.remove(&sequence).unwrap_or_default();
+        events.insert(sequence, record.into_stored_event(own)?);
+    }
+    Ok(sequences.iter().filter_map(|s| events.remove(s)).collect())
+}
+
+fn record_from_row(row: &PgRow) -> Result<EventRecord, StoreError> {
+    Ok(EventRecord {
+        sequence: row.try_get("sequence").map_err(store_error)?,
+        owner_id: row.try_get("owner_id").map_err(store_error)?,
+        event_id: row.try_get("event_id").map_err(store_error)?,
+        event_hash: row.try_get("event_hash").map_err(store_error)?,
+        event_type: row.try_get("event_type").map_err(store_error)?,
+        action: row.try_get("action").map_err(store_error)?,
+        event_time: row.try_get("event_time").map_err(store_error)?,
+        event_time_zone_offset: row.try_get("event_time_zone_offset").map_err(store_error)?,
+        record_time: row.try_get("record_time").map_err(store_error)?,
+        biz_step: row.try_get("biz_step").map_err(store_error)?,
+        disposition: row.try_get("disposition").map_err(store_error)?,
+        read_point: row.try_get("read_point").map_err(store_error)?,
+        biz_location: row.try_get("biz_location").map_err(store_error)?,
+        document: row.try_get("document").map_err(store_error)?,
+    })
+}

@@ -1,0 +1,176 @@
+//! Shared rules for appending and reading events, so both back ends behave the same.
+
+use std::collections::HashMap;
+
+use nguon_domain::{
+    Action, EventHash, EventId, EventType, IdentifierRole, NewEvent, OrganisationId, StoredEvent,
+};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::StoreError;
+
+/// Most identifiers one event may name: enough for a pallet of serialised cartons, small enough
+/// that one event cannot swamp a capture batch.
+pub const MAX_IDENTIFIERS_PER_EVENT: usize = 10_000;
+
+/// Checks a batch before any write: no event repeats the eventID or hash of an earlier one with
+/// the same owner, and none names too many identifiers. Positions in messages count from 1, as a
+/// person reading a capture report counts.
+pub fn check_batch(events: &[NewEvent]) -> Result<(), StoreError> {
+    let mut ids: HashMap<(OrganisationId, &str), usize> = HashMap::new();
+    let mut hashes: HashMap<(OrganisationId, &str), usize> = HashMap::new();
+    for (index, event) in events.iter().enumerate() {
+        let position = index + 1;
+        if let Some(first) = ids.insert((event.owner, event.event_id.as_str()), position) {
+            return Err(StoreError::Conflict {
+                what: "eventID",
+                detail: format!(
+                    "event {position} repeats the eventID of event {first} in the same batch"
+                ),
+            });
+        }
+        if let Some(first) = hashes.insert((event.owner, event.hash.as_str()), position) {
+            return Err(StoreError::Conflict {
+                what: "event hash",
+                detail: format!(
+                    "event {position} is the same event as event {first} in the same batch"
+                ),
+            });
+        }
+        if event.identifiers.len() > MAX_IDENTIFIERS_PER_EVENT {
+            return Err(StoreError::Conflict {
+                what: "identifiers",
+                detail: format!(
+                    "event {position} names {} identifiers; at most {MAX_IDENTIFIERS_PER_EVENT} are stored per event",
+                    event.identifiers.len()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The conflict for an event whose eventID or hash its owner already has.
+pub fn event_already_captured(position: usize, existing: &ExistingEvent) -> StoreError {
+    StoreError::Conflict {
+        what: "eventID",
+        detail: format!(
+            "event {position} was already captured (eventID {}, hash {})",
+            existing.event_id, existing.event_hash
+        ),
+    }
+}
+
+/// An event found in the database with the eventID or hash of one being appended.
+#[derive(Debug, Clone)]
+pub struct ExistingEvent {
+    /// Its owner.
+    pub owner_id: Uuid,
+    /// Its eventID.
+    pub event_id: String,
+    /// Its hash.
+    pub event_hash: String,
+}
+
+impl ExistingEvent {
+    /// The position (from 1) of the first event in `events` this one collides with.
+    pub fn position_in(&self, events: &[NewEvent]) -> Option<usize> {
+        events
+            .iter()
+            .position(|e| {
+                e.owner.as_uuid() == self.owner_id
+                    && (e.event_id.as_str() == self.event_id || e.hash.as_str() == self.event_hash)
+            })
+            .map(|index| index + 1)
+    }
+}
+
+/// The identifiers of an event as stored: a set, sorted by role then identifier, since the
+/// order in the document carries no meaning for lookup.
+pub fn identifier_set(event: &NewEvent) -> Vec<(IdentifierRole, String)> {
+    let mut identifiers = event.identifiers.clone();
+    identifiers.sort();
+    identifiers.dedup();
+    identifiers
+}
+
+/// One row of `events`, as read, before any check.
+#[derive(Debug, Clone)]
+pub struct EventRecord {
+    /// `sequence`.
+    pub sequence: i64,
+    /// `owner_id`.
+    pub owner_id: Uuid,
+    /// `event_id`.
+    pub event_id: String,
+    /// `event_hash`.
+    pub event_hash: String,
+    /// `event_type`.
+    pub event_type: String,
+    /// `action`.
+    pub action: Option<String>,
+    /// `event_time`.
+    pub event_time: OffsetDateTime,
+    /// `event_time_zone_offset`.
+    pub event_time_zone_offset: String,
+    /// `record_time`.
+    pub record_time: OffsetDateTime,
+    /// `biz_step`.
+    pub biz_step: Option<String>,
+    /// `disposition`.
+    pub disposition: Option<String>,
+    /// `read_point`.
+    pub read_point: Option<String>,
+    /// `biz_location`.
+    pub biz_location: Option<String>,
+    /// `document`.
+    pub document: String,
+}
+
+impl EventRecord {
+    /// Parses every column with the domain's rules; a failure means the row was written by
+    /// something other than this code, so it is [`StoreError::Internal`].
+    pub fn into_stored_event(
+        self,
+        identifiers: Vec<(String, String)>,
+    ) -> Result<StoredEvent, StoreError> {
+        let sequence = self.sequence;
+        let corrupt = |error: &dyn std::fmt::Display| {
+            StoreError::Internal(format!("stored event {sequence} is invalid: {error}"))
+        };
+        let mut identifiers = identifiers
+            .into_iter()
+            .map(|(role, identifier)| {
+                IdentifierRole::parse(&role)
+                    .map(|role| (role, identifier))
+                    .map_err(|e| corrupt(&e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        identifiers.sort();
+        Ok(StoredEvent {
+            sequence,
+            record_time: self.record_time,
+            event: NewEvent {
+                owner: OrganisationId::from_uuid(self.owner_id).map_err(|e| corrupt(&e))?,
+                event_id: EventId::parse(&self.event_id).map_err(|e| corrupt(&e))?,
+                hash: EventHash::parse(&self.event_hash).map_err(|e| corrupt(&e))?,
+                event_type: EventType::parse(&self.event_type).map_err(|e| corrupt(&e))?,
+                event_time: self.event_time,
+                event_time_zone_offset: self.event_time_zone_offset,
+                action: self
+                    .action
+                    .as_deref()
+                    .map(Action::parse)
+                    .transpose()
+                    .map_err(|e| corrupt(&e))?,
+                biz_step: self.biz_step,
+                disposition: self.disposition,
+                read_point: self.read_point,
+                biz_location: self.biz_location,
+                identifiers,
+                document: self.document,
+            },
+        })
+    }
+}
