@@ -48,6 +48,10 @@ pub enum Command {
     /// Read any GS1 input (Digital Link URI, element string, EPC URN, bare key) and print its
     /// forms as JSON; invalid input exits with code 2 and the reason on stderr.
     Gs1(crate::gs1_cmd::Gs1Args),
+    /// Print the CBV 2.0 event hash (ni:///sha-256;…?ver=CBV2.0) of every event in an EPCIS
+    /// JSON-LD or XML document, one per line; a bad document exits with code 2 and the reason on
+    /// stderr.
+    EpcisHash(crate::epcis_hash_cmd::EpcisHashArgs),
 }
 
 /// Arguments of `nguon serve`.

@@ -5,6 +5,7 @@
 mod cli;
 mod config;
 mod database;
+mod epcis_hash_cmd;
 mod gs1_cmd;
 mod logging;
 mod migrate;
@@ -41,6 +42,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(config, args).await.map(|()| ExitCode::SUCCESS),
         Command::Migrate(args) => migrate::run(config, args).await.map(|()| ExitCode::SUCCESS),
         Command::Gs1(args) => Ok(gs1_cmd::run(&args, &config.gs1.prefix_lengths)),
+        Command::EpcisHash(args) => Ok(epcis_hash_cmd::run(&args)),
     }
 }
 

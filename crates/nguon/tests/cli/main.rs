@@ -2,6 +2,7 @@
 //! per area. Each test runs the program in its own temporary working directory.
 
 mod bad_start;
+mod epcis_hash;
 mod gs1;
 mod migrate;
 mod serve;

@@ -1,0 +1,8 @@
+//! EPCIS 2.0 for Nguồn. For now: the CBV 2.0 event hash (`ni:///sha-256;…?ver=CBV2.0`) of the
+//! events in an EPCIS 2.0 JSON-LD document or an EPCIS 2.0 / 1.2 XML document, capture or query
+//! result alike. Pure: no I/O; callers hand in the document text.
+//!
+//! Every reader returns a typed error naming the event and the field at fault and never panics
+//! on any input.
+
+pub mod hash;
