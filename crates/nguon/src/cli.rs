@@ -52,6 +52,9 @@ pub enum Command {
     /// JSON-LD or XML document, one per line; a bad document exits with code 2 and the reason on
     /// stderr.
     EpcisHash(crate::epcis_hash_cmd::EpcisHashArgs),
+    /// Measure event append throughput and lookup latency on a scratch database (SQLite, or
+    /// PostgreSQL with --postgres), print the figures, and delete it.
+    BenchStore(crate::bench_cmd::BenchArgs),
 }
 
 /// Arguments of `nguon serve`.

@@ -2,6 +2,7 @@
 //! starts logging and hands over to one module per command; failures end here as one line on
 //! stderr and a non-zero exit code.
 
+mod bench_cmd;
 mod cli;
 mod config;
 mod database;
@@ -43,6 +44,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate(args) => migrate::run(config, args).await.map(|()| ExitCode::SUCCESS),
         Command::Gs1(args) => Ok(gs1_cmd::run(&args, &config.gs1.prefix_lengths)),
         Command::EpcisHash(args) => Ok(epcis_hash_cmd::run(&args)),
+        Command::BenchStore(args) => bench_cmd::run(args).await.map(|()| ExitCode::SUCCESS),
     }
 }
 

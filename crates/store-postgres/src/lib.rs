@@ -10,6 +10,9 @@
 
 mod error;
 mod events;
+mod scratch;
+
+pub use scratch::ScratchDatabase;
 
 use std::collections::HashMap;
 use std::str::FromStr;

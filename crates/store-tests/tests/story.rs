@@ -12,7 +12,7 @@ use nguon_domain::{
 };
 use nguon_gs1::CompanyPrefix;
 use nguon_store::{DatabaseUrl, OrganisationQuery, Store, StoreError};
-use nguon_store_postgres::PostgresStore;
+use nguon_store_postgres::{PostgresStore, ScratchDatabase};
 use nguon_store_sqlite::SqliteStore;
 
 const POSTGRES_ENV: &str = "NGUON_TEST_DATABASE_URL";
@@ -45,12 +45,14 @@ async fn story_on_postgres() {
         );
         return;
     };
-    let database = TestDatabase::create(&admin_url).await;
-    let url = match DatabaseUrl::parse(&database.url).expect("test database URL") {
-        DatabaseUrl::Postgres(url) => url,
-        other => panic!("{POSTGRES_ENV} must be a postgres:// URL, got {other}"),
+    let admin_url = match DatabaseUrl::parse(&admin_url) {
+        Ok(DatabaseUrl::Postgres(url)) => url,
+        other => panic!("{POSTGRES_ENV} must be a postgres:// URL, got {other:?}"),
     };
-    let store = PostgresStore::open(&url)
+    let database = ScratchDatabase::create(&admin_url, "nguon_test")
+        .await
+        .unwrap_or_else(|e| panic!("{POSTGRES_ENV}: cannot create a test database: {e}"));
+    let store = PostgresStore::open(database.url())
         .await
         .expect("open PostgreSQL store");
     store.migrate().await.expect("migrations are repeatable");
@@ -674,106 +676,4 @@ async fn page_through(
             None => return seen,
         }
     }
-}
-
-/// A database of its own for one PostgreSQL run, dropped when the test ends, pass or fail.
-struct TestDatabase {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl TestDatabase {
-    async fn create(admin_url: &str) -> Self {
-        use sqlx::Connection;
-        let name = format!("nguon_test_{}", uuid::Uuid::now_v7().simple());
-        let mut admin = sqlx::PgConnection::connect(admin_url)
-            .await
-            .unwrap_or_else(|e| panic!("{POSTGRES_ENV}: cannot connect: {e}"));
-        // The name is ours (a prefix and hex digits), so formatting it into DDL is safe.
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-            .execute(&mut admin)
-            .await
-            .unwrap_or_else(|e| panic!("{POSTGRES_ENV}: cannot create database {name}: {e}"));
-        admin.close().await.ok();
-        Self {
-            admin_url: admin_url.to_owned(),
-            url: with_database(admin_url, &name),
-            name,
-        }
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        // Drop cannot await, and the test's runtime may be shutting down: use a thread with its
-        // own small runtime. FORCE ends connections a failed story left open.
-        let admin_url = self.admin_url.clone();
-        let name = self.name.clone();
-        let outcome = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())?;
-            runtime.block_on(async {
-                use sqlx::Connection;
-                let mut admin = sqlx::PgConnection::connect(&admin_url)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                )))
-                .execute(&mut admin)
-                .await
-                .map_err(|e| e.to_string())?;
-                admin.close().await.map_err(|e| e.to_string())
-            })
-        })
-        .join();
-        match outcome {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => eprintln!(
-                "store story: could not drop database {}: {error}",
-                self.name
-            ),
-            Err(_) => eprintln!("store story: dropping database {} panicked", self.name),
-        }
-    }
-}
-
-/// `url` with its database name replaced by `name`, keeping user, host and parameters.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |index| index + 3);
-    let host_start = base[authority_start..]
-        .rfind('@')
-        .map_or(authority_start, |index| authority_start + index + 1);
-    let path_start = base[host_start..]
-        .find('/')
-        .map_or(base.len(), |index| host_start + index);
-    let mut out = format!("{}/{name}", &base[..path_start]);
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    out
-}
-
-#[test]
-fn with_database_replaces_only_the_database_name() {
-    assert_eq!(
-        with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
-        "postgres://postgres@127.0.0.1:5432/x"
-    );
-    assert_eq!(
-        with_database("postgresql://u:p@h/db?sslmode=disable", "x"),
-        "postgresql://u:p@h/x?sslmode=disable"
-    );
-    assert_eq!(
-        with_database("postgres://h:5432", "x"),
-        "postgres://h:5432/x"
-    );
 }
