@@ -1,4 +1,5 @@
-//! EPCIS 2.0 for Nguồn. For now: the CBV 2.0 event hash (`ni:///sha-256;…?ver=CBV2.0`) of the
+//! EPCIS 2.0 for Nguồn: validation of EPCIS 2.0 JSON-LD documents against the official JSON
+//! Schema and CBV rules ([`validate`]), and the CBV 2.0 event hash (`ni:///sha-256;…?ver=CBV2.0`) of the
 //! events in an EPCIS 2.0 JSON-LD document or an EPCIS 2.0 / 1.2 XML document, capture or query
 //! result alike. Pure: no I/O; callers hand in the document text.
 //!
@@ -6,3 +7,4 @@
 //! on any input.
 
 pub mod hash;
+pub mod validate;
