@@ -2,7 +2,7 @@
 //! table, whatever its size (`reference/limits.md`: about 35 k events/s with fsync on), and
 //! sequence numbers come from one `nextval` call per event in a single statement.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use nguon_domain::{EventId, IdentifierRole, NewEvent, OrganisationId, StoredEvent};
 use nguon_store::{
@@ -17,12 +17,31 @@ use uuid::Uuid;
 use crate::PostgresStore;
 use crate::error::store_error;
 
-/// The columns of `events` in the order [`record_from_row`] reads them.
+/// The columns of `events` as inserted.
 macro_rules! event_columns {
     () => {
         "owner_id, sequence, event_id, event_hash, event_type, action, event_time, \
          event_time_zone_offset, record_time, biz_step, disposition, read_point, biz_location, \
          document"
+    };
+}
+
+/// The columns [`event_from_row`] reads: those of `events e` and, in the same statement, its
+/// identifiers as two parallel arrays — one round trip per read.
+macro_rules! event_select_columns {
+    () => {
+        "e.owner_id, e.sequence, e.event_id, e.event_hash, e.event_type, e.action, e.event_time, \
+         e.event_time_zone_offset, e.record_time, e.biz_step, e.disposition, e.read_point, \
+         e.biz_location, e.document, ids.roles, ids.identifiers"
+    };
+}
+
+/// Gathers an event's identifiers; follows `FROM events e` (or a join ending in it).
+macro_rules! identifiers_lateral {
+    () => {
+        " CROSS JOIN LATERAL (SELECT array_agg(i.role) AS roles, array_agg(i.identifier) AS \
+         identifiers FROM event_identifiers i WHERE i.owner_id = e.owner_id AND i.sequence = \
+         e.sequence) ids "
     };
 }
 
@@ -131,23 +150,23 @@ impl PostgresStore {
         owner: OrganisationId,
         event_id: &EventId,
     ) -> Result<StoredEvent, StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(store_error)?;
-        let sequence: Option<i64> =
-            sqlx::query_scalar("SELECT sequence FROM events WHERE owner_id = $1 AND event_id = $2")
-                .bind(owner.as_uuid())
-                .bind(event_id.as_str())
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(store_error)?;
-        let not_found = || StoreError::NotFound {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            event_select_columns!(),
+            " FROM events e",
+            identifiers_lateral!(),
+            "WHERE e.owner_id = $1 AND e.event_id = $2"
+        ))
+        .bind(owner.as_uuid())
+        .bind(event_id.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| StoreError::NotFound {
             what: "event",
             id: event_id.to_string(),
-        };
-        let sequence = sequence.ok_or_else(not_found)?;
-        load_events(&mut conn, &[(owner.as_uuid(), sequence)])
-            .await?
-            .pop()
-            .ok_or_else(not_found)
+        })?;
+        event_from_row(&row)
     }
 
     pub(crate) async fn find_events_with_identifier(
@@ -156,26 +175,24 @@ impl PostgresStore {
         roles: &[IdentifierRole],
         limit: u32,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(store_error)?;
         let roles: Option<Vec<&str>> =
             (!roles.is_empty()).then(|| roles.iter().map(|r| r.as_str()).collect());
-        let rows = sqlx::query(
-            "SELECT DISTINCT owner_id, sequence FROM event_identifiers \
+        let rows = sqlx::query(concat!(
+            "WITH hits AS (SELECT DISTINCT owner_id, sequence FROM event_identifiers \
              WHERE identifier = $1 AND ($2::text[] IS NULL OR role = ANY($2)) \
-             ORDER BY sequence LIMIT $3",
-        )
+             ORDER BY sequence LIMIT $3) SELECT ",
+            event_select_columns!(),
+            " FROM hits JOIN events e ON e.owner_id = hits.owner_id AND e.sequence = hits.sequence",
+            identifiers_lateral!(),
+            "ORDER BY e.sequence"
+        ))
         .bind(identifier)
         .bind(roles)
         .bind(i64::from(limit.clamp(1, MAX_EVENTS_PER_LOOKUP)))
-        .fetch_all(&mut *conn)
+        .fetch_all(&self.pool)
         .await
         .map_err(store_error)?;
-        let keys = rows
-            .iter()
-            .map(|row| Ok((row.try_get("owner_id")?, row.try_get("sequence")?)))
-            .collect::<Result<Vec<(Uuid, i64)>, sqlx::Error>>()
-            .map_err(store_error)?;
-        load_events(&mut conn, &keys).await
+        rows.iter().map(event_from_row).collect()
     }
 }
 
@@ -253,55 +270,16 @@ async fn check_not_captured(
     Ok(())
 }
 
-/// Loads events with their identifiers, in the order of `keys` (owner, sequence).
-async fn load_events(
-    conn: &mut PgConnection,
-    keys: &[(Uuid, i64)],
-) -> Result<Vec<StoredEvent>, StoreError> {
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    let owners: Vec<Uuid> = keys.iter().map(|(owner, _)| *owner).collect();
-    let sequences: Vec<i64> = keys.iter().map(|(_, sequence)| *sequence).collect();
-    let rows = sqlx::query(concat!(
-        "SELECT ",
-        event_columns!(),
-        " FROM events WHERE (owner_id, sequence) IN (SELECT * FROM UNNEST($1::uuid[], $2::int8[]))"
-    ))
-    .bind(&owners)
-    .bind(&sequences)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(store_error)?;
-    let identifier_rows = sqlx::query(
-        "SELECT sequence, role, identifier FROM event_identifiers \
-         WHERE (owner_id, sequence) IN (SELECT * FROM UNNEST($1::uuid[], $2::int8[]))",
-    )
-    .bind(&owners)
-    .bind(&sequences)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(store_error)?;
-    let mut identifiers: HashMap<i64, Vec<(String, String)>> = HashMap::new();
-    for row in identifier_rows {
-        let sequence: i64 = row.try_get("sequence").map_err(store_error)?;
-        identifiers.entry(sequence).or_default().push((
-            row.try_get("role").map_err(store_error)?,
-            row.try_get("identifier").map_err(store_error)?,
-        ));
-    }
-    let mut events: HashMap<i64, StoredEvent> = HashMap::new();
-    for row in rows {
-        let record = record_from_row(&row)?;
-        let sequence = record.sequence;
-        let own = identifiers.remove(&sequence).unwrap_or_default();
-        events.insert(sequence, record.into_stored_event(own)?);
-    }
-    Ok(sequences.iter().filter_map(|s| events.remove(s)).collect())
-}
-
-fn record_from_row(row: &PgRow) -> Result<EventRecord, StoreError> {
-    Ok(EventRecord {
+fn event_from_row(row: &PgRow) -> Result<StoredEvent, StoreError> {
+    // array_agg over no rows is NULL: an event without identifiers.
+    let roles: Option<Vec<String>> = row.try_get("roles").map_err(store_error)?;
+    let identifiers: Option<Vec<String>> = row.try_get("identifiers").map_err(store_error)?;
+    let identifiers = roles
+        .unwrap_or_default()
+        .into_iter()
+        .zip(identifiers.unwrap_or_default())
+        .collect();
+    EventRecord {
         sequence: row.try_get("sequence").map_err(store_error)?,
         owner_id: row.try_get("owner_id").map_err(store_error)?,
         event_id: row.try_get("event_id").map_err(store_error)?,
@@ -316,5 +294,6 @@ fn record_from_row(row: &PgRow) -> Result<EventRecord, StoreError> {
         read_point: row.try_get("read_point").map_err(store_error)?,
         biz_location: row.try_get("biz_location").map_err(store_error)?,
         document: row.try_get("document").map_err(store_error)?,
-    })
+    }
+    .into_stored_event(identifiers)
 }

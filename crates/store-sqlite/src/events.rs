@@ -3,7 +3,7 @@
 //! many rows. The write lock is taken up front (`BEGIN IMMEDIATE`), which makes the duplicate
 //! check and the sequence numbers safe without retries.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use nguon_domain::{EventId, IdentifierRole, NewEvent, OrganisationId, StoredEvent};
 use nguon_store::{
@@ -25,12 +25,26 @@ const IDENTIFIERS_PER_STATEMENT: usize = 500;
 /// Events per duplicate-check query (4 parameters each).
 const EVENTS_PER_CHECK: usize = 200;
 
-/// The columns of `events` in the order [`record_from_row`] reads them.
+/// The columns of `events` as inserted.
 macro_rules! event_columns {
     () => {
         "sequence, owner_id, event_id, event_hash, event_type, action, event_time_us, \
          event_time_zone_offset, record_time_us, biz_step, disposition, read_point, biz_location, \
          document"
+    };
+}
+
+/// An event row as [`event_from_row`] reads it: the columns of `events e` and, in the same
+/// statement, its identifiers as a JSON array of `[role, identifier]` pairs — one statement per
+/// read, since each costs a round trip to sqlx's SQLite thread.
+macro_rules! select_events {
+    () => {
+        "SELECT e.sequence, e.owner_id, e.event_id, e.event_hash, e.event_type, e.action, \
+         e.event_time_us, e.event_time_zone_offset, e.record_time_us, e.biz_step, e.disposition, \
+         e.read_point, e.biz_location, e.document, \
+         (SELECT json_group_array(json_array(i.role, i.identifier)) FROM event_identifiers i \
+          WHERE i.sequence = e.sequence) AS identifiers \
+         FROM events e "
     };
 }
 
@@ -116,23 +130,20 @@ impl SqliteStore {
         owner: OrganisationId,
         event_id: &EventId,
     ) -> Result<StoredEvent, StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(store_error)?;
-        let sequence: Option<i64> =
-            sqlx::query_scalar("SELECT sequence FROM events WHERE owner_id = ? AND event_id = ?")
-                .bind(owner.as_uuid())
-                .bind(event_id.as_str())
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(store_error)?;
-        let not_found = || StoreError::NotFound {
+        let row = sqlx::query(concat!(
+            select_events!(),
+            "WHERE e.owner_id = ? AND e.event_id = ?"
+        ))
+        .bind(owner.as_uuid())
+        .bind(event_id.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| StoreError::NotFound {
             what: "event",
             id: event_id.to_string(),
-        };
-        let sequence = sequence.ok_or_else(not_found)?;
-        load_events(&mut conn, &[sequence])
-            .await?
-            .pop()
-            .ok_or_else(not_found)
+        })?;
+        event_from_row(&row)
     }
 
     pub(crate) async fn find_events_with_identifier(
@@ -141,10 +152,10 @@ impl SqliteStore {
         roles: &[IdentifierRole],
         limit: u32,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(store_error)?;
-        let mut sql = QueryBuilder::<Sqlite>::new(
-            "SELECT DISTINCT sequence FROM event_identifiers WHERE identifier = ",
-        );
+        let mut sql = QueryBuilder::<Sqlite>::new(concat!(
+            select_events!(),
+            "WHERE e.sequence IN (SELECT DISTINCT sequence FROM event_identifiers WHERE identifier = "
+        ));
         sql.push_bind(identifier.to_owned());
         if !roles.is_empty() {
             sql.push(" AND role IN (");
@@ -155,13 +166,14 @@ impl SqliteStore {
             sql.push(")");
         }
         sql.push(" ORDER BY sequence LIMIT ")
-            .push_bind(i64::from(limit.clamp(1, MAX_EVENTS_PER_LOOKUP)));
-        let sequences: Vec<i64> = sql
-            .build_query_scalar()
-            .fetch_all(&mut *conn)
+            .push_bind(i64::from(limit.clamp(1, MAX_EVENTS_PER_LOOKUP)))
+            .push(") ORDER BY e.sequence");
+        let rows = sql
+            .build()
+            .fetch_all(&self.pool)
             .await
             .map_err(store_error)?;
-        load_events(&mut conn, &sequences).await
+        rows.iter().map(event_from_row).collect()
     }
 }
 
@@ -233,62 +245,12 @@ async fn check_not_captured(
     Ok(())
 }
 
-/// Loads events with their identifiers, in the order of `sequences`.
-async fn load_events(
-    conn: &mut SqliteConnection,
-    sequences: &[i64],
-) -> Result<Vec<StoredEvent>, StoreError> {
-    if sequences.is_empty() {
-        return Ok(Vec::new());
-    }
-    let in_list = |sql: &mut QueryBuilder<Sqlite>| {
-        let mut list = sql.separated(", ");
-        for sequence in sequences {
-            list.push_bind(*sequence);
-        }
-    };
-    let mut sql = QueryBuilder::<Sqlite>::new(concat!(
-        "SELECT ",
-        event_columns!(),
-        " FROM events WHERE sequence IN ("
-    ));
-    in_list(&mut sql);
-    sql.push(")");
-    let rows = sql
-        .build()
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(store_error)?;
-    let mut sql = QueryBuilder::<Sqlite>::new(
-        "SELECT sequence, role, identifier FROM event_identifiers WHERE sequence IN (",
-    );
-    in_list(&mut sql);
-    sql.push(")");
-    let mut identifiers: HashMap<i64, Vec<(String, String)>> = HashMap::new();
-    for row in sql
-        .build()
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(store_error)?
-    {
-        let sequence: i64 = row.try_get("sequence").map_err(store_error)?;
-        identifiers.entry(sequence).or_default().push((
-            row.try_get("role").map_err(store_error)?,
-            row.try_get("identifier").map_err(store_error)?,
-        ));
-    }
-    let mut events: HashMap<i64, StoredEvent> = HashMap::new();
-    for row in rows {
-        let record = record_from_row(&row)?;
-        let sequence = record.sequence;
-        let own = identifiers.remove(&sequence).unwrap_or_default();
-        events.insert(sequence, record.into_stored_event(own)?);
-    }
-    Ok(sequences.iter().filter_map(|s| events.remove(s)).collect())
-}
-
-fn record_from_row(row: &SqliteRow) -> Result<EventRecord, StoreError> {
-    Ok(EventRecord {
+fn event_from_row(row: &SqliteRow) -> Result<StoredEvent, StoreError> {
+    let identifiers: String = row.try_get("identifiers").map_err(store_error)?;
+    let identifiers: Vec<(String, String)> = serde_json::from_str(&identifiers).map_err(|e| {
+        StoreError::Internal(format!("stored identifiers are not a JSON list: {e}"))
+    })?;
+    EventRecord {
         sequence: row.try_get("sequence").map_err(store_error)?,
         owner_id: row.try_get("owner_id").map_err(store_error)?,
         event_id: row.try_get("event_id").map_err(store_error)?,
@@ -303,5 +265,6 @@ fn record_from_row(row: &SqliteRow) -> Result<EventRecord, StoreError> {
         read_point: row.try_get("read_point").map_err(store_error)?,
         biz_location: row.try_get("biz_location").map_err(store_error)?,
         document: row.try_get("document").map_err(store_error)?,
-    })
+    }
+    .into_stored_event(identifiers)
 }

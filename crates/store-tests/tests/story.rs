@@ -505,6 +505,21 @@ async fn events_chapter(store: &Arc<dyn Store>, farm: OrganisationId, processor:
             .is_empty()
     );
 
+    // An event may name no identifier at all (say, a transaction event about a purchase order).
+    let bare = event(
+        farm,
+        50,
+        EventType::TransactionEvent,
+        Some(Action::Add),
+        POND,
+        &[],
+    );
+    store
+        .append_events(std::slice::from_ref(&bare))
+        .await
+        .unwrap();
+    assert_eq!(store.event(farm, &bare.event_id).await.unwrap().event, bare);
+
     // A large capture crosses every statement-size boundary of the back ends and still lands whole.
     let crate_lot = "https://id.gs1.org/01/08934673000017/10/KHO-2026";
     let batch: Vec<NewEvent> = (100..1_600)
