@@ -237,9 +237,15 @@ async fn check_not_captured(
     events: &[NewEvent],
 ) -> Result<(), StoreError> {
     let row = sqlx::query(
-        "SELECT owner_id, event_id, event_hash FROM events \
-         WHERE (owner_id, event_id) IN (SELECT * FROM UNNEST($1::uuid[], $2::text[])) \
-            OR (owner_id, event_hash) IN (SELECT * FROM UNNEST($1::uuid[], $3::text[])) \
+        // Two joins, not one WHERE … OR …: PostgreSQL cannot serve an OR of two row-value IN
+        // lists from the unique indexes and would scan the whole table for every batch.
+        "SELECT e.owner_id, e.event_id, e.event_hash FROM events e \
+         JOIN UNNEST($1::uuid[], $2::text[]) AS k(owner_id, event_id) \
+           ON e.owner_id = k.owner_id AND e.event_id = k.event_id \
+         UNION ALL \
+         SELECT e.owner_id, e.event_id, e.event_hash FROM events e \
+         JOIN UNNEST($1::uuid[], $3::text[]) AS k(owner_id, event_hash) \
+           ON e.owner_id = k.owner_id AND e.event_hash = k.event_hash \
          LIMIT 1",
     )
     .bind(
