@@ -17,7 +17,7 @@ pub enum EpcError {
     Prefix,
     /// The scheme after the prefix is not one this system translates.
     #[error(
-        "EPC scheme {scheme:?} is not supported (supported: sgtin, lgtin, sscc, sgln, grai, giai, gsrn, gsrnp, gdti, sgcn, cpi, itip)"
+        "EPC scheme {scheme:?} is not supported (supported: sgtin, lgtin, sscc, sgln, grai, giai, gsrn, gsrnp, gdti, sgcn, cpi, itip, ginc, gsin, pgln, upui)"
     )]
     Scheme {
         /// The scheme found.
@@ -316,6 +316,38 @@ pub fn urn_to_digital_link(urn: &str) -> Result<DigitalLink, EpcError> {
             };
             (KeyKind::Cpid, cpid, qualifiers)
         }
+        Scheme::Ginc => {
+            digits(name, "company prefix", parts[0])?;
+            let ginc = format!("{}{}", parts[0], urn_unescape(name, parts[1])?);
+            (KeyKind::Ginc, ginc, vec![])
+        }
+        Scheme::Gsin => {
+            combined(name, parts[0], parts[1], 16)?;
+            (
+                KeyKind::Gsin,
+                with_check_digit(format!("{}{}", parts[0], parts[1])),
+                vec![],
+            )
+        }
+        Scheme::Pgln => {
+            combined(name, parts[0], parts[1], 12)?;
+            (
+                KeyKind::PartyGln,
+                with_check_digit(format!("{}{}", parts[0], parts[1])),
+                vec![],
+            )
+        }
+        Scheme::Upui => {
+            combined(name, parts[0], parts[1], 13)?;
+            let gtin =
+                with_check_digit(format!("{}{}{}", &parts[1][..1], parts[0], &parts[1][1..]));
+            let qualifiers = if wildcard {
+                vec![]
+            } else {
+                vec![("235", unescaped_last()?)]
+            };
+            (KeyKind::Gtin, gtin, qualifiers)
+        }
     };
     let key = Key::parse(key_kind, &key_value).map_err(|e| EpcError::Field {
         scheme: name,
@@ -478,6 +510,10 @@ enum Scheme {
     Gdti,
     Sgcn,
     Cpi,
+    Ginc,
+    Gsin,
+    Pgln,
+    Upui,
 }
 
 impl Scheme {
@@ -496,6 +532,10 @@ impl Scheme {
             ("gdti", _) => Scheme::Gdti,
             ("sgcn", _) => Scheme::Sgcn,
             ("cpi", _) => Scheme::Cpi,
+            ("ginc", _) => Scheme::Ginc,
+            ("gsin", _) => Scheme::Gsin,
+            ("pgln", _) => Scheme::Pgln,
+            ("upui", _) => Scheme::Upui,
             _ => return None,
         })
     }
@@ -514,12 +554,22 @@ impl Scheme {
             Scheme::Gdti => "gdti",
             Scheme::Sgcn => "sgcn",
             Scheme::Cpi => "cpi",
+            Scheme::Ginc => "ginc",
+            Scheme::Gsin => "gsin",
+            Scheme::Pgln => "pgln",
+            Scheme::Upui => "upui",
         }
     }
 
     fn parts(self) -> usize {
         match self {
-            Scheme::Sscc | Scheme::Giai | Scheme::Gsrn | Scheme::Gsrnp => 2,
+            Scheme::Sscc
+            | Scheme::Giai
+            | Scheme::Gsrn
+            | Scheme::Gsrnp
+            | Scheme::Ginc
+            | Scheme::Gsin
+            | Scheme::Pgln => 2,
             Scheme::Itip => 5,
             _ => 3,
         }
@@ -529,7 +579,14 @@ impl Scheme {
     fn has_pattern(self) -> bool {
         !matches!(
             self,
-            Scheme::Lgtin | Scheme::Sscc | Scheme::Giai | Scheme::Gsrn | Scheme::Gsrnp
+            Scheme::Lgtin
+                | Scheme::Sscc
+                | Scheme::Giai
+                | Scheme::Gsrn
+                | Scheme::Gsrnp
+                | Scheme::Ginc
+                | Scheme::Gsin
+                | Scheme::Pgln
         )
     }
 }
@@ -608,6 +665,43 @@ mod tests {
             "urn:epc:id:sgtin:4012345.012345.A%2FB%25",
             "https://id.gs1.org/01/04012345123456/21/A%2FB%25",
         );
+    }
+
+    #[test]
+    fn consignment_shipment_party_and_upui_urns_are_read() {
+        for (urn, dl) in [
+            (
+                "urn:epc:id:ginc:0614141.xyz47%2F11",
+                "https://id.gs1.org/401/0614141xyz47%2F11",
+            ),
+            (
+                "urn:epc:id:gsin:4012345.222333444",
+                "https://id.gs1.org/402/40123452223334442",
+            ),
+            (
+                "urn:epc:id:pgln:999999999999.",
+                "https://id.gs1.org/417/9999999999994",
+            ),
+            (
+                "urn:epc:id:upui:1234567.098765.51qIgY)%3C%26Jp3*j7'SDB",
+                "https://id.gs1.org/01/01234567987651/235/51qIgY%29%3C%26Jp3%2Aj7%27SDB",
+            ),
+            (
+                "urn:epc:idpat:upui:4012345.012345.*",
+                "https://id.gs1.org/01/04012345123456",
+            ),
+        ] {
+            let link = urn_to_digital_link(urn).unwrap_or_else(|e| panic!("{urn}: {e}"));
+            assert_eq!(link.canonical(), dl, "{urn}");
+        }
+        assert!(matches!(
+            urn_to_digital_link("urn:epc:idpat:ginc:0614141.*"),
+            Err(EpcError::Field { .. })
+        ));
+        assert!(matches!(
+            urn_to_digital_link("urn:epc:id:gsin:4012345.22233344"),
+            Err(EpcError::Field { .. })
+        ));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use nguon_gs1::{DigitalLink, Key, KeyKind, mod10_check_digit, urn_to_digital_link};
+use nguon_gs1::{DigitalLink, urn_to_digital_link};
 
 /// The primary keys and qualifier sets the hash keeps; any other identifier is hashed as written.
 fn allowed(primary: &str, qualifiers: &[&str]) -> bool {
@@ -25,9 +25,7 @@ fn allowed(primary: &str, qualifiers: &[&str]) -> bool {
 /// EPC URN or Digital Link this system can read (it is then hashed as written).
 pub(crate) fn canonical_identifier(value: &str) -> Option<String> {
     let link = if value.starts_with("urn:epc:") {
-        urn_to_digital_link(value)
-            .ok()
-            .or_else(|| other_urn(value))?
+        urn_to_digital_link(value).ok()?
     } else if has_web_scheme(value) {
         DigitalLink::parse(&tolerant_path(value)).ok()?
     } else {
@@ -107,86 +105,6 @@ fn hash_encode(value: &str) -> String {
         }
     }
     out
-}
-
-/// EPC schemes with GS1 keys that `nguon-gs1` does not translate: GINC, GSIN, PGLN and UPUI
-/// (and the UPUI pattern, which names a GTIN).
-fn other_urn(urn: &str) -> Option<DigitalLink> {
-    let (pattern, body) = if let Some(body) = urn.strip_prefix("urn:epc:id:") {
-        (false, body)
-    } else {
-        (true, urn.strip_prefix("urn:epc:idpat:")?)
-    };
-    let (scheme, rest) = body.split_once(':')?;
-    match (scheme, pattern) {
-        ("ginc", false) => {
-            let (prefix, reference) = rest.split_once('.')?;
-            digits(prefix, 6..=12)?;
-            let value = format!("{prefix}{}", unescape(reference)?);
-            DigitalLink::from_key(&Key::parse(KeyKind::Ginc, &value).ok()?, &[]).ok()
-        }
-        ("gsin", false) => {
-            let (prefix, reference) = rest.split_once('.')?;
-            digits(prefix, 6..=12)?;
-            digits(reference, 0..=16)?;
-            let key = with_check_digit(&format!("{prefix}{reference}"), 16)?;
-            DigitalLink::from_key(&Key::parse(KeyKind::Gsin, &key).ok()?, &[]).ok()
-        }
-        ("pgln", false) => {
-            let (prefix, reference) = rest.split_once('.')?;
-            digits(prefix, 6..=12)?;
-            digits(reference, 0..=6)?;
-            let key = with_check_digit(&format!("{prefix}{reference}"), 12)?;
-            DigitalLink::from_key(&Key::parse(KeyKind::PartyGln, &key).ok()?, &[]).ok()
-        }
-        ("upui", _) => {
-            let mut parts = rest.splitn(3, '.');
-            let (prefix, item, last) = (parts.next()?, parts.next()?, parts.next()?);
-            digits(prefix, 6..=12)?;
-            digits(item, 1..=7)?;
-            let indicator = item.get(..1)?;
-            let gtin = with_check_digit(&format!("{indicator}{prefix}{}", &item[1..]), 13)?;
-            let gtin = Key::parse(KeyKind::Gtin, &gtin).ok()?;
-            if pattern {
-                (last == "*")
-                    .then(|| DigitalLink::from_key(&gtin, &[]).ok())
-                    .flatten()
-            } else {
-                DigitalLink::from_key(&gtin, &[("235", &unescape(last)?)]).ok()
-            }
-        }
-        _ => None,
-    }
-}
-
-fn digits(value: &str, lengths: std::ops::RangeInclusive<usize>) -> Option<()> {
-    (lengths.contains(&value.len()) && value.bytes().all(|b| b.is_ascii_digit())).then_some(())
-}
-
-/// Appends the GS1 check digit to `length` data digits.
-fn with_check_digit(data: &str, length: usize) -> Option<String> {
-    if data.len() != length {
-        return None;
-    }
-    let check = mod10_check_digit(data)?;
-    Some(format!("{data}{check}"))
-}
-
-/// Decodes the Tag Data Standard's `%XX` escapes (ASCII only).
-fn unescape(value: &str) -> Option<String> {
-    let mut out = String::with_capacity(value.len());
-    let mut rest = value;
-    while let Some(index) = rest.find('%') {
-        out.push_str(&rest[..index]);
-        let byte = rest
-            .get(index + 1..index + 3)
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-            .filter(u8::is_ascii)?;
-        out.push(char::from(byte));
-        rest = &rest[index + 3..];
-    }
-    out.push_str(rest);
-    Some(out)
 }
 
 #[cfg(test)]
