@@ -118,8 +118,9 @@ fn ai_code(segment: &str) -> Option<&str> {
 impl DigitalLink {
     /// Parses and validates a Digital Link URI on any domain and path prefix.
     pub fn parse(uri: &str) -> Result<Self, DigitalLinkError> {
-        let rest = strip_scheme(uri).ok_or(DigitalLinkError::Scheme)?;
-        let rest = rest.split('#').next().unwrap_or_default();
+        let after_scheme = strip_scheme(uri).ok_or(DigitalLinkError::Scheme)?;
+        let scheme_len = uri.len() - after_scheme.len();
+        let rest = after_scheme.split('#').next().unwrap_or_default();
         let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
         let authority = &rest[..authority_end];
         if authority.is_empty()
@@ -140,7 +141,6 @@ impl DigitalLink {
             check_uri_characters("path prefix", segment, ":@")?;
         }
         let base_end = authority_end + segments[..start].iter().map(|s| s.len() + 1).sum::<usize>();
-        let scheme_len = uri.len() - strip_scheme(uri).map_or(0, str::len);
         let mut link = DigitalLink {
             base: uri[..scheme_len + base_end].to_owned(),
             primary,
@@ -474,9 +474,15 @@ fn is_literal(c: char) -> bool {
 
 /// Percent-encodes a value for a Digital Link path or query string.
 pub fn percent_encode(value: &str) -> String {
+    percent_encode_keeping(value, "")
+}
+
+/// Percent-encodes like [`percent_encode`] but also leaves the characters in `also_literal`
+/// as they are (the CBV event hash keeps `'`, `;` and `=` literal in its canonical links).
+pub fn percent_encode_keeping(value: &str, also_literal: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
-        if is_literal(c) {
+        if is_literal(c) || also_literal.contains(c) {
             out.push(c);
         } else {
             let mut buffer = [0u8; 4];

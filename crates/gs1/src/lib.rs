@@ -18,7 +18,9 @@ mod linter;
 pub use check::{check_character_pair, mod10_check_digit, mod10_is_valid};
 pub use company_prefix::CompanyPrefix;
 pub use dictionary::{AiEntry, CharSet, Component, Dictionary, is_cset82};
-pub use digital_link::{CANONICAL_BASE, DigitalLink, DigitalLinkError, percent_encode};
+pub use digital_link::{
+    CANONICAL_BASE, DigitalLink, DigitalLinkError, percent_encode, percent_encode_keeping,
+};
 pub use element::{AiError, Element, ElementString, GROUP_SEPARATOR, validate_value};
 pub use epc::{EpcError, PrefixLengths, digital_link_to_urn, urn_to_digital_link};
 pub use error::KeyError;

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use nguon_gs1::{DigitalLink, urn_to_digital_link};
+use nguon_gs1::{DigitalLink, percent_encode_keeping, urn_to_digital_link};
 
 /// The primary keys and qualifier sets the hash keeps; any other identifier is hashed as written.
 fn allowed(primary: &str, qualifiers: &[&str]) -> bool {
@@ -89,22 +89,10 @@ fn constrained(link: &DigitalLink) -> Option<String> {
     Some(uri)
 }
 
-/// Percent-encoding as the event hash's reference examples write it: letters, digits and
-/// `-._';=` stay literal, every other character is encoded (upper-case hex). This differs from
-/// Digital Link's own rule only in leaving `'`, `;` and `=` alone.
+/// Percent-encoding as the event hash's reference examples write it: Digital Link's rule, except
+/// that `'`, `;` and `=` stay literal.
 fn hash_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        if c.is_ascii_alphanumeric() || "-._';=".contains(c) {
-            out.push(c);
-        } else {
-            let mut buffer = [0u8; 4];
-            for byte in c.encode_utf8(&mut buffer).bytes() {
-                let _ = write!(out, "%{byte:02X}");
-            }
-        }
-    }
-    out
+    percent_encode_keeping(value, "';=")
 }
 
 #[cfg(test)]
