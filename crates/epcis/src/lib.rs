@@ -7,4 +7,9 @@
 //! on any input.
 
 pub mod hash;
+pub mod identifier;
+pub mod json_ld;
+pub mod model;
 pub mod validate;
+pub mod vocab;
+pub mod xml;

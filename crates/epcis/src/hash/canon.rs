@@ -1,7 +1,7 @@
 //! Normal forms of single values: time stamps, numbers, CBV URNs and GS1 identifiers.
 
 use super::ident::canonical_identifier;
-use super::vocab::cbv_urn_to_web_uri;
+use crate::vocab::cbv_urn_to_web_uri;
 
 /// The normal form of any value other than a time stamp: trimmed; a CBV URN as its web URI; a
 /// decimal number without sign, leading or trailing zeros; an EPC URN or a Digital Link as a

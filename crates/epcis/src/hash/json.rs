@@ -5,8 +5,8 @@
 use serde_json::{Map, Value};
 
 use super::tree::{Document, Event, Node};
-use super::vocab::{STANDARD_VALUE_PREFIXES, Vocabulary};
 use super::{HashError, MAX_DEPTH};
+use crate::vocab::{STANDARD_VALUE_PREFIXES, Vocabulary};
 
 /// Namespace prefixes in scope: those the document's `@context` declares.
 #[derive(Debug, Clone, Default)]

@@ -36,7 +36,6 @@ mod ident;
 mod json;
 mod prehash;
 mod tree;
-mod vocab;
 mod xml;
 
 use std::fmt::Write as _;

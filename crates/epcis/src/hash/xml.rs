@@ -5,8 +5,8 @@
 use roxmltree::{Document as XmlDocument, Node as XmlNode, ParsingOptions};
 
 use super::tree::{Document, Event, Node};
-use super::vocab::STANDARD_VALUE_PREFIXES;
 use super::{HashError, MAX_DEPTH};
+use crate::vocab::STANDARD_VALUE_PREFIXES;
 
 /// Namespaces of the EPCIS schemas themselves: an element in one of them is a standard field,
 /// whether the document qualifies it or (as usual) leaves it unqualified.

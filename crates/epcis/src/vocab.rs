@@ -5,7 +5,7 @@
 
 /// A vocabulary whose values JSON-LD may write as bare words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Vocabulary {
+pub enum Vocabulary {
     /// `bizStep`.
     BizStep,
     /// `disposition`, `persistentDisposition.set` / `.unset`.
@@ -255,6 +255,47 @@ impl Vocabulary {
     }
 }
 
+impl Vocabulary {
+    /// The one form a value is kept in: the URI of a bare word of this vocabulary, the web URI of
+    /// a CBV URN, a standard CURIE (`gs1:Temperature`) expanded, anything else as written.
+    pub fn normalise(self, value: &str) -> String {
+        let value = value.trim();
+        if let Some(uri) = self.expand(value).or_else(|| cbv_urn_to_web_uri(value)) {
+            return uri;
+        }
+        STANDARD_VALUE_PREFIXES
+            .iter()
+            .find_map(|(prefix, base)| {
+                let local = value.strip_prefix(prefix)?.strip_prefix(':')?;
+                (!local.starts_with("//")).then(|| format!("{base}{local}"))
+            })
+            .unwrap_or_else(|| value.to_owned())
+    }
+
+    /// The bare word JSON-LD writes for a normalised standard value; `None` for any other URI.
+    pub fn bare_word(self, uri: &str) -> Option<&'static str> {
+        let word = uri.strip_prefix(self.base())?;
+        self.words().iter().copied().find(|w| *w == word)
+    }
+
+    /// The CBV URN XML writes for a normalised standard value of a vocabulary that has URNs
+    /// (`urn:epcglobal:cbv:bizstep:shipping`); `None` otherwise.
+    pub fn urn(self, uri: &str) -> Option<String> {
+        let word = self.bare_word(uri)?;
+        URN_TO_WEB
+            .iter()
+            .find(|(_, web)| *web == self.base())
+            .map(|(urn, _)| format!("{urn}{word}"))
+    }
+
+    /// The CURIE XML writes for a normalised standard value of a vocabulary the EPCIS context
+    /// maps to `gs1:` (`gs1:Temperature`); `None` otherwise.
+    pub fn curie(self, uri: &str) -> Option<String> {
+        let word = self.bare_word(uri)?;
+        (self.base() == "https://gs1.org/voc/").then(|| format!("gs1:{word}"))
+    }
+}
+
 /// CBV 1.x URN prefixes and the CBV 2.0 web URI prefixes that replace them.
 const URN_TO_WEB: [(&str, &str); 5] = [
     (
@@ -269,7 +310,7 @@ const URN_TO_WEB: [(&str, &str); 5] = [
 
 /// A CBV URN (`urn:epcglobal:cbv:bizstep:shipping`) as its web URI
 /// (`https://ref.gs1.org/cbv/BizStep-shipping`); `None` for anything else.
-pub(crate) fn cbv_urn_to_web_uri(value: &str) -> Option<String> {
+pub fn cbv_urn_to_web_uri(value: &str) -> Option<String> {
     URN_TO_WEB
         .iter()
         .find_map(|(urn, web)| value.strip_prefix(urn).map(|word| format!("{web}{word}")))
@@ -277,7 +318,7 @@ pub(crate) fn cbv_urn_to_web_uri(value: &str) -> Option<String> {
 
 /// CURIE prefixes that EPCIS values may use without declaring them, as the CBV hash rules name
 /// them: their expansion is fixed by the standard's own JSON-LD context.
-pub(crate) const STANDARD_VALUE_PREFIXES: [(&str, &str); 3] = [
+pub const STANDARD_VALUE_PREFIXES: [(&str, &str); 3] = [
     ("gs1", "https://gs1.org/voc/"),
     ("cbv", "https://ref.gs1.org/cbv/"),
     ("epcis", "https://ref.gs1.org/epcis/"),
@@ -303,6 +344,36 @@ mod tests {
         );
         assert_eq!(Vocabulary::BizStep.expand("in_transit"), None);
         assert_eq!(Vocabulary::Disposition.expand("urn:x:in_transit"), None);
+    }
+
+    #[test]
+    fn every_form_normalises_to_one_uri_and_back() {
+        for input in [
+            "shipping",
+            " urn:epcglobal:cbv:bizstep:shipping",
+            "https://ref.gs1.org/cbv/BizStep-shipping",
+            "cbv:BizStep-shipping",
+        ] {
+            let uri = Vocabulary::BizStep.normalise(input);
+            assert_eq!(uri, "https://ref.gs1.org/cbv/BizStep-shipping", "{input}");
+            assert_eq!(Vocabulary::BizStep.bare_word(&uri), Some("shipping"));
+            assert_eq!(
+                Vocabulary::BizStep.urn(&uri).as_deref(),
+                Some("urn:epcglobal:cbv:bizstep:shipping")
+            );
+        }
+        let temperature = Vocabulary::MeasurementType.normalise("gs1:Temperature");
+        assert_eq!(temperature, "https://gs1.org/voc/Temperature");
+        assert_eq!(
+            Vocabulary::MeasurementType.curie(&temperature).as_deref(),
+            Some("gs1:Temperature")
+        );
+        assert_eq!(Vocabulary::MeasurementType.urn(&temperature), None);
+        assert_eq!(
+            Vocabulary::BizStep.normalise("urn:gdst:bizStep:farmHarvest"),
+            "urn:gdst:bizStep:farmHarvest"
+        );
+        assert_eq!(Vocabulary::BizStep.bare_word("urn:gdst:bizStep:x"), None);
     }
 
     #[test]
