@@ -113,4 +113,37 @@ pub enum DomainError {
         /// The kind of organisation being registered.
         kind: OrganisationKind,
     },
+    /// The text is not a UUID at all (ids other than an organisation's).
+    #[error("{what}: must be a UUID such as 0190f5c2-8d3a-7b4e-9f10-2a3b4c5d6e7f, found {found:?}")]
+    IdSyntax {
+        /// Which id, e.g. "API key id".
+        what: &'static str,
+        /// The text that was given.
+        found: String,
+    },
+    /// The UUID is not version 7 (ids other than an organisation's).
+    #[error("{what}: must be a UUID version 7, found version {found}")]
+    IdVersion {
+        /// Which id, e.g. "capture job id".
+        what: &'static str,
+        /// The version number of the UUID that was given.
+        found: usize,
+    },
+    /// A paging token is not one this server handed out.
+    #[error(
+        "nextPageToken: not a token from a previous page of this query; start again without it"
+    )]
+    EventCursorFormat,
+    /// An API key scope name is not one we know.
+    #[error("API key scope: must be one of organisation, province; found {found:?}")]
+    UnknownApiKeyScope {
+        /// The text that was given.
+        found: String,
+    },
+    /// A capture error behaviour name is not one we know.
+    #[error("capture error behaviour: must be one of rollback, proceed; found {found:?}")]
+    UnknownCaptureErrorBehaviour {
+        /// The text that was given.
+        found: String,
+    },
 }

@@ -240,9 +240,63 @@ impl fmt::Display for EventId {
     }
 }
 
+/// One indexed value of an event: what EQ_/GT_/GE_/LT_/LE_/EXISTS_ query parameters look up.
+///
+/// The EPCIS layer chooses the names (e.g. `quantity`, `errorDeclaration`,
+/// `ilmd:https://ns.example.com/epcis#lotNumber`); the store treats them as opaque. A field with
+/// all three values `None` only says the name is present (for `EXISTS_`). A number must be
+/// finite, since NaN has no place in an ordered index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexedField {
+    /// What the field is, as query parameters name it.
+    pub name: String,
+    /// A text value, matched exactly by `EQ_`.
+    pub text: Option<String>,
+    /// A numeric value, compared by `EQ_`/`GT_`/`GE_`/`LT_`/`LE_`.
+    pub number: Option<f64>,
+    /// A time value, compared by `EQ_`/`GT_`/`GE_`/`LT_`/`LE_`.
+    pub time: Option<OffsetDateTime>,
+}
+
+impl IndexedField {
+    /// A field that is only present, for `EXISTS_`.
+    pub fn present(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            text: None,
+            number: None,
+            time: None,
+        }
+    }
+
+    /// A field with a text value.
+    pub fn text(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            text: Some(value.into()),
+            ..Self::present(name)
+        }
+    }
+
+    /// A field with a numeric value.
+    pub fn number(name: impl Into<String>, value: f64) -> Self {
+        Self {
+            number: Some(value),
+            ..Self::present(name)
+        }
+    }
+
+    /// A field with a time value.
+    pub fn time(name: impl Into<String>, value: OffsetDateTime) -> Self {
+        Self {
+            time: Some(value),
+            ..Self::present(name)
+        }
+    }
+}
+
 /// An event ready to be appended: identity, owner, the fields queries filter on, and the event's
 /// canonical JSON-LD text (what queries return).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {
     /// The organisation that captured the event; every event key includes it.
     pub owner: OrganisationId,
@@ -268,12 +322,14 @@ pub struct NewEvent {
     pub biz_location: Option<String>,
     /// Every identifier with its role, in canonical Digital Link or URI form.
     pub identifiers: Vec<(IdentifierRole, String)>,
+    /// Everything else queries filter on (side index), in the order given.
+    pub fields: Vec<IndexedField>,
     /// The canonical JSON-LD of the event.
     pub document: String,
 }
 
 /// An appended event, with what the store added.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoredEvent {
     /// The store's sequence number, increasing in capture order.
     pub sequence: i64,

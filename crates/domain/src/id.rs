@@ -1,4 +1,4 @@
-//! Organisation identifiers.
+//! Identifiers: organisations, API keys and capture jobs, all UUID version 7.
 
 use std::fmt;
 use std::str::FromStr;
@@ -83,6 +83,94 @@ impl From<OrganisationId> for String {
     }
 }
 
+/// Defines a UUIDv7 id type for a record other than an organisation: same rules as
+/// [`OrganisationId`] (time-ordered, so it is also a keyset cursor), with errors naming `$what`.
+macro_rules! uuid_v7_id {
+    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(
+            Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+        )]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(Uuid);
+
+        impl $name {
+            /// Makes a fresh id from the current time and random bits.
+            pub fn generate() -> Self {
+                Self(Uuid::now_v7())
+            }
+
+            /// Parses the text form (hyphenated, simple, braced or URN).
+            pub fn parse(input: &str) -> Result<Self, DomainError> {
+                let uuid = Uuid::try_parse(input.trim()).map_err(|_| DomainError::IdSyntax {
+                    what: $what,
+                    found: input.to_owned(),
+                })?;
+                Self::from_uuid(uuid)
+            }
+
+            /// Accepts a UUID read from storage or another typed source, if it is version 7.
+            pub fn from_uuid(uuid: Uuid) -> Result<Self, DomainError> {
+                match uuid.get_version_num() {
+                    7 => Ok(Self(uuid)),
+                    found => Err(DomainError::IdVersion { what: $what, found }),
+                }
+            }
+
+            /// The UUID, for storage.
+            pub fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0.hyphenated(), f)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({self})", stringify!($name))
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = DomainError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = DomainError;
+
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(&value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> Self {
+                id.to_string()
+            }
+        }
+    };
+}
+
+uuid_v7_id!(
+    /// The id of an API key: a UUID version 7.
+    ApiKeyId,
+    "API key id"
+);
+
+uuid_v7_id!(
+    /// The id of a capture job: a UUID version 7, so jobs list newest first by id alone.
+    CaptureJobId,
+    "capture job id"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,6 +206,23 @@ mod tests {
         assert_eq!(
             OrganisationId::parse(v4),
             Err(DomainError::OrganisationIdVersion { found: 4 })
+        );
+    }
+
+    #[test]
+    fn other_ids_follow_the_same_rules_and_name_themselves() {
+        let id = CaptureJobId::generate();
+        assert_eq!(CaptureJobId::parse(&id.to_string()), Ok(id));
+        assert_eq!(
+            ApiKeyId::parse("nope").unwrap_err().to_string(),
+            "API key id: must be a UUID such as 0190f5c2-8d3a-7b4e-9f10-2a3b4c5d6e7f, found \"nope\""
+        );
+        assert_eq!(
+            CaptureJobId::parse("6f1c2a8e-3b9d-4c7a-8e21-5d4f3a2b1c0e"),
+            Err(DomainError::IdVersion {
+                what: "capture job id",
+                found: 4
+            })
         );
     }
 

@@ -1,21 +1,36 @@
 //! Nguồn domain types: the tenant registry (organisations, their kinds, statuses, names and tax
-//! codes) and what is kept about each EPCIS event. Every type is parsed once at the edge and valid by construction ("parse, don't
+//! codes), what is kept about each EPCIS event, the parsed event query, API keys, capture jobs
+//! and master data. Every type is parsed once at the edge and valid by construction ("parse, don't
 //! validate"), so code that holds one never checks it again. Pure: no I/O.
 
 #![warn(missing_docs)]
 
+mod api_key;
+mod capture_job;
 mod error;
 mod event;
 mod id;
+mod master_data;
 mod name;
 mod organisation;
+mod query;
 mod status;
 mod tax_code;
 
+pub use api_key::{ApiKey, ApiKeyScope, NewApiKey};
+pub use capture_job::{CaptureErrorBehaviour, CaptureJob, NewCaptureJob};
+
 pub use error::DomainError;
-pub use event::{Action, EventHash, EventId, EventType, IdentifierRole, NewEvent, StoredEvent};
-pub use id::OrganisationId;
+pub use event::{
+    Action, EventHash, EventId, EventType, IdentifierRole, IndexedField, NewEvent, StoredEvent,
+};
+pub use id::{ApiKeyId, CaptureJobId, OrganisationId};
+pub use master_data::VocabularyElement;
 pub use name::OrganisationName;
 pub use organisation::{NewOrganisation, Organisation, OrganisationKind};
+pub use query::{
+    Comparison, Direction, EventCursor, EventQuery, FieldCondition, FieldFilter, IdentifierMatch,
+    MAX_PAGE, OrderBy, TimeRange,
+};
 pub use status::OrganisationStatus;
 pub use tax_code::{TaxCode, TaxCodeForm};

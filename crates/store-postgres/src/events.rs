@@ -4,13 +4,18 @@
 
 use std::collections::BTreeSet;
 
-use nguon_domain::{EventId, IdentifierRole, NewEvent, OrganisationId, StoredEvent};
-use nguon_store::{
-    EventRecord, ExistingEvent, MAX_EVENTS_PER_LOOKUP, StoreError, check_batch,
-    event_already_captured, identifier_set, now_utc,
+use nguon_domain::{
+    Comparison, Direction, EventId, EventQuery, FieldCondition, IdentifierRole, IndexedField,
+    NewEvent, OrderBy, OrganisationId, StoredEvent,
 };
-use sqlx::Row;
+use nguon_store::{
+    AppendOutcome, EventPage, EventRecord, EventResource, ExistingEvent, MAX_EVENTS_PER_LOOKUP,
+    MAX_HIERARCHY_DEPTH, MAX_RESOURCE_PAGE, QueriedEventRecord, StoreError, check_batch,
+    event_fetch_limit, event_page, first_already_captured, identifier_set, now_utc, plan_skipping,
+    prefix_upper_bound,
+};
 use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::{Postgres, QueryBuilder, Row};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -27,22 +32,47 @@ macro_rules! event_columns {
 }
 
 /// The columns [`event_from_row`] reads: those of `events e` and, in the same statement, its
-/// identifiers as two parallel arrays — one round trip per read.
+/// identifiers and its fields as parallel arrays — one round trip per read.
 macro_rules! event_select_columns {
     () => {
         "e.owner_id, e.sequence, e.event_id, e.event_hash, e.event_type, e.action, e.event_time, \
          e.event_time_zone_offset, e.record_time, e.biz_step, e.disposition, e.read_point, \
-         e.biz_location, e.document, ids.roles, ids.identifiers"
+         e.biz_location, e.document, ids.roles, ids.identifiers, fs.field_names, fs.field_texts, \
+         fs.field_numbers, fs.field_times"
     };
 }
 
-/// Gathers an event's identifiers; follows `FROM events e` (or a join ending in it).
+/// Gathers an event's identifiers and fields; follows `FROM events e` (or a join ending in it).
 macro_rules! identifiers_lateral {
     () => {
         " CROSS JOIN LATERAL (SELECT array_agg(i.role) AS roles, array_agg(i.identifier) AS \
          identifiers FROM event_identifiers i WHERE i.owner_id = e.owner_id AND i.sequence = \
-         e.sequence) ids "
+         e.sequence) ids \
+         CROSS JOIN LATERAL (SELECT array_agg(f.name ORDER BY f.position) AS field_names, \
+         array_agg(f.text ORDER BY f.position) AS field_texts, \
+         array_agg(f.number ORDER BY f.position) AS field_numbers, \
+         array_agg(f.time ORDER BY f.position) AS field_times FROM event_fields f \
+         WHERE f.owner_id = e.owner_id AND f.sequence = e.sequence) fs "
     };
+}
+
+/// The `events` column an order uses.
+fn order_column(order_by: OrderBy) -> &'static str {
+    match order_by {
+        OrderBy::EventTime => "e.event_time",
+        OrderBy::RecordTime => "e.record_time",
+    }
+}
+
+/// The SQL operator of a comparison.
+fn operator(comparison: Comparison) -> &'static str {
+    match comparison {
+        Comparison::Eq => " = ",
+        Comparison::Gt => " > ",
+        Comparison::Ge => " >= ",
+        Comparison::Lt => " < ",
+        Comparison::Le => " <= ",
+    }
 }
 
 impl PostgresStore {
@@ -54,95 +84,307 @@ impl PostgresStore {
         }
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         check_owners_exist(&mut tx, events).await?;
-        check_not_captured(&mut tx, events).await?;
-        let mut sequences: Vec<i64> =
-            sqlx::query_scalar("SELECT nextval('events_sequence') FROM generate_series(1, $1)")
-                .bind(events.len() as i64)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(store_error)?;
-        sequences.sort_unstable();
-        let column = |f: &dyn Fn(&NewEvent) -> Option<String>| -> Vec<Option<String>> {
-            events.iter().map(f).collect()
-        };
-        sqlx::query(concat!(
-            "INSERT INTO events (",
-            event_columns!(),
-            ") SELECT owner_id, sequence, event_id, event_hash, event_type, action, event_time, \
-             event_time_zone_offset, $9, biz_step, disposition, read_point, biz_location, document \
-             FROM UNNEST($1::uuid[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], \
-             $7::timestamptz[], $8::text[], $10::text[], $11::text[], $12::text[], $13::text[], \
-             $14::text[]) AS t(owner_id, sequence, event_id, event_hash, event_type, action, \
-             event_time, event_time_zone_offset, biz_step, disposition, read_point, biz_location, \
-             document)"
-        ))
-        .bind(
-            events
-                .iter()
-                .map(|e| e.owner.as_uuid())
-                .collect::<Vec<Uuid>>(),
-        )
-        .bind(&sequences)
-        .bind(
-            events
-                .iter()
-                .map(|e| e.event_id.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind(events.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>())
-        .bind(
-            events
-                .iter()
-                .map(|e| e.event_type.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind(column(&|e| e.action.map(|a| a.as_str().to_owned())))
-        .bind(events.iter().map(|e| e.event_time).collect::<Vec<_>>())
-        .bind(
-            events
-                .iter()
-                .map(|e| e.event_time_zone_offset.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind(record_time)
-        .bind(column(&|e| e.biz_step.clone()))
-        .bind(column(&|e| e.disposition.clone()))
-        .bind(column(&|e| e.read_point.clone()))
-        .bind(column(&|e| e.biz_location.clone()))
-        .bind(
-            events
-                .iter()
-                .map(|e| e.document.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .execute(&mut *tx)
-        .await
-        .map_err(captured_concurrently)?;
-        let mut owners = Vec::new();
-        let mut numbers = Vec::new();
-        let mut roles = Vec::new();
-        let mut identifiers = Vec::new();
-        for (sequence, event) in sequences.iter().zip(events) {
-            for (role, identifier) in identifier_set(event) {
-                owners.push(event.owner.as_uuid());
-                numbers.push(*sequence);
-                roles.push(role.as_str());
-                identifiers.push(identifier);
-            }
+        let existing = find_captured(&mut tx, events).await?;
+        if let Some(conflict) = first_already_captured(events, &existing) {
+            return Err(conflict);
         }
-        sqlx::query(
-            "INSERT INTO event_identifiers (owner_id, sequence, role, identifier) \
-             SELECT * FROM UNNEST($1::uuid[], $2::int8[], $3::text[], $4::text[])",
-        )
-        .bind(owners)
-        .bind(numbers)
-        .bind(roles)
-        .bind(identifiers)
-        .execute(&mut *tx)
-        .await
-        .map_err(store_error)?;
+        let all: Vec<&NewEvent> = events.iter().collect();
+        write_events(&mut tx, &all, record_time).await?;
         tx.commit().await.map_err(store_error)?;
         Ok(record_time)
+    }
+
+    pub(crate) async fn append_skipping(
+        &self,
+        events: &[NewEvent],
+    ) -> Result<AppendOutcome, StoreError> {
+        let record_time = now_utc();
+        if events.is_empty() {
+            return Ok(AppendOutcome {
+                record_time,
+                skipped: Vec::new(),
+            });
+        }
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        check_owners_exist(&mut tx, events).await?;
+        let existing = find_captured(&mut tx, events).await?;
+        let plan = plan_skipping(events, &existing);
+        let kept: Vec<&NewEvent> = plan.kept.iter().map(|&index| &events[index]).collect();
+        if !kept.is_empty() {
+            write_events(&mut tx, &kept, record_time).await?;
+        }
+        tx.commit().await.map_err(store_error)?;
+        Ok(AppendOutcome {
+            record_time,
+            skipped: plan.skipped,
+        })
+    }
+
+    pub(crate) async fn query(&self, query: &EventQuery) -> Result<EventPage, StoreError> {
+        let mut sql = QueryBuilder::<Postgres>::new("");
+        let trees = [
+            ("read_point_tree", &query.read_points_within),
+            ("biz_location_tree", &query.biz_locations_within),
+        ];
+        let mut with = "WITH RECURSIVE ";
+        for (name, roots) in trees {
+            let Some(roots) = roots.as_ref().filter(|roots| !roots.is_empty()) else {
+                continue;
+            };
+            // The roots, then children of what was found, to a bounded depth: the bound also
+            // ends a cycle that master data may contain.
+            sql.push(with)
+                .push(name)
+                .push("(id, depth) AS (SELECT unnest(")
+                .push_bind(roots.clone())
+                // The roots take the collation of the hierarchy they are joined with.
+                .push("::text[]) COLLATE \"C\", 0 UNION SELECT c.child_id, t.depth + 1 FROM ")
+                .push(name)
+                .push(" t JOIN master_data_children c ON c.parent_id = t.id");
+            if let Some(owner) = query.owner {
+                sql.push(" AND c.owner_id = ").push_bind(owner.as_uuid());
+            }
+            sql.push(" WHERE t.depth < ")
+                .push_bind(MAX_HIERARCHY_DEPTH)
+                .push(") ");
+            with = ", ";
+        }
+        let order = order_column(query.order_by);
+        sql.push(
+            "SELECT e.sequence, e.owner_id, e.event_id, e.record_time, e.event_time, e.document \
+             FROM events e WHERE TRUE",
+        );
+        if let Some(owner) = query.owner {
+            sql.push(" AND e.owner_id = ").push_bind(owner.as_uuid());
+        }
+        push_any(
+            &mut sql,
+            "e.event_type",
+            query
+                .event_types
+                .as_ref()
+                .map(|types| types.iter().map(|t| t.as_str().to_owned()).collect()),
+        );
+        push_any(
+            &mut sql,
+            "e.action",
+            query
+                .actions
+                .as_ref()
+                .map(|actions| actions.iter().map(|a| a.as_str().to_owned()).collect()),
+        );
+        push_any(&mut sql, "e.biz_step", query.biz_steps.clone());
+        push_any(&mut sql, "e.disposition", query.dispositions.clone());
+        push_any(&mut sql, "e.read_point", query.read_points.clone());
+        push_any(&mut sql, "e.biz_location", query.biz_locations.clone());
+        push_any(&mut sql, "e.event_id", query.event_ids.clone());
+        for (column, roots, tree) in [
+            ("e.read_point", &query.read_points_within, "read_point_tree"),
+            (
+                "e.biz_location",
+                &query.biz_locations_within,
+                "biz_location_tree",
+            ),
+        ] {
+            match roots {
+                None => {}
+                Some(roots) if roots.is_empty() => {
+                    sql.push(" AND FALSE");
+                }
+                Some(_) => {
+                    sql.push(" AND ")
+                        .push(column)
+                        .push(" IN (SELECT id FROM ")
+                        .push(tree)
+                        .push(")");
+                }
+            }
+        }
+        for (column, range) in [
+            ("e.event_time", &query.event_time),
+            ("e.record_time", &query.record_time),
+        ] {
+            if let Some(ge) = range.ge {
+                sql.push(" AND ").push(column).push(" >= ").push_bind(ge);
+            }
+            if let Some(lt) = range.lt {
+                sql.push(" AND ").push(column).push(" < ").push_bind(lt);
+            }
+        }
+        for matching in &query.identifiers {
+            if matching.exact.is_empty() && matching.prefixes.is_empty() {
+                sql.push(" AND FALSE");
+                continue;
+            }
+            // Each alternative is an equality or a range on the identifier index (collation
+            // "C", so a prefix is one range); PostgreSQL ORs them as bitmap index scans.
+            sql.push(
+                " AND (e.owner_id, e.sequence) IN (SELECT i.owner_id, i.sequence \
+                 FROM event_identifiers i WHERE (",
+            );
+            let mut alternatives = sql.separated(" OR ");
+            if !matching.exact.is_empty() {
+                alternatives
+                    .push("i.identifier = ANY(")
+                    .push_bind_unseparated(matching.exact.clone())
+                    .push_unseparated(")");
+            }
+            for prefix in &matching.prefixes {
+                alternatives
+                    .push("(i.identifier >= ")
+                    .push_bind_unseparated(prefix.clone());
+                if let Some(bound) = prefix_upper_bound(prefix) {
+                    alternatives
+                        .push_unseparated(" AND i.identifier < ")
+                        .push_bind_unseparated(bound);
+                }
+                alternatives.push_unseparated(")");
+            }
+            sql.push(")");
+            if !matching.roles.is_empty() {
+                let roles: Vec<&str> = matching.roles.iter().map(|r| r.as_str()).collect();
+                sql.push(" AND i.role = ANY(").push_bind(roles).push(")");
+            }
+            sql.push(")");
+        }
+        for filter in &query.fields {
+            if matches!(&filter.condition, FieldCondition::TextIn(values) if values.is_empty()) {
+                sql.push(" AND FALSE");
+                continue;
+            }
+            sql.push(
+                " AND (e.owner_id, e.sequence) IN (SELECT f.owner_id, f.sequence \
+                 FROM event_fields f WHERE f.name = ",
+            )
+            .push_bind(filter.name.clone());
+            match &filter.condition {
+                FieldCondition::Exists => {}
+                FieldCondition::TextIn(values) => {
+                    sql.push(" AND f.text = ANY(")
+                        .push_bind(values.clone())
+                        .push(")");
+                }
+                FieldCondition::Number(comparison, value) => {
+                    sql.push(" AND f.number")
+                        .push(operator(*comparison))
+                        .push_bind(*value);
+                }
+                FieldCondition::Time(comparison, value) => {
+                    sql.push(" AND f.time")
+                        .push(operator(*comparison))
+                        .push_bind(*value);
+                }
+            }
+            sql.push(")");
+        }
+        let (from, past, direction) = match query.direction {
+            Direction::Ascending => (" >= ", " > ", " ASC"),
+            Direction::Descending => (" <= ", " < ", " DESC"),
+        };
+        if let Some(after) = query.after {
+            // A range on the order column (served by its index), then the ties on the last time
+            // that were already returned are passed over by sequence.
+            sql.push(" AND ")
+                .push(order)
+                .push(from)
+                .push_bind(after.order_value)
+                .push(" AND (")
+                .push(order)
+                .push(past)
+                .push_bind(after.order_value)
+                .push(" OR e.sequence")
+                .push(past)
+                .push_bind(after.sequence)
+                .push(")");
+        }
+        sql.push(" ORDER BY ")
+            .push(order)
+            .push(direction)
+            .push(", e.sequence")
+            .push(direction)
+            .push(" LIMIT ")
+            .push_bind(event_fetch_limit(query));
+        let rows = sql
+            .build()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)?;
+        let events = rows
+            .iter()
+            .map(|row| {
+                QueriedEventRecord {
+                    sequence: row.try_get("sequence").map_err(store_error)?,
+                    owner_id: row.try_get("owner_id").map_err(store_error)?,
+                    event_id: row.try_get("event_id").map_err(store_error)?,
+                    record_time: row.try_get("record_time").map_err(store_error)?,
+                    event_time: row.try_get("event_time").map_err(store_error)?,
+                    document: row.try_get("document").map_err(store_error)?,
+                }
+                .into_queried_event()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(event_page(query, events))
+    }
+
+    pub(crate) async fn resource_values(
+        &self,
+        owner: Option<OrganisationId>,
+        resource: EventResource,
+        after: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        // A loose index scan: each step seeks the next distinct value after the last one, so the
+        // cost grows with the number of distinct values, not of events. An owner's values are
+        // those for which one probe finds an event of theirs. Only column names and constant
+        // role names are formatted into the SQL; values are bound.
+        let (seek, order, owned) = match resource.events_column() {
+            Some(column) => (
+                format!("SELECT {column} FROM events WHERE {column}"),
+                format!(" ORDER BY {column} LIMIT 1"),
+                format!("SELECT 1 FROM events o WHERE o.{column} = v.value AND o.owner_id = "),
+            ),
+            None => {
+                let roles = epc_roles();
+                (
+                    format!(
+                        "SELECT identifier FROM event_identifiers WHERE role IN ({roles}) \
+                         AND identifier"
+                    ),
+                    " ORDER BY identifier LIMIT 1".to_owned(),
+                    format!(
+                        "SELECT 1 FROM event_identifiers i WHERE i.identifier = v.value \
+                         AND i.role IN ({roles}) AND i.owner_id = "
+                    ),
+                )
+            }
+        };
+        let mut sql = QueryBuilder::<Postgres>::new("WITH RECURSIVE v(value) AS (SELECT (");
+        sql.push(&seek);
+        match after {
+            Some(after) => sql.push(" > ").push_bind(after),
+            // Every string is at least '', so this starts at the least value.
+            None => sql.push(" >= ''"),
+        };
+        sql.push(&order)
+            .push(") UNION ALL SELECT (")
+            .push(&seek)
+            .push(" > v.value")
+            .push(&order)
+            .push(
+                ") FROM v WHERE v.value IS NOT NULL) SELECT value FROM v WHERE value IS NOT NULL",
+            );
+        if let Some(owner) = owner {
+            sql.push(" AND EXISTS (")
+                .push(owned)
+                .push_bind(owner.as_uuid())
+                .push(")");
+        }
+        sql.push(" LIMIT ")
+            .push_bind(i64::from(limit.clamp(1, MAX_RESOURCE_PAGE)));
+        sql.build_query_scalar()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)
     }
 
     pub(crate) async fn find_event(
@@ -232,11 +474,12 @@ async fn check_owners_exist(
     }
 }
 
-async fn check_not_captured(
+/// The stored events that share an eventID or hash with an event of the batch, for its owner.
+async fn find_captured(
     conn: &mut PgConnection,
     events: &[NewEvent],
-) -> Result<(), StoreError> {
-    let row = sqlx::query(
+) -> Result<Vec<ExistingEvent>, StoreError> {
+    let rows = sqlx::query(
         // Two joins, not one WHERE … OR …: PostgreSQL cannot serve an OR of two row-value IN
         // lists from the unique indexes and would scan the whole table for every batch.
         "SELECT e.owner_id, e.event_id, e.event_hash FROM events e \
@@ -245,8 +488,7 @@ async fn check_not_captured(
          UNION ALL \
          SELECT e.owner_id, e.event_id, e.event_hash FROM events e \
          JOIN UNNEST($1::uuid[], $3::text[]) AS k(owner_id, event_hash) \
-           ON e.owner_id = k.owner_id AND e.event_hash = k.event_hash \
-         LIMIT 1",
+           ON e.owner_id = k.owner_id AND e.event_hash = k.event_hash",
     )
     .bind(
         events
@@ -261,19 +503,173 @@ async fn check_not_captured(
             .collect::<Vec<_>>(),
     )
     .bind(events.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>())
-    .fetch_optional(&mut *conn)
+    .fetch_all(&mut *conn)
     .await
     .map_err(store_error)?;
-    if let Some(row) = row {
-        let existing = ExistingEvent {
-            owner_id: row.try_get("owner_id").map_err(store_error)?,
-            event_id: row.try_get("event_id").map_err(store_error)?,
-            event_hash: row.try_get("event_hash").map_err(store_error)?,
-        };
-        let position = existing.position_in(events).unwrap_or(1);
-        return Err(event_already_captured(position, &existing));
+    rows.iter()
+        .map(|row| {
+            Ok(ExistingEvent {
+                owner_id: row.try_get("owner_id").map_err(store_error)?,
+                event_id: row.try_get("event_id").map_err(store_error)?,
+                event_hash: row.try_get("event_hash").map_err(store_error)?,
+            })
+        })
+        .collect()
+}
+
+/// Writes checked events with fresh sequence numbers: one `INSERT … SELECT FROM UNNEST` each for
+/// events, identifiers and fields.
+async fn write_events(
+    conn: &mut PgConnection,
+    events: &[&NewEvent],
+    record_time: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let mut sequences: Vec<i64> =
+        sqlx::query_scalar("SELECT nextval('events_sequence') FROM generate_series(1, $1)")
+            .bind(events.len() as i64)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(store_error)?;
+    sequences.sort_unstable();
+    let column = |f: &dyn Fn(&NewEvent) -> Option<String>| -> Vec<Option<String>> {
+        events.iter().map(|e| f(e)).collect()
+    };
+    sqlx::query(concat!(
+        "INSERT INTO events (",
+        event_columns!(),
+        ") SELECT owner_id, sequence, event_id, event_hash, event_type, action, event_time, \
+             event_time_zone_offset, $9, biz_step, disposition, read_point, biz_location, document \
+             FROM UNNEST($1::uuid[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], \
+             $7::timestamptz[], $8::text[], $10::text[], $11::text[], $12::text[], $13::text[], \
+             $14::text[]) AS t(owner_id, sequence, event_id, event_hash, event_type, action, \
+             event_time, event_time_zone_offset, biz_step, disposition, read_point, biz_location, \
+             document)"
+    ))
+    .bind(
+        events
+            .iter()
+            .map(|e| e.owner.as_uuid())
+            .collect::<Vec<Uuid>>(),
+    )
+    .bind(&sequences)
+    .bind(
+        events
+            .iter()
+            .map(|e| e.event_id.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(events.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>())
+    .bind(
+        events
+            .iter()
+            .map(|e| e.event_type.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(column(&|e| e.action.map(|a| a.as_str().to_owned())))
+    .bind(events.iter().map(|e| e.event_time).collect::<Vec<_>>())
+    .bind(
+        events
+            .iter()
+            .map(|e| e.event_time_zone_offset.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(record_time)
+    .bind(column(&|e| e.biz_step.clone()))
+    .bind(column(&|e| e.disposition.clone()))
+    .bind(column(&|e| e.read_point.clone()))
+    .bind(column(&|e| e.biz_location.clone()))
+    .bind(
+        events
+            .iter()
+            .map(|e| e.document.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .execute(&mut *conn)
+    .await
+    .map_err(captured_concurrently)?;
+    let mut owners = Vec::new();
+    let mut numbers = Vec::new();
+    let mut roles = Vec::new();
+    let mut identifiers = Vec::new();
+    for (sequence, event) in sequences.iter().zip(events.iter().copied()) {
+        for (role, identifier) in identifier_set(event) {
+            owners.push(event.owner.as_uuid());
+            numbers.push(*sequence);
+            roles.push(role.as_str());
+            identifiers.push(identifier);
+        }
     }
+    sqlx::query(
+        "INSERT INTO event_identifiers (owner_id, sequence, role, identifier) \
+             SELECT * FROM UNNEST($1::uuid[], $2::int8[], $3::text[], $4::text[])",
+    )
+    .bind(owners)
+    .bind(numbers)
+    .bind(roles)
+    .bind(identifiers)
+    .execute(&mut *conn)
+    .await
+    .map_err(store_error)?;
+    let mut owners = Vec::new();
+    let mut numbers = Vec::new();
+    let mut positions: Vec<i32> = Vec::new();
+    let mut names = Vec::new();
+    let mut texts = Vec::new();
+    let mut values = Vec::new();
+    let mut times = Vec::new();
+    for (sequence, event) in sequences.iter().zip(events.iter().copied()) {
+        for (position, field) in (0..).zip(&event.fields) {
+            owners.push(event.owner.as_uuid());
+            numbers.push(*sequence);
+            positions.push(position);
+            names.push(field.name.as_str());
+            texts.push(field.text.as_deref());
+            values.push(field.number);
+            times.push(field.time);
+        }
+    }
+    sqlx::query(
+        "INSERT INTO event_fields (owner_id, sequence, position, name, text, number, time) \
+         SELECT * FROM UNNEST($1::uuid[], $2::int8[], $3::int4[], $4::text[], $5::text[], \
+         $6::float8[], $7::timestamptz[])",
+    )
+    .bind(owners)
+    .bind(numbers)
+    .bind(positions)
+    .bind(names)
+    .bind(texts)
+    .bind(values)
+    .bind(times)
+    .execute(&mut *conn)
+    .await
+    .map_err(store_error)?;
     Ok(())
+}
+
+/// Adds ` AND column = ANY(…)` for an optional "any of" filter; an empty list matches nothing.
+fn push_any(sql: &mut QueryBuilder<Postgres>, column: &str, values: Option<Vec<String>>) {
+    match values {
+        None => {}
+        Some(values) if values.is_empty() => {
+            sql.push(" AND FALSE");
+        }
+        Some(values) => {
+            sql.push(" AND ")
+                .push(column)
+                .push(" = ANY(")
+                .push_bind(values)
+                .push(")");
+        }
+    }
+}
+
+/// The roles `/epcs` lists, as an SQL list of literals (constants, never user input).
+fn epc_roles() -> String {
+    EventResource::EPC_ROLES
+        .iter()
+        .map(|role| format!("'{}'", role.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn event_from_row(row: &PgRow) -> Result<StoredEvent, StoreError> {
@@ -284,6 +680,24 @@ fn event_from_row(row: &PgRow) -> Result<StoredEvent, StoreError> {
         .unwrap_or_default()
         .into_iter()
         .zip(identifiers.unwrap_or_default())
+        .collect();
+    let names: Option<Vec<String>> = row.try_get("field_names").map_err(store_error)?;
+    let texts: Option<Vec<Option<String>>> = row.try_get("field_texts").map_err(store_error)?;
+    let numbers: Option<Vec<Option<f64>>> = row.try_get("field_numbers").map_err(store_error)?;
+    let times: Option<Vec<Option<OffsetDateTime>>> =
+        row.try_get("field_times").map_err(store_error)?;
+    let fields = names
+        .unwrap_or_default()
+        .into_iter()
+        .zip(texts.unwrap_or_default())
+        .zip(numbers.unwrap_or_default())
+        .zip(times.unwrap_or_default())
+        .map(|(((name, text), number), time)| IndexedField {
+            name,
+            text,
+            number,
+            time,
+        })
         .collect();
     EventRecord {
         sequence: row.try_get("sequence").map_err(store_error)?,
@@ -301,5 +715,5 @@ fn event_from_row(row: &PgRow) -> Result<StoredEvent, StoreError> {
         biz_location: row.try_get("biz_location").map_err(store_error)?,
         document: row.try_get("document").map_err(store_error)?,
     }
-    .into_stored_event(identifiers)
+    .into_stored_event(identifiers, fields)
 }

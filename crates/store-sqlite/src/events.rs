@@ -5,10 +5,15 @@
 
 use std::collections::BTreeSet;
 
-use nguon_domain::{EventId, IdentifierRole, NewEvent, OrganisationId, StoredEvent};
+use nguon_domain::{
+    Comparison, Direction, EventId, EventQuery, FieldCondition, IdentifierRole, IndexedField,
+    NewEvent, OrderBy, OrganisationId, StoredEvent,
+};
 use nguon_store::{
-    EventRecord, ExistingEvent, MAX_EVENTS_PER_LOOKUP, StoreError, check_batch,
-    event_already_captured, identifier_set, now_utc,
+    AppendOutcome, EventPage, EventRecord, EventResource, ExistingEvent, MAX_EVENTS_PER_LOOKUP,
+    MAX_HIERARCHY_DEPTH, MAX_RESOURCE_PAGE, QueriedEventRecord, StoreError, check_batch,
+    event_fetch_limit, event_page, first_already_captured, identifier_set, now_utc, plan_skipping,
+    prefix_upper_bound,
 };
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::{QueryBuilder, Row, Sqlite};
@@ -22,6 +27,8 @@ use crate::error::store_error;
 const EVENTS_PER_STATEMENT: usize = 100;
 /// Identifier rows per INSERT (3 columns each).
 const IDENTIFIERS_PER_STATEMENT: usize = 500;
+/// Field rows per INSERT (6 columns each).
+const FIELDS_PER_STATEMENT: usize = 500;
 /// Events per duplicate-check query (4 parameters each).
 const EVENTS_PER_CHECK: usize = 200;
 
@@ -35,17 +42,41 @@ macro_rules! event_columns {
 }
 
 /// An event row as [`event_from_row`] reads it: the columns of `events e` and, in the same
-/// statement, its identifiers as a JSON array of `[role, identifier]` pairs — one statement per
-/// read, since each costs a round trip to sqlx's SQLite thread.
+/// statement, its identifiers as a JSON array of `[role, identifier]` pairs and its fields as a
+/// JSON array of `[name, text, number, time_us]` — one statement per read, since each costs a
+/// round trip to sqlx's SQLite thread. Numbers travel as 17-digit text, which round-trips every
+/// f64 exactly (JSON rendering of REAL may not).
 macro_rules! select_events {
     () => {
         "SELECT e.sequence, e.owner_id, e.event_id, e.event_hash, e.event_type, e.action, \
          e.event_time_us, e.event_time_zone_offset, e.record_time_us, e.biz_step, e.disposition, \
          e.read_point, e.biz_location, e.document, \
          (SELECT json_group_array(json_array(i.role, i.identifier)) FROM event_identifiers i \
-          WHERE i.sequence = e.sequence) AS identifiers \
+          WHERE i.sequence = e.sequence) AS identifiers, \
+         (SELECT json_group_array(json_array(f.name, f.text, \
+            CASE WHEN f.number IS NULL THEN NULL ELSE printf('%!.17g', f.number) END, f.time_us) \
+            ORDER BY f.position) FROM event_fields f WHERE f.sequence = e.sequence) AS fields \
          FROM events e "
     };
+}
+
+/// The `events` column an order uses.
+fn order_column(order_by: OrderBy) -> &'static str {
+    match order_by {
+        OrderBy::EventTime => "e.event_time_us",
+        OrderBy::RecordTime => "e.record_time_us",
+    }
+}
+
+/// The SQL operator of a comparison.
+fn operator(comparison: Comparison) -> &'static str {
+    match comparison {
+        Comparison::Eq => " = ",
+        Comparison::Gt => " > ",
+        Comparison::Ge => " >= ",
+        Comparison::Lt => " < ",
+        Comparison::Le => " <= ",
+    }
 }
 
 /// Microseconds since the epoch: the stored form of times, so they compare as integers.
@@ -72,57 +103,327 @@ impl SqliteStore {
             .await
             .map_err(store_error)?;
         check_owners_exist(&mut tx, events).await?;
-        check_not_captured(&mut tx, events).await?;
-        let last: i64 = sqlx::query_scalar("SELECT coalesce(max(sequence), 0) FROM events")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(store_error)?;
-        let numbered: Vec<(i64, &NewEvent)> = (last + 1..).zip(events).collect();
-        for chunk in numbered.chunks(EVENTS_PER_STATEMENT) {
-            let mut sql = QueryBuilder::<Sqlite>::new(concat!(
-                "INSERT INTO events (",
-                event_columns!(),
-                ") "
-            ));
-            sql.push_values(chunk, |mut row, (sequence, event)| {
-                row.push_bind(*sequence)
-                    .push_bind(event.owner.as_uuid())
-                    .push_bind(event.event_id.as_str().to_owned())
-                    .push_bind(event.hash.as_str().to_owned())
-                    .push_bind(event.event_type.as_str())
-                    .push_bind(event.action.map(|a| a.as_str()))
-                    .push_bind(micros(event.event_time))
-                    .push_bind(event.event_time_zone_offset.clone())
-                    .push_bind(micros(record_time))
-                    .push_bind(event.biz_step.clone())
-                    .push_bind(event.disposition.clone())
-                    .push_bind(event.read_point.clone())
-                    .push_bind(event.biz_location.clone())
-                    .push_bind(event.document.clone());
-            });
-            sql.build().execute(&mut *tx).await.map_err(store_error)?;
+        let existing = find_captured(&mut tx, events).await?;
+        if let Some(conflict) = first_already_captured(events, &existing) {
+            return Err(conflict);
         }
-        let identifiers: Vec<(i64, IdentifierRole, String)> = numbered
-            .iter()
-            .flat_map(|(sequence, event)| {
-                identifier_set(event)
-                    .into_iter()
-                    .map(move |(role, identifier)| (*sequence, role, identifier))
-            })
-            .collect();
-        for chunk in identifiers.chunks(IDENTIFIERS_PER_STATEMENT) {
-            let mut sql = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO event_identifiers (sequence, role, identifier) ",
-            );
-            sql.push_values(chunk, |mut row, (sequence, role, identifier)| {
-                row.push_bind(*sequence)
-                    .push_bind(role.as_str())
-                    .push_bind(identifier.clone());
-            });
-            sql.build().execute(&mut *tx).await.map_err(store_error)?;
-        }
+        let all: Vec<&NewEvent> = events.iter().collect();
+        write_events(&mut tx, &all, record_time).await?;
         tx.commit().await.map_err(store_error)?;
         Ok(record_time)
+    }
+
+    pub(crate) async fn append_skipping(
+        &self,
+        events: &[NewEvent],
+    ) -> Result<AppendOutcome, StoreError> {
+        let record_time = now_utc();
+        if events.is_empty() {
+            return Ok(AppendOutcome {
+                record_time,
+                skipped: Vec::new(),
+            });
+        }
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
+        check_owners_exist(&mut tx, events).await?;
+        let existing = find_captured(&mut tx, events).await?;
+        let plan = plan_skipping(events, &existing);
+        let kept: Vec<&NewEvent> = plan.kept.iter().map(|&index| &events[index]).collect();
+        if !kept.is_empty() {
+            write_events(&mut tx, &kept, record_time).await?;
+        }
+        tx.commit().await.map_err(store_error)?;
+        Ok(AppendOutcome {
+            record_time,
+            skipped: plan.skipped,
+        })
+    }
+
+    pub(crate) async fn query(&self, query: &EventQuery) -> Result<EventPage, StoreError> {
+        let mut sql = QueryBuilder::<Sqlite>::new("");
+        let trees = [
+            ("read_point_tree", &query.read_points_within),
+            ("biz_location_tree", &query.biz_locations_within),
+        ];
+        let mut with = "WITH RECURSIVE ";
+        for (name, roots) in trees {
+            let Some(roots) = roots.as_ref().filter(|roots| !roots.is_empty()) else {
+                continue;
+            };
+            // The roots, then children of what was found, to a bounded depth: the bound also
+            // ends a cycle that master data may contain.
+            sql.push(with)
+                .push(name)
+                .push("(id, depth) AS (SELECT column1, 0 FROM (VALUES ");
+            let mut list = sql.separated(", ");
+            for root in roots {
+                list.push("(")
+                    .push_bind_unseparated(root.clone())
+                    .push_unseparated(")");
+            }
+            sql.push(") UNION SELECT c.child_id, t.depth + 1 FROM ")
+                .push(name)
+                .push(" t JOIN master_data_children c ON c.parent_id = t.id");
+            if let Some(owner) = query.owner {
+                sql.push(" AND c.owner_id = ").push_bind(owner.as_uuid());
+            }
+            sql.push(" WHERE t.depth < ")
+                .push_bind(MAX_HIERARCHY_DEPTH)
+                .push(") ");
+            with = ", ";
+        }
+        let order = order_column(query.order_by);
+        sql.push(
+            "SELECT e.sequence, e.owner_id, e.event_id, e.record_time_us, e.event_time_us, \
+             e.document FROM events e WHERE 1 = 1",
+        );
+        if let Some(owner) = query.owner {
+            sql.push(" AND e.owner_id = ").push_bind(owner.as_uuid());
+        }
+        push_in(
+            &mut sql,
+            "e.event_type",
+            query
+                .event_types
+                .as_ref()
+                .map(|types| types.iter().map(|t| t.as_str().to_owned()).collect()),
+        );
+        push_in(
+            &mut sql,
+            "e.action",
+            query
+                .actions
+                .as_ref()
+                .map(|actions| actions.iter().map(|a| a.as_str().to_owned()).collect()),
+        );
+        push_in(&mut sql, "e.biz_step", query.biz_steps.clone());
+        push_in(&mut sql, "e.disposition", query.dispositions.clone());
+        push_in(&mut sql, "e.read_point", query.read_points.clone());
+        push_in(&mut sql, "e.biz_location", query.biz_locations.clone());
+        push_in(&mut sql, "e.event_id", query.event_ids.clone());
+        for (column, roots, tree) in [
+            ("e.read_point", &query.read_points_within, "read_point_tree"),
+            (
+                "e.biz_location",
+                &query.biz_locations_within,
+                "biz_location_tree",
+            ),
+        ] {
+            match roots {
+                None => {}
+                Some(roots) if roots.is_empty() => {
+                    sql.push(" AND 0");
+                }
+                Some(_) => {
+                    sql.push(" AND ")
+                        .push(column)
+                        .push(" IN (SELECT id FROM ")
+                        .push(tree)
+                        .push(")");
+                }
+            }
+        }
+        for (column, range) in [
+            ("e.event_time_us", &query.event_time),
+            ("e.record_time_us", &query.record_time),
+        ] {
+            if let Some(ge) = range.ge {
+                sql.push(" AND ")
+                    .push(column)
+                    .push(" >= ")
+                    .push_bind(micros(ge));
+            }
+            if let Some(lt) = range.lt {
+                sql.push(" AND ")
+                    .push(column)
+                    .push(" < ")
+                    .push_bind(micros(lt));
+            }
+        }
+        for matching in &query.identifiers {
+            if matching.exact.is_empty() && matching.prefixes.is_empty() {
+                sql.push(" AND 0");
+                continue;
+            }
+            // Each alternative is an equality or a range on the identifier index; SQLite unions
+            // them (the OR optimisation) instead of scanning.
+            sql.push(" AND e.sequence IN (SELECT i.sequence FROM event_identifiers i WHERE (");
+            let mut alternatives = sql.separated(" OR ");
+            if !matching.exact.is_empty() {
+                alternatives.push("i.identifier IN (");
+                for (n, exact) in matching.exact.iter().enumerate() {
+                    if n > 0 {
+                        alternatives.push_unseparated(", ");
+                    }
+                    alternatives.push_bind_unseparated(exact.clone());
+                }
+                alternatives.push_unseparated(")");
+            }
+            for prefix in &matching.prefixes {
+                alternatives
+                    .push("(i.identifier >= ")
+                    .push_bind_unseparated(prefix.clone());
+                if let Some(bound) = prefix_upper_bound(prefix) {
+                    alternatives
+                        .push_unseparated(" AND i.identifier < ")
+                        .push_bind_unseparated(bound);
+                }
+                alternatives.push_unseparated(")");
+            }
+            sql.push(")");
+            if !matching.roles.is_empty() {
+                sql.push(" AND i.role IN (");
+                let mut list = sql.separated(", ");
+                for role in &matching.roles {
+                    list.push_bind(role.as_str());
+                }
+                sql.push(")");
+            }
+            sql.push(")");
+        }
+        for filter in &query.fields {
+            if matches!(&filter.condition, FieldCondition::TextIn(values) if values.is_empty()) {
+                sql.push(" AND 0");
+                continue;
+            }
+            sql.push(" AND e.sequence IN (SELECT f.sequence FROM event_fields f WHERE f.name = ")
+                .push_bind(filter.name.clone());
+            match &filter.condition {
+                FieldCondition::Exists => {}
+                FieldCondition::TextIn(values) => {
+                    sql.push(" AND f.text IN (");
+                    let mut list = sql.separated(", ");
+                    for value in values {
+                        list.push_bind(value.clone());
+                    }
+                    sql.push(")");
+                }
+                FieldCondition::Number(comparison, value) => {
+                    sql.push(" AND f.number")
+                        .push(operator(*comparison))
+                        .push_bind(*value);
+                }
+                FieldCondition::Time(comparison, value) => {
+                    sql.push(" AND f.time_us")
+                        .push(operator(*comparison))
+                        .push_bind(micros(*value));
+                }
+            }
+            sql.push(")");
+        }
+        let (from, past, direction) = match query.direction {
+            Direction::Ascending => (" >= ", " > ", " ASC"),
+            Direction::Descending => (" <= ", " < ", " DESC"),
+        };
+        if let Some(after) = query.after {
+            // A range on the order column (served by its index), then the ties on the last time
+            // that were already returned are passed over by sequence.
+            let value = micros(after.order_value);
+            sql.push(" AND ")
+                .push(order)
+                .push(from)
+                .push_bind(value)
+                .push(" AND (")
+                .push(order)
+                .push(past)
+                .push_bind(value)
+                .push(" OR e.sequence")
+                .push(past)
+                .push_bind(after.sequence)
+                .push(")");
+        }
+        sql.push(" ORDER BY ")
+            .push(order)
+            .push(direction)
+            .push(", e.sequence")
+            .push(direction)
+            .push(" LIMIT ")
+            .push_bind(event_fetch_limit(query));
+        let rows = sql
+            .build()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)?;
+        let events = rows
+            .iter()
+            .map(|row| {
+                QueriedEventRecord {
+                    sequence: row.try_get("sequence").map_err(store_error)?,
+                    owner_id: row.try_get("owner_id").map_err(store_error)?,
+                    event_id: row.try_get("event_id").map_err(store_error)?,
+                    record_time: from_micros(row.try_get("record_time_us").map_err(store_error)?)?,
+                    event_time: from_micros(row.try_get("event_time_us").map_err(store_error)?)?,
+                    document: row.try_get("document").map_err(store_error)?,
+                }
+                .into_queried_event()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(event_page(query, events))
+    }
+
+    pub(crate) async fn resource_values(
+        &self,
+        owner: Option<OrganisationId>,
+        resource: EventResource,
+        after: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        // A loose index scan: each step seeks the next distinct value after the last one, so the
+        // cost grows with the number of distinct values, not of events. An owner's values are
+        // those for which one probe finds an event of theirs. Only column names and constant
+        // role names are formatted into the SQL; values are bound.
+        let (seek, order, owned) = match resource.events_column() {
+            Some(column) => (
+                format!("SELECT {column} FROM events WHERE {column}"),
+                format!(" ORDER BY {column} LIMIT 1"),
+                format!("SELECT 1 FROM events o WHERE o.{column} = v.value AND o.owner_id = "),
+            ),
+            None => {
+                let roles = epc_roles();
+                (
+                    format!(
+                        "SELECT identifier FROM event_identifiers WHERE role IN ({roles}) \
+                         AND identifier"
+                    ),
+                    " ORDER BY identifier LIMIT 1".to_owned(),
+                    format!(
+                        "SELECT 1 FROM event_identifiers i JOIN events o ON o.sequence = i.sequence \
+                         WHERE i.identifier = v.value AND i.role IN ({roles}) AND o.owner_id = "
+                    ),
+                )
+            }
+        };
+        let mut sql = QueryBuilder::<Sqlite>::new("WITH RECURSIVE v(value) AS (SELECT (");
+        sql.push(&seek);
+        match after {
+            Some(after) => sql.push(" > ").push_bind(after),
+            // Every string is at least '', so this starts at the least value.
+            None => sql.push(" >= ''"),
+        };
+        sql.push(&order)
+            .push(") UNION ALL SELECT (")
+            .push(&seek)
+            .push(" > v.value")
+            .push(&order)
+            .push(
+                ") FROM v WHERE v.value IS NOT NULL) SELECT value FROM v WHERE value IS NOT NULL",
+            );
+        if let Some(owner) = owner {
+            sql.push(" AND EXISTS (")
+                .push(owned)
+                .push_bind(owner.as_uuid())
+                .push(")");
+        }
+        sql.push(" LIMIT ")
+            .push_bind(i64::from(limit.clamp(1, MAX_RESOURCE_PAGE)));
+        sql.build_query_scalar()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)
     }
 
     pub(crate) async fn find_event(
@@ -204,10 +505,12 @@ async fn check_owners_exist(
     }
 }
 
-async fn check_not_captured(
+/// The stored events that share an eventID or hash with an event of the batch, for its owner.
+async fn find_captured(
     conn: &mut SqliteConnection,
     events: &[NewEvent],
-) -> Result<(), StoreError> {
+) -> Result<Vec<ExistingEvent>, StoreError> {
+    let mut found = Vec::new();
     for chunk in events.chunks(EVENTS_PER_CHECK) {
         let mut sql =
             QueryBuilder::<Sqlite>::new("SELECT owner_id, event_id, event_hash FROM events WHERE ");
@@ -227,22 +530,124 @@ async fn check_not_captured(
                 .push_bind_unseparated(event.hash.as_str().to_owned())
                 .push_unseparated(")");
         }
-        let existing = sql
+        for row in sql
             .build()
-            .fetch_optional(&mut *conn)
+            .fetch_all(&mut *conn)
             .await
-            .map_err(store_error)?;
-        if let Some(row) = existing {
-            let existing = ExistingEvent {
+            .map_err(store_error)?
+        {
+            found.push(ExistingEvent {
                 owner_id: row.try_get("owner_id").map_err(store_error)?,
                 event_id: row.try_get("event_id").map_err(store_error)?,
                 event_hash: row.try_get("event_hash").map_err(store_error)?,
-            };
-            let position = existing.position_in(events).unwrap_or(1);
-            return Err(event_already_captured(position, &existing));
+            });
         }
     }
+    Ok(found)
+}
+
+/// Writes checked events with fresh sequence numbers: events, identifiers and fields, each in
+/// multi-row INSERTs.
+async fn write_events(
+    conn: &mut SqliteConnection,
+    events: &[&NewEvent],
+    record_time: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let last: i64 = sqlx::query_scalar("SELECT coalesce(max(sequence), 0) FROM events")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(store_error)?;
+    let numbered: Vec<(i64, &NewEvent)> = (last + 1..).zip(events.iter().copied()).collect();
+    for chunk in numbered.chunks(EVENTS_PER_STATEMENT) {
+        let mut sql =
+            QueryBuilder::<Sqlite>::new(concat!("INSERT INTO events (", event_columns!(), ") "));
+        sql.push_values(chunk, |mut row, (sequence, event)| {
+            row.push_bind(*sequence)
+                .push_bind(event.owner.as_uuid())
+                .push_bind(event.event_id.as_str().to_owned())
+                .push_bind(event.hash.as_str().to_owned())
+                .push_bind(event.event_type.as_str())
+                .push_bind(event.action.map(|a| a.as_str()))
+                .push_bind(micros(event.event_time))
+                .push_bind(event.event_time_zone_offset.clone())
+                .push_bind(micros(record_time))
+                .push_bind(event.biz_step.clone())
+                .push_bind(event.disposition.clone())
+                .push_bind(event.read_point.clone())
+                .push_bind(event.biz_location.clone())
+                .push_bind(event.document.clone());
+        });
+        sql.build().execute(&mut *conn).await.map_err(store_error)?;
+    }
+    let identifiers: Vec<(i64, IdentifierRole, String)> = numbered
+        .iter()
+        .flat_map(|(sequence, event)| {
+            identifier_set(event)
+                .into_iter()
+                .map(move |(role, identifier)| (*sequence, role, identifier))
+        })
+        .collect();
+    for chunk in identifiers.chunks(IDENTIFIERS_PER_STATEMENT) {
+        let mut sql = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO event_identifiers (sequence, role, identifier) ",
+        );
+        sql.push_values(chunk, |mut row, (sequence, role, identifier)| {
+            row.push_bind(*sequence)
+                .push_bind(role.as_str())
+                .push_bind(identifier.clone());
+        });
+        sql.build().execute(&mut *conn).await.map_err(store_error)?;
+    }
+    let fields: Vec<(i64, i64, &IndexedField)> = numbered
+        .iter()
+        .flat_map(|(sequence, event)| {
+            (0..)
+                .zip(&event.fields)
+                .map(move |(position, field)| (*sequence, position, field))
+        })
+        .collect();
+    for chunk in fields.chunks(FIELDS_PER_STATEMENT) {
+        let mut sql = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO event_fields (sequence, position, name, text, number, time_us) ",
+        );
+        sql.push_values(chunk, |mut row, (sequence, position, field)| {
+            row.push_bind(*sequence)
+                .push_bind(*position)
+                .push_bind(field.name.clone())
+                .push_bind(field.text.clone())
+                .push_bind(field.number)
+                .push_bind(field.time.map(micros));
+        });
+        sql.build().execute(&mut *conn).await.map_err(store_error)?;
+    }
     Ok(())
+}
+
+/// Adds ` AND column IN (…)` for an optional "any of" filter; an empty list matches nothing.
+fn push_in(sql: &mut QueryBuilder<Sqlite>, column: &str, values: Option<Vec<String>>) {
+    match values {
+        None => {}
+        Some(values) if values.is_empty() => {
+            sql.push(" AND 0");
+        }
+        Some(values) => {
+            sql.push(" AND ").push(column).push(" IN (");
+            let mut list = sql.separated(", ");
+            for value in values {
+                list.push_bind(value);
+            }
+            sql.push(")");
+        }
+    }
+}
+
+/// The roles `/epcs` lists, as an SQL list of literals (constants, never user input).
+fn epc_roles() -> String {
+    EventResource::EPC_ROLES
+        .iter()
+        .map(|role| format!("'{}'", role.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn event_from_row(row: &SqliteRow) -> Result<StoredEvent, StoreError> {
@@ -250,6 +655,26 @@ fn event_from_row(row: &SqliteRow) -> Result<StoredEvent, StoreError> {
     let identifiers: Vec<(String, String)> = serde_json::from_str(&identifiers).map_err(|e| {
         StoreError::Internal(format!("stored identifiers are not a JSON list: {e}"))
     })?;
+    let fields: String = row.try_get("fields").map_err(store_error)?;
+    type FieldRow = (String, Option<String>, Option<String>, Option<i64>);
+    let fields = serde_json::from_str::<Vec<FieldRow>>(&fields)
+        .map_err(|e| StoreError::Internal(format!("stored fields are not a JSON list: {e}")))?
+        .into_iter()
+        .map(|(name, text, number, time)| {
+            Ok(IndexedField {
+                name,
+                text,
+                number: number
+                    .map(|n| {
+                        n.parse::<f64>().map_err(|e| {
+                            StoreError::Internal(format!("stored number {n:?} is invalid: {e}"))
+                        })
+                    })
+                    .transpose()?,
+                time: time.map(from_micros).transpose()?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
     EventRecord {
         sequence: row.try_get("sequence").map_err(store_error)?,
         owner_id: row.try_get("owner_id").map_err(store_error)?,
@@ -266,5 +691,5 @@ fn event_from_row(row: &SqliteRow) -> Result<StoredEvent, StoreError> {
         biz_location: row.try_get("biz_location").map_err(store_error)?,
         document: row.try_get("document").map_err(store_error)?,
     }
-    .into_stored_event(identifiers)
+    .into_stored_event(identifiers, fields)
 }

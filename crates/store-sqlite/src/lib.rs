@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+mod api;
 mod error;
 mod events;
 
@@ -16,13 +17,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use nguon_domain::{
-    EventId, IdentifierRole, NewEvent, NewOrganisation, Organisation, OrganisationId,
-    OrganisationStatus, StoredEvent,
+    ApiKey, ApiKeyId, CaptureJob, CaptureJobId, EventId, EventQuery, IdentifierRole, NewApiKey,
+    NewCaptureJob, NewEvent, NewOrganisation, Organisation, OrganisationId, OrganisationStatus,
+    StoredEvent, VocabularyElement,
 };
 use nguon_gs1::CompanyPrefix;
 use nguon_store::{
-    OrganisationPage, OrganisationQuery, OrganisationRecord, Store, StoreError,
-    company_prefix_candidates, now_utc,
+    AppendOutcome, EventPage, EventResource, OrganisationPage, OrganisationQuery,
+    OrganisationRecord, Store, StoreError, company_prefix_candidates, now_utc,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
@@ -41,6 +43,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long a caller waits for a free pooled connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Rows `ANALYZE` samples per index, the value the SQLite manual recommends.
+const ANALYSIS_LIMIT: u32 = 400;
 
 /// SQLite has one writer at a time; a few connections are enough for concurrent readers, and more
 /// would only queue on the write lock.
@@ -73,7 +78,12 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
+            .busy_timeout(BUSY_TIMEOUT)
+            // Query planning needs table statistics: without them SQLite prefers the index that
+            // avoids a sort over the one that matches a selective filter (bizStep, readPoint…).
+            // ANALYZE reads at most ANALYSIS_LIMIT rows per index, so it stays cheap at any size.
+            .analysis_limit(ANALYSIS_LIMIT)
+            .optimize_on_close(true, None);
         let pool = SqlitePoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -82,6 +92,12 @@ impl SqliteStore {
             .map_err(store_error)?;
         let store = Self { pool };
         store.migrate().await?;
+        // What SQLite recommends when a long-lived connection opens: gather the statistics that
+        // are missing or stale (new indexes from a migration, a table that has grown).
+        sqlx::query("PRAGMA optimize=0x10002")
+            .execute(&store.pool)
+            .await
+            .map_err(store_error)?;
         Ok(store)
     }
 
@@ -309,6 +325,98 @@ impl Store for SqliteStore {
     ) -> Result<Vec<StoredEvent>, StoreError> {
         self.find_events_with_identifier(identifier, roles, limit)
             .await
+    }
+
+    async fn append_events_skipping_conflicts(
+        &self,
+        events: &[NewEvent],
+    ) -> Result<AppendOutcome, StoreError> {
+        self.append_skipping(events).await
+    }
+
+    async fn query_events(&self, query: &EventQuery) -> Result<EventPage, StoreError> {
+        self.query(query).await
+    }
+
+    async fn event_resource_values(
+        &self,
+        owner: Option<OrganisationId>,
+        resource: EventResource,
+        after: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        self.resource_values(owner, resource, after, limit).await
+    }
+
+    async fn create_api_key(&self, new: &NewApiKey) -> Result<ApiKey, StoreError> {
+        self.insert_api_key(new).await
+    }
+
+    async fn api_key_by_token_hash(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<ApiKey>, StoreError> {
+        self.find_api_key(token_hash).await
+    }
+
+    async fn list_api_keys(&self, owner: OrganisationId) -> Result<Vec<ApiKey>, StoreError> {
+        self.api_keys_of(owner).await
+    }
+
+    async fn revoke_api_key(&self, id: ApiKeyId) -> Result<ApiKey, StoreError> {
+        self.revoke_key(id).await
+    }
+
+    async fn create_capture_job(&self, new: &NewCaptureJob) -> Result<CaptureJob, StoreError> {
+        self.insert_capture_job(new).await
+    }
+
+    async fn finish_capture_job(
+        &self,
+        id: CaptureJobId,
+        success: bool,
+        captured_count: u32,
+        errors: &[String],
+    ) -> Result<CaptureJob, StoreError> {
+        self.finish_job(id, success, captured_count, errors).await
+    }
+
+    async fn capture_job(
+        &self,
+        owner: Option<OrganisationId>,
+        id: CaptureJobId,
+    ) -> Result<CaptureJob, StoreError> {
+        self.job(owner, id).await
+    }
+
+    async fn list_capture_jobs(
+        &self,
+        owner: Option<OrganisationId>,
+        after: Option<CaptureJobId>,
+        limit: u32,
+    ) -> Result<Vec<CaptureJob>, StoreError> {
+        self.jobs(owner, after, limit).await
+    }
+
+    async fn fail_interrupted_capture_jobs(&self, reason: &str) -> Result<u64, StoreError> {
+        self.fail_running_jobs(reason).await
+    }
+
+    async fn upsert_master_data(
+        &self,
+        owner: OrganisationId,
+        vocabulary: &[VocabularyElement],
+    ) -> Result<(), StoreError> {
+        self.upsert_vocabulary(owner, vocabulary).await
+    }
+
+    async fn master_data_element(
+        &self,
+        owner: Option<OrganisationId>,
+        vocabulary_type: &str,
+        id: &str,
+    ) -> Result<Option<VocabularyElement>, StoreError> {
+        self.vocabulary_element(owner, vocabulary_type, id).await
     }
 }
 

@@ -6,14 +6,17 @@ use std::io::Write;
 use std::sync::Arc;
 
 use nguon_domain::{
-    Action, DomainError, EventHash, EventId, EventType, IdentifierRole, NewEvent, NewOrganisation,
-    Organisation, OrganisationId, OrganisationKind, OrganisationName, OrganisationStatus,
-    StoredEvent, TaxCode,
+    Action, ApiKeyId, ApiKeyScope, CaptureErrorBehaviour, CaptureJobId, Comparison, Direction,
+    DomainError, EventHash, EventId, EventQuery, EventType, FieldCondition, FieldFilter,
+    IdentifierMatch, IdentifierRole, IndexedField, NewApiKey, NewCaptureJob, NewEvent,
+    NewOrganisation, OrderBy, Organisation, OrganisationId, OrganisationKind, OrganisationName,
+    OrganisationStatus, StoredEvent, TaxCode, TimeRange, VocabularyElement,
 };
 use nguon_gs1::CompanyPrefix;
-use nguon_store::{DatabaseUrl, OrganisationQuery, Store, StoreError};
+use nguon_store::{DatabaseUrl, EventResource, OrganisationQuery, Store, StoreError};
 use nguon_store_postgres::{PostgresStore, ScratchDatabase};
 use nguon_store_sqlite::SqliteStore;
+use time::OffsetDateTime;
 
 const POSTGRES_ENV: &str = "NGUON_TEST_DATABASE_URL";
 
@@ -333,6 +336,30 @@ async fn run_story(store: Arc<dyn Store>) {
 
     events_chapter(&store, cooperative.id, processor.id).await;
 
+    // Two more organisations for the EPCIS API chapters, so their expectations are exact.
+    let farm = store
+        .create_organisation(&new(
+            OrganisationKind::Enterprise,
+            "Công ty CP Tôm Giống Năm Căn",
+            "2002000001",
+        ))
+        .await
+        .expect("register farm A");
+    let hatchery = store
+        .create_organisation(&new(
+            OrganisationKind::Enterprise,
+            "Công ty TNHH Trại Giống Đất Mũi",
+            "2002000002",
+        ))
+        .await
+        .expect("register hatchery B");
+    master_data_chapter(&store, farm.id, hatchery.id).await;
+    query_chapter(&store, farm.id, hatchery.id).await;
+    resources_chapter(&store, farm.id, hatchery.id).await;
+    skipping_chapter(&store, farm.id, hatchery.id).await;
+    api_keys_chapter(&store, farm.id, hatchery.id).await;
+    capture_jobs_chapter(&store, farm.id, hatchery.id).await;
+
     // Shutting down: once closed, the store says it is unavailable instead of hanging.
     store.close().await;
     let closed = store.ping().await.unwrap_err();
@@ -591,8 +618,1292 @@ fn event(
             .iter()
             .map(|(role, identifier)| (*role, (*identifier).to_owned()))
             .collect(),
+        fields: Vec::new(),
         document: format!(r#"{{"type":"{event_type}","eventID":"{event_id}"}}"#),
     }
+}
+
+// Locations of the API chapters: farm A's site holds its pond area, which holds pond 7; the
+// hatchery B files its own room under the same pond area in its own master data. LOOP_A and
+// LOOP_B name each other as children: master data may hold a cycle, and WD_ must still end.
+const SITE: &str = "urn:epc:id:sgln:0614141.00001.0";
+const PONDS: &str = "urn:epc:id:sgln:0614141.00001.1";
+const POND7: &str = "urn:epc:id:sgln:0614141.00001.7";
+const POND8: &str = "urn:epc:id:sgln:0614141.00001.8";
+const B_ROOM: &str = "urn:epc:id:sgln:0614141.00009.9";
+const STORE: &str = "urn:epc:id:sgln:0614141.00002.0";
+const LOOP_A: &str = "urn:epc:id:sgln:0614141.00003.1";
+const LOOP_B: &str = "urn:epc:id:sgln:0614141.00003.2";
+// Byte order puts "Z" before "Ạ" (a collation for people would not): both back ends must agree.
+const KHO_Z: &str = "https://example.vn/kho-Z";
+const KHO_A_DOT: &str = "https://example.vn/kho-Ạ";
+const LOCATION: &str = "urn:epcglobal:epcis:vtype:BusinessLocation";
+const NAME: &str = "urn:epcglobal:cbv:mda#name";
+
+const SGTIN_1: &str = "urn:epc:id:sgtin:0614141.107346.1";
+const SGTIN_2: &str = "urn:epc:id:sgtin:0614141.107346.2";
+const SGTIN_3: &str = "urn:epc:id:sgtin:0614141.107346.3";
+const SGTIN_9: &str = "urn:epc:id:sgtin:0614141.107346.9";
+const OUTPUT: &str = "urn:epc:id:sgtin:0614141.999999.1";
+const FOREIGN: &str = "urn:epc:id:sgtin:4012345.000001.1";
+const SSCC: &str = "urn:epc:id:sscc:0614141.1234567890";
+const LGTIN: &str = "urn:epc:class:lgtin:0614141.107346.L1";
+
+const PO: &str = "bizTransaction:https://ref.gs1.org/cbv/BTT-po";
+
+/// Event times of the API chapters start here (2030), after every event of earlier chapters, so
+/// a province-wide query isolates them with `GE_eventTime`.
+const BASE: i64 = 1_900_000_000;
+
+fn at(seconds: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(BASE + seconds).unwrap()
+}
+
+fn step(name: &str) -> Option<String> {
+    Some(format!("https://ref.gs1.org/cbv/BizStep-{name}"))
+}
+
+fn disposition(name: &str) -> Option<String> {
+    Some(format!("https://ref.gs1.org/cbv/Disp-{name}"))
+}
+
+/// Master data: the hierarchies WD_ queries descend, replaced element by element.
+async fn master_data_chapter(store: &Arc<dyn Store>, a: OrganisationId, b: OrganisationId) {
+    let element = |id: &str, name: &str, children: &[&str]| VocabularyElement {
+        vocabulary_type: LOCATION.to_owned(),
+        id: id.to_owned(),
+        attributes: vec![(NAME.to_owned(), format!("\"{name}\""))],
+        children: children.iter().map(|c| (*c).to_owned()).collect(),
+    };
+    store
+        .upsert_master_data(
+            a,
+            &[
+                element(SITE, "Trại Năm Căn", &[PONDS]),
+                element(PONDS, "Khu ao", &[POND7]),
+                element(POND7, "Ao 7", &[]),
+                element(LOOP_A, "Vòng A", &[LOOP_B]),
+                element(LOOP_B, "Vòng B", &[LOOP_A]),
+            ],
+        )
+        .await
+        .expect("farm A's locations");
+    store
+        .upsert_master_data(b, &[element(PONDS, "Khu ao (B)", &[B_ROOM])])
+        .await
+        .expect("hatchery B's locations");
+    assert_eq!(
+        store
+            .master_data_element(Some(a), LOCATION, SITE)
+            .await
+            .unwrap(),
+        Some(element(SITE, "Trại Năm Căn", &[PONDS]))
+    );
+
+    // Replacing an element replaces its attributes and children; children read back sorted,
+    // and when an element repeats in one batch the last one wins.
+    let replaced = VocabularyElement {
+        attributes: vec![
+            (NAME.to_owned(), "\"Khu ao nuôi\"".to_owned()),
+            (
+                "https://ns.example.vn/mda#area".to_owned(),
+                "1.5".to_owned(),
+            ),
+        ],
+        ..element(PONDS, "", &[POND8, POND7])
+    };
+    store
+        .upsert_master_data(a, &[element(PONDS, "bỏ", &[]), replaced.clone()])
+        .await
+        .expect("replace the pond area");
+    let read = store
+        .master_data_element(Some(a), LOCATION, PONDS)
+        .await
+        .unwrap()
+        .expect("pond area");
+    assert_eq!(read.attributes, replaced.attributes);
+    assert_eq!(read.children, [POND7, POND8]);
+
+    // Each organisation keeps its own; without an owner, the earliest registered one answers.
+    assert_eq!(
+        store
+            .master_data_element(Some(b), LOCATION, PONDS)
+            .await
+            .unwrap()
+            .unwrap()
+            .children,
+        [B_ROOM]
+    );
+    assert_eq!(
+        store
+            .master_data_element(None, LOCATION, PONDS)
+            .await
+            .unwrap(),
+        Some(read)
+    );
+    assert_eq!(
+        store
+            .master_data_element(Some(b), LOCATION, SITE)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .master_data_element(None, "urn:epcglobal:epcis:vtype:ReadPoint", SITE)
+            .await
+            .unwrap(),
+        None
+    );
+    let nobody = store
+        .upsert_master_data(OrganisationId::generate(), &[element(SITE, "x", &[])])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            nobody,
+            StoreError::NotFound {
+                what: "organisation",
+                ..
+            }
+        ),
+        "{nobody:?}"
+    );
+}
+
+/// The chapter's events: six of farm A (n 9001–9006) and two of hatchery B (9101, 9102).
+/// Event times: 9001 +10 s, 9002 +20, 9101 +25, 9003 +30, then 9004, 9005 and 9102 all at +40
+/// (ties broken by capture order), 9006 +50.
+fn api_events(a: OrganisationId, b: OrganisationId) -> (Vec<NewEvent>, Vec<NewEvent>) {
+    let mut e1 = event(
+        a,
+        9001,
+        EventType::ObjectEvent,
+        Some(Action::Add),
+        POND7,
+        &[
+            (IdentifierRole::Epc, SGTIN_1),
+            (IdentifierRole::Epc, SGTIN_2),
+        ],
+    );
+    e1.event_time = at(10);
+    e1.biz_step = step("commissioning");
+    e1.disposition = disposition("active");
+    e1.biz_location = Some(PONDS.to_owned());
+    e1.fields = vec![
+        IndexedField::number("quantity", 10.0),
+        // Not a round decimal: what comes back must be exactly this f64.
+        IndexedField::number("temperature", 0.1 + 0.2),
+        IndexedField::text("ilmd:https://ns.example.vn/epcis#lot", "L1"),
+        IndexedField::time("expiry", at(1_000)),
+    ];
+
+    let mut e2 = event(
+        a,
+        9002,
+        EventType::ObjectEvent,
+        Some(Action::Observe),
+        PONDS,
+        &[
+            (IdentifierRole::Epc, SGTIN_1),
+            (IdentifierRole::Parent, SSCC),
+        ],
+    );
+    e2.event_time = at(20);
+    e2.biz_step = step("shipping");
+    e2.disposition = disposition("in_transit");
+    e2.biz_location = Some(SITE.to_owned());
+    e2.fields = vec![
+        IndexedField::number("quantity", 25.5),
+        IndexedField::text(PO, "PO-1"),
+    ];
+
+    let mut e3 = event(
+        a,
+        9003,
+        EventType::AggregationEvent,
+        Some(Action::Add),
+        SITE,
+        &[
+            (IdentifierRole::Epc, SGTIN_2),
+            (IdentifierRole::Epc, SGTIN_3),
+            (IdentifierRole::Parent, SSCC),
+        ],
+    );
+    e3.event_time = at(30);
+    e3.biz_step = step("packing");
+    e3.disposition = disposition("in_progress");
+    e3.fields = vec![IndexedField::present("errorDeclaration")];
+
+    let mut e4 = event(
+        a,
+        9004,
+        EventType::TransformationEvent,
+        None,
+        B_ROOM,
+        &[
+            (IdentifierRole::Input, SGTIN_3),
+            (IdentifierRole::Output, OUTPUT),
+            (IdentifierRole::EpcClass, LGTIN),
+        ],
+    );
+    e4.event_time = at(40);
+    e4.biz_step = step("transforming");
+    e4.disposition = disposition("active");
+    e4.biz_location = Some(STORE.to_owned());
+    e4.fields = vec![
+        IndexedField::number("quantity", 5.0),
+        IndexedField::time("expiry", at(2_000)),
+    ];
+
+    let mut e5 = event(
+        a,
+        9005,
+        EventType::TransactionEvent,
+        Some(Action::Delete),
+        LOOP_B,
+        &[(IdentifierRole::Epc, FOREIGN)],
+    );
+    e5.event_time = at(40);
+    e5.biz_step = step("shipping");
+    e5.disposition = None;
+    e5.biz_location = Some(KHO_Z.to_owned());
+    e5.fields = vec![
+        IndexedField::text(PO, "PO-2"),
+        IndexedField::number("quantity", 100.0),
+    ];
+
+    let mut e6 = event(
+        a,
+        9006,
+        EventType::ObjectEvent,
+        Some(Action::Observe),
+        POND7,
+        &[(IdentifierRole::Epc, SGTIN_1)],
+    );
+    e6.event_time = at(50);
+    e6.biz_step = step("receiving");
+    e6.disposition = None;
+    e6.biz_location = Some(KHO_A_DOT.to_owned());
+
+    let mut b1 = event(
+        b,
+        9101,
+        EventType::ObjectEvent,
+        Some(Action::Add),
+        B_ROOM,
+        &[(IdentifierRole::Epc, SGTIN_1)],
+    );
+    b1.event_time = at(25);
+    b1.biz_step = step("commissioning");
+    b1.disposition = disposition("active");
+    b1.fields = vec![IndexedField::number("quantity", 10.0)];
+
+    let mut b2 = event(
+        b,
+        9102,
+        EventType::ObjectEvent,
+        Some(Action::Observe),
+        PONDS,
+        &[(IdentifierRole::Epc, SGTIN_9)],
+    );
+    b2.event_time = at(40);
+    b2.biz_step = step("shipping");
+
+    (vec![e1, e2, e3], vec![e4, e5, b1, e6, b2])
+}
+
+/// The numbers (9001…) of the events of a page, in page order.
+fn numbers(events: &[nguon_store::QueriedEvent]) -> Vec<u32> {
+    events
+        .iter()
+        .map(|e| {
+            let id = e.event_id.as_str();
+            id[id.len() - 4..].parse().unwrap()
+        })
+        .collect()
+}
+
+/// Runs `query` page by page with page size `limit`, checking that no event repeats and only the
+/// last page is short, and returns the numbers of all events.
+async fn all_pages(store: &Arc<dyn Store>, query: &EventQuery, limit: u32) -> Vec<u32> {
+    let mut query = EventQuery {
+        limit,
+        after: None,
+        ..query.clone()
+    };
+    let mut seen = Vec::new();
+    loop {
+        let page = store.query_events(&query).await.expect("query events");
+        assert!(page.events.len() <= limit as usize);
+        seen.extend(numbers(&page.events));
+        match page.next {
+            Some(cursor) => {
+                assert_eq!(
+                    page.events.len(),
+                    limit as usize,
+                    "only the last page is short"
+                );
+                query.after = Some(cursor);
+            }
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "no event on two pages: {seen:?}");
+    seen
+}
+
+/// Every filter of the EPCIS event query, alone and together, ordering both ways on both times,
+/// paging by cursor, and owner scoping.
+async fn query_chapter(store: &Arc<dyn Store>, a: OrganisationId, b: OrganisationId) {
+    let (first, second) = api_events(a, b);
+    let first_time = store.append_events(&first).await.expect("first batch");
+    let second_time = store.append_events(&second).await.expect("second batch");
+    assert!(first_time < second_time);
+    // Fields read back exactly as captured, in their order.
+    assert_eq!(
+        store.event(a, &first[0].event_id).await.unwrap().event,
+        first[0]
+    );
+
+    // Farm A's view, and the province's view of the chapter's events.
+    let farm = EventQuery::new(Some(a));
+    let province = EventQuery {
+        event_time: TimeRange {
+            ge: Some(at(0)),
+            lt: None,
+        },
+        ..EventQuery::new(None)
+    };
+    let run = |query: EventQuery| {
+        let store = Arc::clone(store);
+        async move { all_pages(&store, &query, 1_000).await }
+    };
+
+    // Ordering: both times, both directions, the same through every page size.
+    let orders = [
+        (
+            OrderBy::EventTime,
+            Direction::Ascending,
+            vec![9001, 9002, 9101, 9003, 9004, 9005, 9102, 9006],
+        ),
+        (
+            OrderBy::RecordTime,
+            Direction::Ascending,
+            vec![9001, 9002, 9003, 9004, 9005, 9101, 9006, 9102],
+        ),
+    ];
+    for (order_by, _, ascending) in orders {
+        for direction in [Direction::Ascending, Direction::Descending] {
+            let mut expected = ascending.clone();
+            if direction == Direction::Descending {
+                expected.reverse();
+            }
+            let query = EventQuery {
+                order_by,
+                direction,
+                ..province.clone()
+            };
+            for limit in [1, 2, 3, 8, 100] {
+                assert_eq!(
+                    all_pages(store, &query, limit).await,
+                    expected,
+                    "{order_by:?} {direction:?} by {limit}"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        run(farm.clone()).await,
+        [9001, 9002, 9003, 9004, 9005, 9006]
+    );
+    // A token survives its text form.
+    let page = store
+        .query_events(&EventQuery {
+            limit: 4,
+            ..farm.clone()
+        })
+        .await
+        .unwrap();
+    let token = page.next.expect("more pages").encode();
+    let rest = store
+        .query_events(&EventQuery {
+            after: Some(nguon_domain::EventCursor::decode(&token).unwrap()),
+            ..farm.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(numbers(&rest.events), [9005, 9006]);
+    assert_eq!(rest.next, None);
+    assert_eq!(rest.events[0].owner, a);
+    assert_eq!(rest.events[0].record_time, second_time);
+    assert_eq!(rest.events[0].event_time, at(40));
+    assert_eq!(rest.events[0].document, second[1].document);
+
+    // Owner scoping: the hatchery sees only its own events.
+    assert_eq!(run(EventQuery::new(Some(b))).await, [9101, 9102]);
+    assert!(
+        run(EventQuery {
+            event_ids: Some(vec![first[0].event_id.to_string()]),
+            ..EventQuery::new(Some(b))
+        })
+        .await
+        .is_empty()
+    );
+
+    // Event types and actions; an empty list matches nothing.
+    let cases: Vec<(EventQuery, Vec<u32>)> = vec![
+        (
+            EventQuery {
+                event_types: Some(vec![
+                    EventType::AggregationEvent,
+                    EventType::TransformationEvent,
+                ]),
+                ..farm.clone()
+            },
+            vec![9003, 9004],
+        ),
+        (
+            EventQuery {
+                event_types: Some(vec![]),
+                ..farm.clone()
+            },
+            vec![],
+        ),
+        (
+            EventQuery {
+                actions: Some(vec![Action::Delete, Action::Observe]),
+                ..farm.clone()
+            },
+            vec![9002, 9005, 9006],
+        ),
+        // Time ranges: [ge, lt) on event time, and on record time.
+        (
+            EventQuery {
+                event_time: TimeRange {
+                    ge: Some(at(20)),
+                    lt: Some(at(40)),
+                },
+                ..farm.clone()
+            },
+            vec![9002, 9003],
+        ),
+        (
+            EventQuery {
+                record_time: TimeRange {
+                    ge: Some(second_time),
+                    lt: None,
+                },
+                ..farm.clone()
+            },
+            vec![9004, 9005, 9006],
+        ),
+        (
+            EventQuery {
+                record_time: TimeRange {
+                    ge: None,
+                    lt: Some(second_time),
+                },
+                ..farm.clone()
+            },
+            vec![9001, 9002, 9003],
+        ),
+        // EQ_ on the CBV columns.
+        (
+            EventQuery {
+                biz_steps: Some(vec![step("shipping").unwrap()]),
+                ..farm.clone()
+            },
+            vec![9002, 9005],
+        ),
+        (
+            EventQuery {
+                dispositions: Some(vec![disposition("active").unwrap()]),
+                ..farm.clone()
+            },
+            vec![9001, 9004],
+        ),
+        (
+            EventQuery {
+                read_points: Some(vec![POND7.to_owned()]),
+                ..farm.clone()
+            },
+            vec![9001, 9006],
+        ),
+        (
+            EventQuery {
+                biz_locations: Some(vec![SITE.to_owned()]),
+                ..farm.clone()
+            },
+            vec![9002, 9003],
+        ),
+        (
+            EventQuery {
+                biz_locations: Some(vec![]),
+                ..farm.clone()
+            },
+            vec![],
+        ),
+        // WD_: the location and everything under it, three levels deep, in the owner's
+        // hierarchy; B's room under the pond area counts only province-wide.
+        (
+            EventQuery {
+                read_points_within: Some(vec![SITE.to_owned()]),
+                ..farm.clone()
+            },
+            vec![9001, 9002, 9003, 9006],
+        ),
+        (
+            EventQuery {
+                read_points_within: Some(vec![PONDS.to_owned()]),
+                ..farm.clone()
+            },
+            vec![9001, 9002, 9006],
+        ),
+        (
+            EventQuery {
+                read_points_within: Some(vec![PONDS.to_owned()]),
+                ..province.clone()
+            },
+            vec![9001, 9002, 9101, 9004, 9102, 9006],
+        ),
+        (
+            EventQuery {
+                biz_locations_within: Some(vec![SITE.to_owned()]),
+                ..farm.clone()
+            },
+            vec![9001, 9002, 9003],
+        ),
+        (
+            EventQuery {
+                read_points_within: Some(vec![LOOP_A.to_owned()]),
+                ..farm.clone()
+            },
+            vec![9005],
+        ),
+        (
+            EventQuery {
+                read_points_within: Some(vec![]),
+                ..farm.clone()
+            },
+            vec![],
+        ),
+        // EQ_eventID, for one owner and province-wide.
+        (
+            EventQuery {
+                event_ids: Some(vec![
+                    first[2].event_id.to_string(),
+                    second[1].event_id.to_string(),
+                    "urn:uuid:00000000-0000-7000-8000-000000000000".to_owned(),
+                ]),
+                ..farm.clone()
+            },
+            vec![9003, 9005],
+        ),
+        (
+            EventQuery {
+                event_ids: Some(vec![second[2].event_id.to_string()]),
+                ..province.clone()
+            },
+            vec![9101],
+        ),
+    ];
+    for (query, expected) in cases {
+        assert_eq!(run(query.clone()).await, expected, "{query:?}");
+    }
+
+    // MATCH_: exact identifiers, prefixes, role sets, and several at once (AND).
+    let matching = |roles: &[IdentifierRole], exact: &[&str], prefixes: &[&str]| IdentifierMatch {
+        roles: roles.to_vec(),
+        exact: exact.iter().map(|s| (*s).to_owned()).collect(),
+        prefixes: prefixes.iter().map(|s| (*s).to_owned()).collect(),
+    };
+    let cases: Vec<(EventQuery, Vec<u32>)> = vec![
+        (
+            EventQuery {
+                identifiers: vec![matching(&[IdentifierRole::Epc], &[SGTIN_1], &[])],
+                ..farm.clone()
+            },
+            vec![9001, 9002, 9006],
+        ),
+        (
+            EventQuery {
+                identifiers: vec![matching(&[IdentifierRole::Epc], &[SGTIN_1], &[])],
+                ..province.clone()
+            },
+            vec![9001, 9002, 9101, 9006],
+        ),
+        (
+            EventQuery {
+                identifiers: vec![matching(&[IdentifierRole::Parent], &[SSCC], &[])],
+                ..farm.clone()
+            },
+            vec![9002, 9003],
+        ),
+        (
+            EventQuery {
+                identifiers: vec![matching(&[], &[SGTIN_3], &[])],
+                ..farm.clone()
+            },
+            vec![9003, 9004],
+        ),
+        (
+            EventQuery {
+                identifiers: vec![matching(
+                    &[IdentifierRole::Input, IdentifierRole::Output],
+                    &[],
+                    &["urn:epc:id:sgtin:0614141.999999."],
+                )],
+                ..farm.clone()
+            },
+            vec![9004],
+        ),
+        (
+            EventQuery {
+                identifiers: vec![matching(
+                    &[IdentifierRole::Epc],
+                    &[],
+                    &["urn:epc:id:sgtin:0614141.107346."],
+                )],
+                ..farm.clone()
+            },
+            vec![9001, 9002, 9003, 9006],
+        ),
+        (
+            EventQuery {
+                identifiers: vec![matching(&[], &[], &["urn:epc:id:sgtin:4012345."])],
+                ..province.clone()
+            },
+            vec![9005],
+        ),
+        (
+            EventQuery {
+                identifiers: vec![matching(
+                    &[],
+                    &[FOREIGN],
+                    &["urn:epc:id:sgtin:0614141.999999.", "urn:epc:id:sscc:"],
+                )],
+                ..farm.clone()
+            },
+            vec![9002, 9003, 9004, 9005],
+        ),
+        (
+            EventQuery {
+                identifiers: vec![matching(&[IdentifierRole::EpcClass], &[LGTIN], &[])],
+                ..farm.clone()
+            },
+            vec![9004],
+        ),
+        (
+            EventQuery {
+                identifiers: vec![
+                    matching(&[IdentifierRole::Epc], &[SGTIN_1], &[]),
+                    matching(&[IdentifierRole::Parent], &[SSCC], &[]),
+                ],
+                ..farm.clone()
+            },
+            vec![9002],
+        ),
+        (
+            EventQuery {
+                identifiers: vec![matching(&[IdentifierRole::Epc], &[], &[])],
+                ..farm.clone()
+            },
+            vec![],
+        ),
+    ];
+    for (query, expected) in cases {
+        assert_eq!(run(query.clone()).await, expected, "{query:?}");
+    }
+
+    // Indexed fields: presence, text, numbers and times with every comparison, and AND.
+    let field = |name: &str, condition: FieldCondition| FieldFilter {
+        name: name.to_owned(),
+        condition,
+    };
+    let quantity = |comparison, value| field("quantity", FieldCondition::Number(comparison, value));
+    let expiry = |comparison, value| field("expiry", FieldCondition::Time(comparison, value));
+    let cases: Vec<(Vec<FieldFilter>, Vec<u32>)> = vec![
+        (
+            vec![field("errorDeclaration", FieldCondition::Exists)],
+            vec![9003],
+        ),
+        (
+            vec![field("quantity", FieldCondition::Exists)],
+            vec![9001, 9002, 9004, 9005],
+        ),
+        (
+            vec![field(
+                PO,
+                FieldCondition::TextIn(vec!["PO-1".to_owned(), "PO-9".to_owned()]),
+            )],
+            vec![9002],
+        ),
+        (vec![field(PO, FieldCondition::TextIn(vec![]))], vec![]),
+        (vec![quantity(Comparison::Eq, 25.5)], vec![9002]),
+        (vec![quantity(Comparison::Gt, 10.0)], vec![9002, 9005]),
+        (vec![quantity(Comparison::Ge, 10.0)], vec![9001, 9002, 9005]),
+        (vec![quantity(Comparison::Lt, 10.0)], vec![9004]),
+        (vec![quantity(Comparison::Le, 10.0)], vec![9001, 9004]),
+        (
+            vec![field(
+                "temperature",
+                FieldCondition::Number(Comparison::Eq, 0.1 + 0.2),
+            )],
+            vec![9001],
+        ),
+        (vec![expiry(Comparison::Eq, at(1_000))], vec![9001]),
+        (vec![expiry(Comparison::Gt, at(1_000))], vec![9004]),
+        (vec![expiry(Comparison::Ge, at(1_000))], vec![9001, 9004]),
+        (vec![expiry(Comparison::Lt, at(1_000))], vec![]),
+        (vec![expiry(Comparison::Le, at(2_000))], vec![9001, 9004]),
+        (
+            vec![
+                quantity(Comparison::Ge, 10.0),
+                field(PO, FieldCondition::TextIn(vec!["PO-2".to_owned()])),
+            ],
+            vec![9005],
+        ),
+    ];
+    for (fields, expected) in cases {
+        let query = EventQuery {
+            fields,
+            ..farm.clone()
+        };
+        assert_eq!(run(query.clone()).await, expected, "{query:?}");
+    }
+
+    // Every kind of filter at once.
+    let everything = EventQuery {
+        event_types: Some(vec![EventType::ObjectEvent]),
+        event_time: TimeRange {
+            ge: Some(at(0)),
+            lt: Some(at(100)),
+        },
+        record_time: TimeRange {
+            ge: Some(first_time),
+            lt: Some(second_time),
+        },
+        actions: Some(vec![Action::Observe]),
+        biz_steps: Some(vec![step("shipping").unwrap()]),
+        dispositions: Some(vec![disposition("in_transit").unwrap()]),
+        read_points: Some(vec![PONDS.to_owned()]),
+        biz_locations: Some(vec![SITE.to_owned()]),
+        read_points_within: Some(vec![SITE.to_owned()]),
+        biz_locations_within: Some(vec![SITE.to_owned()]),
+        event_ids: Some(vec![first[1].event_id.to_string()]),
+        identifiers: vec![matching(
+            &[IdentifierRole::Epc],
+            &[],
+            &["urn:epc:id:sgtin:"],
+        )],
+        fields: vec![quantity(Comparison::Gt, 20.0)],
+        ..farm.clone()
+    };
+    assert_eq!(run(everything.clone()).await, [9002]);
+    assert!(
+        run(EventQuery {
+            owner: Some(b),
+            ..everything
+        })
+        .await
+        .is_empty()
+    );
+}
+
+/// Distinct values of the top-level resources, per owner and province-wide, paged by value.
+async fn resources_chapter(store: &Arc<dyn Store>, a: OrganisationId, b: OrganisationId) {
+    let list = |owner: Option<OrganisationId>, resource: EventResource, limit: u32| {
+        let store = Arc::clone(store);
+        async move {
+            let mut all: Vec<String> = Vec::new();
+            let mut after: Option<String> = None;
+            loop {
+                let page = store
+                    .event_resource_values(owner, resource, after.clone(), limit)
+                    .await
+                    .expect("resource values");
+                assert!(page.len() <= limit as usize);
+                all.extend(page.iter().cloned());
+                if page.len() < limit as usize {
+                    return all;
+                }
+                after = page.last().cloned();
+            }
+        }
+    };
+    let sorted = |values: &[&str]| {
+        let mut values: Vec<String> = values.iter().map(|v| (*v).to_owned()).collect();
+        values.sort();
+        values
+    };
+    let steps = |names: &[&str]| {
+        let values: Vec<String> = names.iter().map(|n| step(n).unwrap()).collect();
+        let values: Vec<&str> = values.iter().map(String::as_str).collect();
+        sorted(&values)
+    };
+    let cases: Vec<(OrganisationId, EventResource, Vec<String>)> = vec![
+        (
+            a,
+            EventResource::EventTypes,
+            sorted(&[
+                "AggregationEvent",
+                "ObjectEvent",
+                "TransactionEvent",
+                "TransformationEvent",
+            ]),
+        ),
+        (b, EventResource::EventTypes, sorted(&["ObjectEvent"])),
+        (
+            a,
+            EventResource::BizSteps,
+            steps(&[
+                "commissioning",
+                "shipping",
+                "packing",
+                "transforming",
+                "receiving",
+            ]),
+        ),
+        (
+            b,
+            EventResource::BizSteps,
+            steps(&["commissioning", "shipping"]),
+        ),
+        (
+            a,
+            EventResource::Dispositions,
+            sorted(&[
+                "https://ref.gs1.org/cbv/Disp-active",
+                "https://ref.gs1.org/cbv/Disp-in_transit",
+                "https://ref.gs1.org/cbv/Disp-in_progress",
+            ]),
+        ),
+        (
+            a,
+            EventResource::ReadPoints,
+            sorted(&[POND7, PONDS, SITE, B_ROOM, LOOP_B]),
+        ),
+        (b, EventResource::ReadPoints, sorted(&[B_ROOM, PONDS])),
+        (
+            a,
+            EventResource::BizLocations,
+            sorted(&[PONDS, SITE, STORE, KHO_Z, KHO_A_DOT]),
+        ),
+        (
+            a,
+            EventResource::Epcs,
+            sorted(&[SGTIN_1, SGTIN_2, SGTIN_3, OUTPUT, FOREIGN, SSCC]),
+        ),
+        (b, EventResource::Epcs, sorted(&[SGTIN_1, SGTIN_9])),
+    ];
+    for (owner, resource, expected) in cases {
+        for limit in [1, 2, 100] {
+            assert_eq!(
+                list(Some(owner), resource, limit).await,
+                expected,
+                "{resource:?} by {limit}"
+            );
+        }
+    }
+    assert_eq!(
+        &sorted(&[KHO_Z, KHO_A_DOT]),
+        &[KHO_Z, KHO_A_DOT],
+        "byte order, not a collation for people"
+    );
+
+    // Province-wide: every organisation's values, strictly ascending, the same in any page size.
+    for resource in [
+        EventResource::EventTypes,
+        EventResource::Epcs,
+        EventResource::BizSteps,
+        EventResource::BizLocations,
+        EventResource::ReadPoints,
+        EventResource::Dispositions,
+    ] {
+        let all = list(None, resource, 1_000).await;
+        assert!(all.windows(2).all(|w| w[0] < w[1]), "{resource:?}: {all:?}");
+        assert_eq!(list(None, resource, 3).await, all, "{resource:?}");
+        let own = list(Some(a), resource, 1_000).await;
+        assert!(own.iter().all(|v| all.contains(v)), "{resource:?}");
+    }
+    let epcs = list(None, EventResource::Epcs, 1_000).await;
+    assert!(epcs.contains(&"https://id.gs1.org/01/08934673000017/21/S100".to_owned()));
+    assert!(epcs.contains(&SGTIN_9.to_owned()));
+    assert!(!epcs.contains(&LGTIN.to_owned()), "classes are not EPCs");
+    // A page starts strictly after `after`, which need not be a stored value.
+    assert_eq!(
+        store
+            .event_resource_values(
+                Some(a),
+                EventResource::Epcs,
+                Some("urn:epc:id:sgtin:0614141.5".to_owned()),
+                2
+            )
+            .await
+            .unwrap(),
+        [OUTPUT, FOREIGN]
+    );
+}
+
+/// Capture "proceed" mode: duplicates (stored or earlier in the batch) and events that break a
+/// storage limit are skipped by position; the rest land together.
+async fn skipping_chapter(store: &Arc<dyn Store>, a: OrganisationId, b: OrganisationId) {
+    let fresh = |n: u32| {
+        let mut e = event(
+            a,
+            n,
+            EventType::ObjectEvent,
+            Some(Action::Observe),
+            POND7,
+            &[],
+        );
+        e.event_time = at(60);
+        e
+    };
+    let stored = store
+        .event(
+            a,
+            &EventId::parse("urn:uuid:0190f5c2-8d3a-7b4e-9f10-000000009001").unwrap(),
+        )
+        .await
+        .unwrap()
+        .event;
+    let new_one = fresh(9007);
+    let mut same_hash = fresh(9008);
+    same_hash.hash = new_one.hash.clone();
+    let mut crowded = fresh(9009);
+    crowded.identifiers = (0..10_001)
+        .map(|n| {
+            (
+                IdentifierRole::Epc,
+                format!("urn:epc:id:sgtin:0614141.1.{n}"),
+            )
+        })
+        .collect();
+    let mut not_a_number = fresh(9010);
+    not_a_number.fields = vec![IndexedField::number("quantity", f64::NAN)];
+    // The hatchery may hold its own copy of an event farm A has.
+    let mut copy = stored.clone();
+    copy.owner = b;
+    let outcome = store
+        .append_events_skipping_conflicts(&[
+            new_one.clone(),
+            stored.clone(),
+            same_hash,
+            crowded,
+            not_a_number,
+            copy.clone(),
+        ])
+        .await
+        .expect("append what can be appended");
+    let positions: Vec<usize> = outcome.skipped.iter().map(|(p, _)| *p).collect();
+    assert_eq!(positions, [2, 3, 4, 5], "{:?}", outcome.skipped);
+    assert!(
+        outcome.skipped[0].1.contains("already captured"),
+        "{:?}",
+        outcome.skipped
+    );
+    assert!(outcome.skipped[1].1.contains("same event as event 1"));
+    assert!(outcome.skipped[2].1.contains("10001 identifiers"));
+    assert!(outcome.skipped[3].1.contains("not finite"));
+    let landed = store.event(a, &new_one.event_id).await.unwrap();
+    assert_eq!(landed.event, new_one);
+    assert_eq!(landed.record_time, outcome.record_time);
+    assert_eq!(
+        store.event(b, &copy.event_id).await.unwrap().record_time,
+        outcome.record_time
+    );
+
+    // The all-or-nothing append refuses the same non-finite number, by position.
+    let mut bad = fresh(9011);
+    bad.fields = vec![IndexedField::number("quantity", f64::INFINITY)];
+    let refused = store.append_events(&[fresh(9012), bad]).await.unwrap_err();
+    assert!(
+        matches!(&refused, StoreError::Conflict { what: "fields", detail } if detail.starts_with("event 2 ")),
+        "{refused:?}"
+    );
+
+    // Nothing to append is fine; an unknown owner writes nothing.
+    assert!(
+        store
+            .append_events_skipping_conflicts(&[])
+            .await
+            .unwrap()
+            .skipped
+            .is_empty()
+    );
+    let mut orphan = fresh(9013);
+    orphan.owner = OrganisationId::generate();
+    let refused = store
+        .append_events_skipping_conflicts(&[fresh(9014), orphan])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            StoreError::NotFound {
+                what: "organisation",
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    assert!(store.event(a, &fresh(9014).event_id).await.is_err());
+}
+
+/// API keys: only hashes are kept; lookup finds revoked keys too, so the caller can say why.
+async fn api_keys_chapter(store: &Arc<dyn Store>, a: OrganisationId, b: OrganisationId) {
+    let key = |scope, label: &str, byte: u8| NewApiKey {
+        scope,
+        label: label.to_owned(),
+        token_hash: [byte; 32],
+    };
+    let erp = store
+        .create_api_key(&key(ApiKeyScope::Organisation(a), "ERP đồng bộ", 1))
+        .await
+        .expect("farm A's key");
+    assert_eq!(erp.scope, ApiKeyScope::Organisation(a));
+    assert_eq!(erp.revoked_at, None);
+    let province = store
+        .create_api_key(&key(ApiKeyScope::Province, "Sở KH&CN", 2))
+        .await
+        .expect("province key");
+    let scanner = store
+        .create_api_key(&key(ApiKeyScope::Organisation(a), "máy quét kho 2", 3))
+        .await
+        .expect("farm A's second key");
+    assert_eq!(
+        store.api_key_by_token_hash(&[1; 32]).await.unwrap(),
+        Some(erp.clone())
+    );
+    assert_eq!(
+        store.api_key_by_token_hash(&[2; 32]).await.unwrap(),
+        Some(province.clone())
+    );
+    assert_eq!(store.api_key_by_token_hash(&[9; 32]).await.unwrap(), None);
+    assert_eq!(
+        store.list_api_keys(a).await.unwrap(),
+        [erp.clone(), scanner.clone()]
+    );
+    assert!(store.list_api_keys(b).await.unwrap().is_empty());
+
+    let stranger = OrganisationId::generate();
+    let refused = store
+        .create_api_key(&key(ApiKeyScope::Organisation(stranger), "x", 4))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, StoreError::NotFound { what: "organisation", id } if *id == stranger.to_string()),
+        "{refused:?}"
+    );
+    let refused = store
+        .create_api_key(&key(ApiKeyScope::Organisation(b), "same token", 1))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            StoreError::Conflict {
+                what: "API key",
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+
+    // Revoking keeps the key (for the audit trail) and its first revocation time.
+    let revoked = store.revoke_api_key(erp.id).await.expect("revoke");
+    let when = revoked.revoked_at.expect("revoked");
+    assert_eq!(
+        revoked,
+        nguon_domain::ApiKey {
+            revoked_at: Some(when),
+            ..erp.clone()
+        }
+    );
+    assert_eq!(
+        store.api_key_by_token_hash(&[1; 32]).await.unwrap(),
+        Some(revoked.clone())
+    );
+    assert_eq!(store.revoke_api_key(erp.id).await.unwrap(), revoked);
+    let unknown = ApiKeyId::generate();
+    let missing = store.revoke_api_key(unknown).await.unwrap_err();
+    assert!(
+        matches!(
+            missing,
+            StoreError::NotFound {
+                what: "API key",
+                ..
+            }
+        ),
+        "{missing:?}"
+    );
+}
+
+/// Capture jobs: created running, finished once, listed newest first per owner, and failed in
+/// bulk at start-up after a crash.
+async fn capture_jobs_chapter(store: &Arc<dyn Store>, a: OrganisationId, b: OrganisationId) {
+    let job = |owner, error_behaviour, event_count| NewCaptureJob {
+        owner,
+        error_behaviour,
+        event_count,
+    };
+    let first = store
+        .create_capture_job(&job(a, CaptureErrorBehaviour::Rollback, 3))
+        .await
+        .expect("farm A's first job");
+    assert!(first.running);
+    assert_eq!(
+        (first.success, first.finished_at, first.captured_count),
+        (None, None, 0)
+    );
+    assert!(first.errors.is_empty());
+    let hatchery = store
+        .create_capture_job(&job(b, CaptureErrorBehaviour::Proceed, 5))
+        .await
+        .expect("hatchery's job");
+    let second = store
+        .create_capture_job(&job(a, CaptureErrorBehaviour::Proceed, 1))
+        .await
+        .expect("farm A's second job");
+    assert_eq!(store.capture_job(Some(a), first.id).await.unwrap(), first);
+
+    let done = store
+        .finish_capture_job(first.id, true, 3, &[])
+        .await
+        .expect("finish");
+    assert!(!done.running);
+    assert_eq!((done.success, done.captured_count), (Some(true), 3));
+    assert!(done.finished_at.is_some_and(|t| t >= done.created_at));
+    assert_eq!(store.capture_job(None, first.id).await.unwrap(), done);
+    let twice = store
+        .finish_capture_job(first.id, false, 0, &[])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            twice,
+            StoreError::Conflict {
+                what: "capture job",
+                ..
+            }
+        ),
+        "{twice:?}"
+    );
+    let unknown = store
+        .finish_capture_job(CaptureJobId::generate(), true, 0, &[])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            unknown,
+            StoreError::NotFound {
+                what: "capture job",
+                ..
+            }
+        ),
+        "{unknown:?}"
+    );
+
+    // Owner scoping: another organisation's job does not exist for you.
+    let hidden = store.capture_job(Some(b), first.id).await.unwrap_err();
+    assert!(
+        matches!(
+            hidden,
+            StoreError::NotFound {
+                what: "capture job",
+                ..
+            }
+        ),
+        "{hidden:?}"
+    );
+    let ids =
+        |jobs: Vec<nguon_domain::CaptureJob>| jobs.into_iter().map(|j| j.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.list_capture_jobs(Some(a), None, 10).await.unwrap()),
+        [second.id, first.id]
+    );
+    assert_eq!(
+        ids(store
+            .list_capture_jobs(Some(a), Some(second.id), 10)
+            .await
+            .unwrap()),
+        [first.id]
+    );
+    assert_eq!(
+        ids(store.list_capture_jobs(Some(b), None, 10).await.unwrap()),
+        [hatchery.id]
+    );
+    assert_eq!(
+        ids(store.list_capture_jobs(None, None, 10).await.unwrap()),
+        [second.id, hatchery.id, first.id]
+    );
+    assert_eq!(
+        ids(store
+            .list_capture_jobs(None, Some(hatchery.id), 1)
+            .await
+            .unwrap()),
+        [first.id]
+    );
+    let nobody = store
+        .create_capture_job(&job(
+            OrganisationId::generate(),
+            CaptureErrorBehaviour::Rollback,
+            1,
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            nobody,
+            StoreError::NotFound {
+                what: "organisation",
+                ..
+            }
+        ),
+        "{nobody:?}"
+    );
+
+    // Errors come back as written.
+    let failing = store
+        .create_capture_job(&job(a, CaptureErrorBehaviour::Rollback, 2))
+        .await
+        .unwrap();
+    let errors = vec![
+        "event 2: eventTime: \"2026-13-01\" is not a date".to_owned(),
+        "sự kiện 2 bị từ chối".to_owned(),
+    ];
+    let failed = store
+        .finish_capture_job(failing.id, false, 0, &errors)
+        .await
+        .unwrap();
+    assert_eq!((failed.success, &failed.errors), (Some(false), &errors));
+
+    // Start-up after a crash: the jobs still running are failed with the reason, once.
+    assert_eq!(
+        store
+            .fail_interrupted_capture_jobs("the server restarted during the capture")
+            .await
+            .unwrap(),
+        2
+    );
+    let interrupted = store.capture_job(None, hatchery.id).await.unwrap();
+    assert!(!interrupted.running);
+    assert_eq!(interrupted.success, Some(false));
+    assert_eq!(
+        interrupted.errors,
+        ["the server restarted during the capture"]
+    );
+    assert!(interrupted.finished_at.is_some());
+    assert_eq!(store.capture_job(None, first.id).await.unwrap(), done);
+    assert_eq!(
+        store.fail_interrupted_capture_jobs("again").await.unwrap(),
+        0
+    );
 }
 
 fn new(kind: OrganisationKind, name: &str, tax_code: &str) -> NewOrganisation {

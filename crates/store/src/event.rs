@@ -1,9 +1,10 @@
 //! Shared rules for appending and reading events, so both back ends behave the same.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use nguon_domain::{
-    Action, EventHash, EventId, EventType, IdentifierRole, NewEvent, OrganisationId, StoredEvent,
+    Action, EventHash, EventId, EventType, IdentifierRole, IndexedField, NewEvent, OrganisationId,
+    StoredEvent,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -15,8 +16,8 @@ use crate::StoreError;
 pub const MAX_IDENTIFIERS_PER_EVENT: usize = 10_000;
 
 /// Checks a batch before any write: no event repeats the eventID or hash of an earlier one with
-/// the same owner, and none names too many identifiers. Positions in messages count from 1, as a
-/// person reading a capture report counts.
+/// the same owner, and none breaks a storage limit ([`storage_problem`]). Positions in messages
+/// count from 1, as a person reading a capture report counts.
 pub fn check_batch(events: &[NewEvent]) -> Result<(), StoreError> {
     let mut ids: HashMap<(OrganisationId, &str), usize> = HashMap::new();
     let mut hashes: HashMap<(OrganisationId, &str), usize> = HashMap::new();
@@ -38,17 +39,120 @@ pub fn check_batch(events: &[NewEvent]) -> Result<(), StoreError> {
                 ),
             });
         }
-        if event.identifiers.len() > MAX_IDENTIFIERS_PER_EVENT {
+        if let Some((what, problem)) = storage_problem(event) {
             return Err(StoreError::Conflict {
-                what: "identifiers",
-                detail: format!(
-                    "event {position} names {} identifiers; at most {MAX_IDENTIFIERS_PER_EVENT} are stored per event",
-                    event.identifiers.len()
-                ),
+                what,
+                detail: format!("event {position} {problem}"),
             });
         }
     }
     Ok(())
+}
+
+/// What keeps an event out of the store whatever else is in its batch, as the field concerned
+/// and a phrase that follows "event N": too many identifiers, or an indexed number that is not
+/// finite (NaN has no place in an ordered index).
+pub fn storage_problem(event: &NewEvent) -> Option<(&'static str, String)> {
+    if event.identifiers.len() > MAX_IDENTIFIERS_PER_EVENT {
+        return Some((
+            "identifiers",
+            format!(
+                "names {} identifiers; at most {MAX_IDENTIFIERS_PER_EVENT} are stored per event",
+                event.identifiers.len()
+            ),
+        ));
+    }
+    event
+        .fields
+        .iter()
+        .find(|field| field.number.is_some_and(|n| !n.is_finite()))
+        .map(|field| {
+            (
+                "fields",
+                format!(
+                    "has field {:?} with a number that is not finite",
+                    field.name
+                ),
+            )
+        })
+}
+
+/// Which events of a batch [`crate::Store::append_events_skipping_conflicts`] appends, and which
+/// it skips with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkipPlan {
+    /// Indexes (from 0) of the events to append, in batch order.
+    pub kept: Vec<usize>,
+    /// Positions (from 1) of the events skipped, with why.
+    pub skipped: Vec<(usize, String)>,
+}
+
+/// Decides which events to skip: those that break a storage limit, repeat an earlier event of
+/// the batch with the same owner, or match one of `existing` (events already stored).
+pub fn plan_skipping(events: &[NewEvent], existing: &[ExistingEvent]) -> SkipPlan {
+    let stored_ids: HashSet<(uuid::Uuid, &str)> = existing
+        .iter()
+        .map(|e| (e.owner_id, e.event_id.as_str()))
+        .collect();
+    let stored_hashes: HashSet<(uuid::Uuid, &str)> = existing
+        .iter()
+        .map(|e| (e.owner_id, e.event_hash.as_str()))
+        .collect();
+    let mut ids: HashMap<(OrganisationId, &str), usize> = HashMap::new();
+    let mut hashes: HashMap<(OrganisationId, &str), usize> = HashMap::new();
+    let mut plan = SkipPlan {
+        kept: Vec::new(),
+        skipped: Vec::new(),
+    };
+    for (index, event) in events.iter().enumerate() {
+        let position = index + 1;
+        let owner = event.owner.as_uuid();
+        let reason = if let Some((_, problem)) = storage_problem(event) {
+            Some(format!("event {position} {problem}"))
+        } else if stored_ids.contains(&(owner, event.event_id.as_str())) {
+            Some(format!(
+                "event {position} was already captured (eventID {})",
+                event.event_id
+            ))
+        } else if stored_hashes.contains(&(owner, event.hash.as_str())) {
+            Some(format!(
+                "event {position} was already captured (hash {})",
+                event.hash
+            ))
+        } else if let Some(first) = ids.get(&(event.owner, event.event_id.as_str())) {
+            Some(format!(
+                "event {position} repeats the eventID of event {first} in the same batch"
+            ))
+        } else {
+            hashes
+                .get(&(event.owner, event.hash.as_str()))
+                .map(|first| {
+                    format!("event {position} is the same event as event {first} in the same batch")
+                })
+        };
+        match reason {
+            Some(reason) => plan.skipped.push((position, reason)),
+            None => {
+                // Only kept events count as "earlier in the batch": a skipped one is not stored.
+                ids.insert((event.owner, event.event_id.as_str()), position);
+                hashes.insert((event.owner, event.hash.as_str()), position);
+                plan.kept.push(index);
+            }
+        }
+    }
+    plan
+}
+
+/// The conflict for the first event of `events` that one of `existing` already holds, if any.
+pub fn first_already_captured(
+    events: &[NewEvent],
+    existing: &[ExistingEvent],
+) -> Option<StoreError> {
+    existing
+        .iter()
+        .filter_map(|e| e.position_in(events).map(|position| (position, e)))
+        .min_by_key(|(position, _)| *position)
+        .map(|(position, e)| event_already_captured(position, e))
 }
 
 /// The conflict for an event whose eventID or hash its owner already has.
@@ -134,6 +238,7 @@ impl EventRecord {
     pub fn into_stored_event(
         self,
         identifiers: Vec<(String, String)>,
+        fields: Vec<IndexedField>,
     ) -> Result<StoredEvent, StoreError> {
         let sequence = self.sequence;
         let corrupt = |error: &dyn std::fmt::Display| {
@@ -169,6 +274,7 @@ impl EventRecord {
                 read_point: self.read_point,
                 biz_location: self.biz_location,
                 identifiers,
+                fields,
                 document: self.document,
             },
         })

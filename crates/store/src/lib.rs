@@ -6,18 +6,26 @@
 
 mod error;
 mod event;
+mod query;
 mod record;
 mod store;
 mod url;
 
 pub use error::{StoreError, io_reason};
 pub use event::{
-    EventRecord, ExistingEvent, MAX_IDENTIFIERS_PER_EVENT, check_batch, event_already_captured,
-    identifier_set,
+    EventRecord, ExistingEvent, MAX_IDENTIFIERS_PER_EVENT, SkipPlan, check_batch,
+    event_already_captured, first_already_captured, identifier_set, plan_skipping, storage_problem,
 };
-pub use record::OrganisationRecord;
+pub use query::{
+    MAX_HIERARCHY_DEPTH, QueriedEventRecord, event_fetch_limit, event_page, prefix_upper_bound,
+};
+pub use record::{
+    ApiKeyRecord, CaptureJobRecord, OrganisationRecord, attributes_from_json, attributes_json,
+    errors_json, last_of_each_element,
+};
 pub use store::{
-    MAX_EVENTS_PER_LOOKUP, OrganisationPage, OrganisationQuery, Store, company_prefix_candidates,
-    now_utc,
+    AppendOutcome, EventPage, EventResource, MAX_CAPTURE_JOBS_PAGE, MAX_EVENTS_PER_LOOKUP,
+    MAX_RESOURCE_PAGE, OrganisationPage, OrganisationQuery, QueriedEvent, Store,
+    company_prefix_candidates, now_utc,
 };
 pub use url::{DatabaseUrl, InvalidDatabaseUrl, PostgresUrl};

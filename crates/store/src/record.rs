@@ -2,7 +2,9 @@
 //! Shared so that both back ends apply the same rules to what they read.
 
 use nguon_domain::{
-    Organisation, OrganisationId, OrganisationKind, OrganisationName, OrganisationStatus, TaxCode,
+    ApiKey, ApiKeyId, ApiKeyScope, CaptureErrorBehaviour, CaptureJob, CaptureJobId, Organisation,
+    OrganisationId, OrganisationKind, OrganisationName, OrganisationStatus, TaxCode,
+    VocabularyElement,
 };
 use nguon_gs1::CompanyPrefix;
 use time::OffsetDateTime;
@@ -56,6 +58,133 @@ impl OrganisationRecord {
     }
 }
 
+/// One row of `api_keys`, as read, before any check.
+#[derive(Debug, Clone)]
+pub struct ApiKeyRecord {
+    /// `id`.
+    pub id: Uuid,
+    /// `owner_id`.
+    pub owner_id: Option<Uuid>,
+    /// `scope`.
+    pub scope: String,
+    /// `label`.
+    pub label: String,
+    /// `created_at`.
+    pub created_at: OffsetDateTime,
+    /// `revoked_at`.
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+impl ApiKeyRecord {
+    /// Parses every column; a failure means corrupt data, so [`StoreError::Internal`].
+    pub fn into_api_key(self) -> Result<ApiKey, StoreError> {
+        let id = self.id;
+        let corrupt = |error: &dyn std::fmt::Display| {
+            StoreError::Internal(format!("stored API key {id} is invalid: {error}"))
+        };
+        let owner = self
+            .owner_id
+            .map(OrganisationId::from_uuid)
+            .transpose()
+            .map_err(|e| corrupt(&e))?;
+        Ok(ApiKey {
+            id: ApiKeyId::from_uuid(id).map_err(|e| corrupt(&e))?,
+            scope: ApiKeyScope::from_parts(&self.scope, owner).map_err(|e| corrupt(&e))?,
+            label: self.label,
+            created_at: self.created_at,
+            revoked_at: self.revoked_at,
+        })
+    }
+}
+
+/// One row of `capture_jobs`, as read, before any check.
+#[derive(Debug, Clone)]
+pub struct CaptureJobRecord {
+    /// `id`.
+    pub id: Uuid,
+    /// `owner_id`.
+    pub owner_id: Uuid,
+    /// `created_at`.
+    pub created_at: OffsetDateTime,
+    /// `finished_at`.
+    pub finished_at: Option<OffsetDateTime>,
+    /// `running`.
+    pub running: bool,
+    /// `success`.
+    pub success: Option<bool>,
+    /// `error_behaviour`.
+    pub error_behaviour: String,
+    /// `event_count`.
+    pub event_count: i64,
+    /// `captured_count`.
+    pub captured_count: i64,
+    /// `errors`: a JSON array of strings.
+    pub errors: String,
+}
+
+impl CaptureJobRecord {
+    /// Parses every column; a failure means corrupt data, so [`StoreError::Internal`].
+    pub fn into_capture_job(self) -> Result<CaptureJob, StoreError> {
+        let id = self.id;
+        let corrupt = |error: &dyn std::fmt::Display| {
+            StoreError::Internal(format!("stored capture job {id} is invalid: {error}"))
+        };
+        Ok(CaptureJob {
+            id: CaptureJobId::from_uuid(id).map_err(|e| corrupt(&e))?,
+            owner: OrganisationId::from_uuid(self.owner_id).map_err(|e| corrupt(&e))?,
+            created_at: self.created_at,
+            finished_at: self.finished_at,
+            running: self.running,
+            success: self.success,
+            error_behaviour: CaptureErrorBehaviour::parse(&self.error_behaviour)
+                .map_err(|e| corrupt(&e))?,
+            event_count: u32::try_from(self.event_count).map_err(|e| corrupt(&e))?,
+            captured_count: u32::try_from(self.captured_count).map_err(|e| corrupt(&e))?,
+            errors: serde_json::from_str(&self.errors).map_err(|e| corrupt(&e))?,
+        })
+    }
+}
+
+/// The stored form of a capture job's errors: a JSON array of strings.
+pub fn errors_json(errors: &[String]) -> String {
+    serde_json::Value::from(errors).to_string()
+}
+
+/// The stored form of a vocabulary element's attributes: a JSON array of `[id, value]` pairs,
+/// the value being the JSON text the caller gave, kept verbatim.
+pub fn attributes_json(attributes: &[(String, String)]) -> String {
+    serde_json::Value::from(
+        attributes
+            .iter()
+            .map(|(id, value)| serde_json::Value::from(vec![id.as_str(), value.as_str()]))
+            .collect::<Vec<_>>(),
+    )
+    .to_string()
+}
+
+/// Reads what [`attributes_json`] wrote.
+pub fn attributes_from_json(text: &str) -> Result<Vec<(String, String)>, StoreError> {
+    serde_json::from_str(text).map_err(|e| {
+        StoreError::Internal(format!(
+            "stored master data attributes are not a JSON list of pairs: {e}"
+        ))
+    })
+}
+
+/// The master data elements to write: when one (type, id) repeats in a batch, its last
+/// occurrence wins, as if each were upserted in turn (and one statement may not touch a row
+/// twice).
+pub fn last_of_each_element(vocabulary: &[VocabularyElement]) -> Vec<&VocabularyElement> {
+    let mut seen = std::collections::HashSet::new();
+    let mut elements: Vec<&VocabularyElement> = vocabulary
+        .iter()
+        .rev()
+        .filter(|e| seen.insert((e.vocabulary_type.as_str(), e.id.as_str())))
+        .collect();
+    elements.reverse();
+    elements
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,6 +209,23 @@ mod tests {
         assert_eq!(organisation.kind, OrganisationKind::Cooperative);
         assert_eq!(organisation.status, OrganisationStatus::Approved);
         assert_eq!(organisation.company_prefixes.len(), 2);
+    }
+
+    #[test]
+    fn json_columns_round_trip() {
+        let attributes = vec![
+            (
+                "urn:epcglobal:cbv:mda#name".to_owned(),
+                "\"Ao 3\"".to_owned(),
+            ),
+            ("https://ns.example.vn/area".to_owned(), "1.5".to_owned()),
+        ];
+        assert_eq!(
+            attributes_from_json(&attributes_json(&attributes)).unwrap(),
+            attributes
+        );
+        assert_eq!(errors_json(&["a \"b\"".to_owned()]), r#"["a \"b\""]"#);
+        assert!(attributes_from_json("{}").is_err());
     }
 
     #[test]

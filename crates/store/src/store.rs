@@ -2,8 +2,9 @@
 
 use async_trait::async_trait;
 use nguon_domain::{
-    EventId, IdentifierRole, NewEvent, NewOrganisation, Organisation, OrganisationId,
-    OrganisationStatus, StoredEvent,
+    ApiKey, ApiKeyId, CaptureJob, CaptureJobId, EventCursor, EventId, EventQuery, IdentifierRole,
+    NewApiKey, NewCaptureJob, NewEvent, NewOrganisation, Organisation, OrganisationId,
+    OrganisationStatus, StoredEvent, VocabularyElement,
 };
 use nguon_gs1::CompanyPrefix;
 use time::OffsetDateTime;
@@ -88,6 +89,182 @@ pub trait Store: Send + Sync {
         roles: &[IdentifierRole],
         limit: u32,
     ) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// Appends events for capture's "proceed" mode: an event whose eventID or hash its owner
+    /// already has (in the database or earlier in the batch), or that breaks a storage limit, is
+    /// skipped and reported by position (from 1) with the reason; the rest are appended in one
+    /// transaction with one record time. An owner that does not exist is
+    /// [`StoreError::NotFound`], and nothing is written.
+    async fn append_events_skipping_conflicts(
+        &self,
+        events: &[NewEvent],
+    ) -> Result<AppendOutcome, StoreError>;
+
+    /// One page of the events matching `query`, in its order, with the cursor of the next page.
+    /// One statement per page; every filter is served by an index.
+    async fn query_events(&self, query: &EventQuery) -> Result<EventPage, StoreError>;
+
+    /// The distinct values of one EPCIS top-level resource (`/eventTypes`, `/epcs`,
+    /// `/bizSteps`, …) among the events `owner` may see (all when `None`), ascending, after
+    /// `after`, at most `limit` (clamped to `1..=MAX_RESOURCE_PAGE`).
+    async fn event_resource_values(
+        &self,
+        owner: Option<OrganisationId>,
+        resource: EventResource,
+        after: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<String>, StoreError>;
+
+    /// Stores a new API key. An organisation key for an organisation that does not exist is
+    /// [`StoreError::NotFound`]; a token hash already stored is a [`StoreError::Conflict`].
+    async fn create_api_key(&self, new: &NewApiKey) -> Result<ApiKey, StoreError>;
+
+    /// The key whose token hashes to `token_hash`, revoked or not (the caller checks
+    /// `revoked_at`), or `None`.
+    async fn api_key_by_token_hash(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<ApiKey>, StoreError>;
+
+    /// The organisation's keys, revoked ones included, oldest first.
+    async fn list_api_keys(&self, owner: OrganisationId) -> Result<Vec<ApiKey>, StoreError>;
+
+    /// Revokes a key and returns it; revoking it again keeps the first revocation time. An
+    /// unknown id is [`StoreError::NotFound`].
+    async fn revoke_api_key(&self, id: ApiKeyId) -> Result<ApiKey, StoreError>;
+
+    /// Records a capture job as running. An owner that does not exist is
+    /// [`StoreError::NotFound`].
+    async fn create_capture_job(&self, new: &NewCaptureJob) -> Result<CaptureJob, StoreError>;
+
+    /// Marks a running job finished with its outcome. A job that is not running is a
+    /// [`StoreError::Conflict`]; an unknown id is [`StoreError::NotFound`].
+    async fn finish_capture_job(
+        &self,
+        id: CaptureJobId,
+        success: bool,
+        captured_count: u32,
+        errors: &[String],
+    ) -> Result<CaptureJob, StoreError>;
+
+    /// One capture job, if `owner` may see it (any job when `None`); otherwise, or when it does
+    /// not exist, [`StoreError::NotFound`].
+    async fn capture_job(
+        &self,
+        owner: Option<OrganisationId>,
+        id: CaptureJobId,
+    ) -> Result<CaptureJob, StoreError>;
+
+    /// The capture jobs `owner` may see (all when `None`), newest first, older than `after`, at
+    /// most `limit` (clamped to `1..=MAX_CAPTURE_JOBS_PAGE`).
+    async fn list_capture_jobs(
+        &self,
+        owner: Option<OrganisationId>,
+        after: Option<CaptureJobId>,
+        limit: u32,
+    ) -> Result<Vec<CaptureJob>, StoreError>;
+
+    /// Marks every job still running as finished and failed with `reason`, and returns how many
+    /// there were. Called at start-up: a job running then was cut off by a crash or restart.
+    async fn fail_interrupted_capture_jobs(&self, reason: &str) -> Result<u64, StoreError>;
+
+    /// Inserts or replaces vocabulary elements of `owner`: an element's attributes and children
+    /// are replaced by the ones given (the last one wins if the same element repeats). An owner
+    /// that does not exist is [`StoreError::NotFound`].
+    async fn upsert_master_data(
+        &self,
+        owner: OrganisationId,
+        vocabulary: &[VocabularyElement],
+    ) -> Result<(), StoreError>;
+
+    /// One vocabulary element of `owner`, or, when `None`, of the organisation that registered
+    /// first among those defining it; `None` if nobody does.
+    async fn master_data_element(
+        &self,
+        owner: Option<OrganisationId>,
+        vocabulary_type: &str,
+        id: &str,
+    ) -> Result<Option<VocabularyElement>, StoreError>;
+}
+
+/// Largest page of [`Store::event_resource_values`].
+pub const MAX_RESOURCE_PAGE: u32 = 1_000;
+
+/// Largest page of [`Store::list_capture_jobs`].
+pub const MAX_CAPTURE_JOBS_PAGE: u32 = 500;
+
+/// What [`Store::append_events_skipping_conflicts`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendOutcome {
+    /// The record time of every appended event.
+    pub record_time: OffsetDateTime,
+    /// The events not appended: position in the batch (from 1) and why.
+    pub skipped: Vec<(usize, String)>,
+}
+
+/// One page of [`Store::query_events`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventPage {
+    /// The events, in the query's order.
+    pub events: Vec<QueriedEvent>,
+    /// Where the next page starts, or `None` when this is the last page.
+    pub next: Option<EventCursor>,
+}
+
+/// An event as a query returns it: what a response needs, without re-reading identifiers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueriedEvent {
+    /// The store sequence (capture order).
+    pub sequence: i64,
+    /// The organisation that captured it.
+    pub owner: OrganisationId,
+    /// The eventID.
+    pub event_id: EventId,
+    /// When it was captured.
+    pub record_time: OffsetDateTime,
+    /// When it happened.
+    pub event_time: OffsetDateTime,
+    /// Its canonical JSON-LD.
+    pub document: String,
+}
+
+/// The EPCIS top-level resources whose values [`Store::event_resource_values`] lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventResource {
+    /// `/eventTypes`.
+    EventTypes,
+    /// `/epcs`: identifiers in the roles epc, parent, input or output.
+    Epcs,
+    /// `/bizSteps`.
+    BizSteps,
+    /// `/bizLocations`.
+    BizLocations,
+    /// `/readPoints`.
+    ReadPoints,
+    /// `/dispositions`.
+    Dispositions,
+}
+
+impl EventResource {
+    /// The identifier roles `/epcs` lists: instance-level identifiers, not classes.
+    pub const EPC_ROLES: [IdentifierRole; 4] = [
+        IdentifierRole::Epc,
+        IdentifierRole::Parent,
+        IdentifierRole::Input,
+        IdentifierRole::Output,
+    ];
+
+    /// The `events` column holding the values, for the resources that are one.
+    pub fn events_column(self) -> Option<&'static str> {
+        match self {
+            Self::EventTypes => Some("event_type"),
+            Self::Epcs => None,
+            Self::BizSteps => Some("biz_step"),
+            Self::BizLocations => Some("biz_location"),
+            Self::ReadPoints => Some("read_point"),
+            Self::Dispositions => Some("disposition"),
+        }
+    }
 }
 
 /// Largest number of events [`Store::events_with_identifier`] returns in one call.
