@@ -208,21 +208,22 @@ fn bench_event(owner: nguon_domain::OrganisationId, n: u32) -> anyhow::Result<Ne
             (IdentifierRole::Epc, serial(n)),
             (IdentifierRole::EpcClass, lot),
         ],
+        fields: Vec::new(),
         document,
     })
 }
 
-fn percentile(samples: &mut [Duration], percent: usize) -> Duration {
+pub(crate) fn percentile(samples: &mut [Duration], percent: usize) -> Duration {
     samples.sort_unstable();
     let index = (samples.len() * percent / 100).min(samples.len().saturating_sub(1));
     samples.get(index).copied().unwrap_or_default()
 }
 
-fn micros(duration: Duration) -> String {
+pub(crate) fn micros(duration: Duration) -> String {
     format!("{:.0} µs", duration.as_secs_f64() * 1e6)
 }
 
-fn ratio(a: Duration, b: Duration) -> f64 {
+pub(crate) fn ratio(a: Duration, b: Duration) -> f64 {
     a.as_secs_f64() / b.as_secs_f64().max(1e-9)
 }
 

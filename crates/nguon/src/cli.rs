@@ -55,6 +55,60 @@ pub enum Command {
     /// Measure event append throughput and lookup latency on a scratch database (SQLite, or
     /// PostgreSQL with --postgres), print the figures, and delete it.
     BenchStore(crate::bench_cmd::BenchArgs),
+    /// Measure HTTP capture throughput, query latency and server memory through a real `nguon
+    /// serve` on a scratch database (SQLite, or PostgreSQL with --postgres) with generated
+    /// shrimp-chain events; print the figures and delete the database.
+    BenchEpcis(crate::bench_epcis::BenchEpcisArgs),
+    /// Organisations in the registry.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+/// `nguon org …`.
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Register an organisation (pending approval) and print its id.
+    Add(OrgAddArgs),
+}
+
+/// `nguon key …`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create an API key and print it (only the key, on stdout; it cannot be shown again).
+    Create(KeyCreateArgs),
+}
+
+/// Arguments of `nguon org add`.
+#[derive(Debug, Args)]
+pub struct OrgAddArgs {
+    /// Registered name.
+    #[arg(long)]
+    pub name: String,
+    /// Tax code (MST), 10 digits, or 10-3 for a branch.
+    #[arg(long)]
+    pub tax_code: String,
+    /// enterprise, cooperative, household or agency.
+    #[arg(long, default_value = "enterprise")]
+    pub kind: String,
+    #[command(flatten)]
+    pub database: DatabaseArg,
+}
+
+/// Arguments of `nguon key create`.
+#[derive(Debug, Args)]
+pub struct KeyCreateArgs {
+    /// The organisation, by id or tax code (MST); without it the key is a province-wide key
+    /// that reads every organisation's events and captures none.
+    #[arg(long, value_name = "ID_OR_MST")]
+    pub org: Option<String>,
+    /// What the key is for, to recognise it when revoking.
+    #[arg(long, default_value = "cli")]
+    pub label: String,
+    #[command(flatten)]
+    pub database: DatabaseArg,
 }
 
 /// Arguments of `nguon serve`.

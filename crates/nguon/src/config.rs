@@ -41,6 +41,29 @@ pub struct Config {
     /// GS1 settings.
     #[serde(default)]
     pub gs1: Gs1Config,
+    /// EPCIS capture settings.
+    #[serde(default)]
+    pub epcis: EpcisConfig,
+}
+
+/// The `[epcis]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EpcisConfig {
+    /// Most events one capture document may hold (`GS1-EPCIS-Capture-Limit`).
+    pub capture_limit: usize,
+    /// Largest capture document in bytes (`GS1-EPCIS-Capture-File-Size-Limit`).
+    pub capture_file_size_limit: usize,
+}
+
+impl Default for EpcisConfig {
+    fn default() -> Self {
+        let defaults = nguon_web::EpcisSettings::default();
+        Self {
+            capture_limit: defaults.capture_limit,
+            capture_file_size_limit: defaults.capture_file_size_limit,
+        }
+    }
 }
 
 /// The `[gs1]` table.
@@ -213,6 +236,7 @@ mod tests {
                     listen: "127.0.0.1:8080".parse()?,
                     log_format: LogFormat::Text,
                     gs1: Gs1Config::default(),
+                    epcis: EpcisConfig::default(),
                 }
             );
             Ok(())
@@ -345,6 +369,7 @@ mod tests {
             listen: "127.0.0.1:8080".parse().unwrap(),
             log_format: LogFormat::Text,
             gs1: Gs1Config::default(),
+            epcis: EpcisConfig::default(),
         };
         let debug = format!("{config:?}");
         assert!(!debug.contains("s3cret"), "{debug}");

@@ -2,7 +2,10 @@
 //! starts logging and hands over to one module per command; failures end here as one line on
 //! stderr and a non-zero exit code.
 
+mod admin_cmd;
 mod bench_cmd;
+mod bench_epcis;
+mod chain_data;
 mod cli;
 mod config;
 mod database;
@@ -16,7 +19,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, KeyCommand, OrgCommand};
 use crate::config::Flags;
 
 fn main() -> ExitCode {
@@ -45,6 +48,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Gs1(args) => Ok(gs1_cmd::run(&args, &config.gs1.prefix_lengths)),
         Command::EpcisHash(args) => Ok(epcis_hash_cmd::run(&args)),
         Command::BenchStore(args) => bench_cmd::run(args).await.map(|()| ExitCode::SUCCESS),
+        Command::BenchEpcis(args) => bench_epcis::run(args).await.map(|()| ExitCode::SUCCESS),
+        Command::Org(OrgCommand::Add(args)) => admin_cmd::org_add(config, args)
+            .await
+            .map(|()| ExitCode::SUCCESS),
+        Command::Key(KeyCommand::Create(args)) => admin_cmd::key_create(config, args)
+            .await
+            .map(|()| ExitCode::SUCCESS),
     }
 }
 

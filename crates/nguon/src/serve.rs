@@ -4,7 +4,9 @@
 use std::future::Future;
 
 use anyhow::Context;
-use nguon_web::AppState;
+use std::sync::Arc;
+
+use nguon_web::{AppState, EpcisSettings};
 use tokio::net::TcpListener;
 
 use crate::cli::ServeArgs;
@@ -35,14 +37,25 @@ pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         .context("cannot read the listening address")?;
     // Tests and scripts read the real port from this line when they ask for port 0.
     tracing::info!("listening on http://{address}");
-    let served = nguon_web::serve(
-        listener,
-        AppState {
-            store: store.clone(),
-        },
-        shutdown,
-    )
-    .await;
+    // A job still running was cut off by a crash or kill: its events were stored in one
+    // transaction or not at all, so saying it failed is the truth a client can act on.
+    match store
+        .fail_interrupted_capture_jobs("the server stopped before this job finished; nothing of it was stored, send the document again")
+        .await
+    {
+        Ok(0) => {}
+        Ok(count) => tracing::warn!(count, "capture jobs interrupted by the last stop marked failed"),
+        Err(error) => tracing::error!(%error, "cannot mark interrupted capture jobs"),
+    }
+    let state = AppState {
+        store: store.clone(),
+        epcis: Arc::new(EpcisSettings {
+            prefix_lengths: config.gs1.prefix_lengths.clone(),
+            capture_limit: config.epcis.capture_limit,
+            capture_file_size_limit: config.epcis.capture_file_size_limit,
+        }),
+    };
+    let served = nguon_web::serve(listener, state, shutdown).await;
     store.close().await;
     served.context("the HTTP server failed")?;
     tracing::info!("stopped");

@@ -36,6 +36,114 @@ pub enum ApiError {
     /// No route matches the request path.
     #[error("no route for {0}")]
     NoSuchRoute(String),
+    /// An EPCIS exception, with the status the REST bindings give it.
+    #[error("{exception:?}: {detail}")]
+    Epcis {
+        /// Which exception.
+        exception: EpcisException,
+        /// The HTTP status.
+        status: StatusCode,
+        /// What was wrong, naming the field and the rule.
+        detail: String,
+        /// Each problem found, for documents with several.
+        issues: Vec<Issue>,
+    },
+}
+
+impl ApiError {
+    /// An EPCIS exception with one detail and no issue list.
+    pub fn epcis(exception: EpcisException, status: StatusCode, detail: impl Into<String>) -> Self {
+        Self::Epcis {
+            exception,
+            status,
+            detail: detail.into(),
+            issues: Vec::new(),
+        }
+    }
+
+    /// `401`: no valid API key.
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::epcis(EpcisException::Security, StatusCode::UNAUTHORIZED, detail)
+    }
+
+    /// `403`: a valid key that may not do this.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::epcis(EpcisException::Security, StatusCode::FORBIDDEN, detail)
+    }
+
+    /// `400 QueryParameterException` naming the parameter.
+    pub fn query_parameter(parameter: &str, rule: impl std::fmt::Display) -> Self {
+        Self::epcis(
+            EpcisException::QueryParameter,
+            StatusCode::BAD_REQUEST,
+            format!("{parameter}: {rule}"),
+        )
+    }
+}
+
+/// The EPCIS 2.0 exception types that RFC 7807 problems carry as `type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EpcisException {
+    /// The document or event breaks the schema or a CBV rule.
+    Validation,
+    /// A query is malformed as a whole.
+    QueryValidation,
+    /// A query parameter is unknown or its value is invalid.
+    QueryParameter,
+    /// A query would return more events than allowed.
+    QueryTooLarge,
+    /// The query cannot be answered efficiently.
+    QueryTooComplex,
+    /// The eventID, event hash or query name already exists.
+    ResourceAlreadyExists,
+    /// No such named query.
+    NoSuchName,
+    /// No such resource (capture job, event, subscription).
+    NoSuchResource,
+    /// Missing or insufficient credentials.
+    Security,
+    /// The document has more events or bytes than the server takes.
+    CaptureLimitExceeded,
+    /// The request body's media type is not served.
+    UnsupportedMediaType,
+    /// No acceptable response media type.
+    NotAcceptable,
+    /// The server failed.
+    Implementation,
+}
+
+impl EpcisException {
+    /// The problem `type`, e.g. `epcisException:ValidationException`.
+    pub fn uri(self) -> &'static str {
+        match self {
+            Self::Validation => "epcisException:ValidationException",
+            Self::QueryValidation => "epcisException:QueryValidationException",
+            Self::QueryParameter => "epcisException:QueryParameterException",
+            Self::QueryTooLarge => "epcisException:QueryTooLargeException",
+            Self::QueryTooComplex => "epcisException:QueryTooComplexException",
+            Self::ResourceAlreadyExists => "epcisException:ResourceAlreadyExistsException",
+            Self::NoSuchName => "epcisException:NoSuchNameException",
+            Self::NoSuchResource => "epcisException:NoSuchResourceException",
+            Self::Security => "epcisException:SecurityException",
+            Self::CaptureLimitExceeded => "epcisException:CaptureLimitExceededException",
+            Self::UnsupportedMediaType => "epcisException:UnsupportedMediaTypeException",
+            Self::NotAcceptable => "epcisException:NotAcceptableException",
+            Self::Implementation => "epcisException:ImplementationException",
+        }
+    }
+}
+
+/// One problem in a document: which event (from 0, as EPCIS tools count), which field, what rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Issue {
+    /// Position of the event in the document's event list; absent for the document itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_index: Option<usize>,
+    /// The field, e.g. `epcisBody.eventList[3].bizStep`.
+    pub field: String,
+    /// The rule it broke.
+    pub message: String,
 }
 
 /// An RFC 7807 problem document.
@@ -51,6 +159,9 @@ pub struct Problem {
     /// What went wrong in this case, safe to show to the caller.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Every problem found in a document, when there were several.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<Issue>,
 }
 
 impl Problem {
@@ -61,6 +172,7 @@ impl Problem {
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail,
+            errors: Vec::new(),
         }
     }
 }
@@ -103,6 +215,18 @@ impl ApiError {
                 StatusCode::NOT_FOUND,
                 Some(format!("no resource at {path}")),
             ),
+            Self::Epcis {
+                exception,
+                status,
+                detail,
+                issues,
+            } => Problem {
+                kind: exception.uri().to_owned(),
+                title: status.canonical_reason().unwrap_or("Error").to_owned(),
+                status: status.as_u16(),
+                detail: Some(detail.clone()),
+                errors: issues.clone(),
+            },
             // `StoreError` is non-exhaustive: whatever it grows is a 500 until mapped here.
             Self::Store(error) => {
                 tracing::error!(%error, "request failed");
@@ -145,6 +269,7 @@ mod tests {
                 title: "Not Found".into(),
                 status: 404,
                 detail: Some("organisation 0190f5c2-8d3a-7b4e-9f10-2a3b4c5d6e7f not found".into()),
+                errors: Vec::new(),
             }
         );
         assert_eq!(problem(StoreError::tax_code_taken()).status, 409);

@@ -4,6 +4,8 @@
 
 #![warn(missing_docs)]
 
+pub mod auth;
+pub mod epcis;
 pub mod error;
 mod health;
 
@@ -12,6 +14,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::get;
+use nguon_gs1::PrefixLengths;
 use nguon_store::Store;
 use tokio::net::TcpListener;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
@@ -24,6 +27,39 @@ pub use error::ApiError;
 pub struct AppState {
     /// The storage back end chosen at start-up.
     pub store: Arc<dyn Store>,
+    /// EPCIS settings.
+    pub epcis: Arc<EpcisSettings>,
+}
+
+impl AppState {
+    /// State over `store` with default EPCIS settings.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            epcis: Arc::new(EpcisSettings::default()),
+        }
+    }
+}
+
+/// How the EPCIS interface behaves.
+#[derive(Debug, Clone)]
+pub struct EpcisSettings {
+    /// Company-prefix lengths for writing EPC URNs from Digital Link URIs.
+    pub prefix_lengths: PrefixLengths,
+    /// Most events one capture document may hold.
+    pub capture_limit: usize,
+    /// Largest capture document, in bytes.
+    pub capture_file_size_limit: usize,
+}
+
+impl Default for EpcisSettings {
+    fn default() -> Self {
+        Self {
+            prefix_lengths: PrefixLengths::builtin(),
+            capture_limit: 10_000,
+            capture_file_size_limit: 64 * 1024 * 1024,
+        }
+    }
 }
 
 /// All routes, with request tracing.
@@ -31,6 +67,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .nest("/epcis", epcis::routes(state.clone()))
         .fallback(error::no_such_route)
         .layer(
             TraceLayer::new_for_http()

@@ -20,9 +20,7 @@ async fn app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("web.db")).await.unwrap();
     TestApp {
-        state: AppState {
-            store: Arc::new(store),
-        },
+        state: AppState::new(Arc::new(store)),
         _dir: dir,
     }
 }

@@ -1,0 +1,462 @@
+//! Capture: `POST /epcis/capture` (a whole document, as an asynchronous job), the jobs, and
+//! `POST /epcis/events` (one event, synchronously).
+//!
+//! A document is read, validated and indexed before `202` is sent, so a malformed one is a `400`
+//! at once and a job only ever fails on storage (a duplicate eventID, the database). In
+//! `rollback` mode any error means nothing of the document is kept; in `proceed` mode every valid,
+//! new event is kept and each skipped one is listed in the job's errors.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use nguon_domain::{
+    CaptureErrorBehaviour, CaptureJob, CaptureJobId, NewCaptureJob, NewEvent, OrganisationId,
+    VocabularyElement,
+};
+use nguon_epcis::identifier::index_form;
+use nguon_epcis::model::{Document, Event, ExtensionValue, format_timestamp};
+use nguon_epcis::validate::ValidationIssue;
+use nguon_epcis::{json_ld, xml};
+use nguon_store::StoreError;
+use serde::{Deserialize, Serialize};
+
+use super::index::new_event;
+use super::respond::{Binding, validation_failed};
+use crate::auth::Caller;
+use crate::error::{ApiError, EpcisException};
+use crate::{AppState, EpcisSettings};
+
+/// The `errors` a job reports are capped so one bad million-event document cannot make a
+/// multi-megabyte job record.
+const MAX_JOB_ERRORS: usize = 1_000;
+
+/// A capture job as the REST bindings show it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptureJobView {
+    /// The job's id, the last segment of its URL.
+    #[serde(rename = "captureID")]
+    pub capture_id: String,
+    /// When the document was accepted.
+    pub created_at: String,
+    /// When storing ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    /// Still storing.
+    pub running: bool,
+    /// No error so far (`true` while running without error).
+    pub success: bool,
+    /// `rollback` or `proceed`.
+    pub capture_error_behaviour: &'static str,
+    /// Events in the document.
+    pub event_count: u32,
+    /// Events stored.
+    pub captured_count: u32,
+    /// What went wrong, naming the event and the rule.
+    pub errors: Vec<String>,
+}
+
+impl From<CaptureJob> for CaptureJobView {
+    fn from(job: CaptureJob) -> Self {
+        Self {
+            capture_id: job.id.to_string(),
+            created_at: format_timestamp(job.created_at),
+            finished_at: job.finished_at.map(format_timestamp),
+            running: job.running,
+            success: job.success.unwrap_or(true),
+            capture_error_behaviour: job.error_behaviour.as_str(),
+            event_count: job.event_count,
+            captured_count: job.captured_count,
+            errors: job.errors,
+        }
+    }
+}
+
+/// Reads a request body up to the configured size; more is `413`.
+async fn read_body(
+    body: Body,
+    headers: &HeaderMap,
+    settings: &EpcisSettings,
+) -> Result<Vec<u8>, ApiError> {
+    let too_large = || {
+        ApiError::epcis(
+            EpcisException::CaptureLimitExceeded,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the document is larger than {} bytes (GS1-EPCIS-Capture-File-Size-Limit)",
+                settings.capture_file_size_limit
+            ),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > settings.capture_file_size_limit) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, settings.capture_file_size_limit)
+        .await
+        .map(|bytes| bytes.to_vec())
+        .map_err(|_| too_large())
+}
+
+fn text(bytes: Vec<u8>) -> Result<String, ApiError> {
+    String::from_utf8(bytes).map_err(|error| {
+        validation_failed(vec![ValidationIssue {
+            event_index: None,
+            path: String::new(),
+            message: format!(
+                "is not UTF-8 text (invalid byte at offset {})",
+                error.utf8_error().valid_up_to()
+            ),
+        }])
+    })
+}
+
+/// Reads a document in its binding, off the async threads: parsing and schema validation of a
+/// large document take milliseconds of CPU.
+async fn read_document(text: String, binding: Binding) -> Result<Document, ApiError> {
+    tokio::task::spawn_blocking(move || match binding {
+        Binding::JsonLd => json_ld::read_document(&text),
+        Binding::Xml => xml::read_document(&text),
+    })
+    .await
+    .map_err(|error| {
+        tracing::error!(%error, "document reader panicked");
+        ApiError::epcis(
+            EpcisException::Implementation,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the document could not be read",
+        )
+    })?
+    .map_err(validation_failed)
+}
+
+/// `POST /epcis/capture`.
+pub async fn capture(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let owner = caller.capturing_owner()?;
+    let binding = Binding::of_body(&headers)?;
+    let behaviour = match headers
+        .get("GS1-Capture-Error-Behaviour")
+        .map(|v| v.to_str().unwrap_or_default())
+    {
+        None | Some("rollback") => CaptureErrorBehaviour::Rollback,
+        Some("proceed") => CaptureErrorBehaviour::Proceed,
+        Some(other) => {
+            return Err(ApiError::epcis(
+                EpcisException::Validation,
+                StatusCode::BAD_REQUEST,
+                format!("GS1-Capture-Error-Behaviour: {other:?} must be rollback or proceed"),
+            ));
+        }
+    };
+    let settings = state.epcis.clone();
+    let document =
+        read_document(text(read_body(body, &headers, &settings).await?)?, binding).await?;
+    if document.events.len() > settings.capture_limit {
+        return Err(ApiError::epcis(
+            EpcisException::CaptureLimitExceeded,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the document has {} events; at most {} are captured at once (GS1-EPCIS-Capture-Limit)",
+                document.events.len(),
+                settings.capture_limit
+            ),
+        ));
+    }
+    let (events, mut errors) = index_events(owner, document.events, &settings).await?;
+    if behaviour == CaptureErrorBehaviour::Rollback && !errors.is_empty() {
+        return Err(validation_failed(errors));
+    }
+    let job = state
+        .store
+        .create_capture_job(&NewCaptureJob {
+            owner,
+            error_behaviour: behaviour,
+            event_count: u32::try_from(events.len() + errors.len()).unwrap_or(u32::MAX),
+        })
+        .await?;
+    let master_data = master_data(&document.header.master_data);
+    let job_id = job.id;
+    let store = state.store.clone();
+    let skipped: Vec<String> = errors.drain(..).map(|issue| issue.to_string()).collect();
+    tokio::spawn(async move {
+        let outcome = store_job(&*store, owner, &master_data, &events, behaviour, skipped).await;
+        let (success, captured, errors) = outcome;
+        if let Err(error) = store
+            .finish_capture_job(job_id, success, captured, &errors)
+            .await
+        {
+            tracing::error!(%error, job = %job_id, "capture job could not be finished");
+        }
+    });
+    let location = format!("/epcis/capture/{job_id}");
+    Ok((
+        StatusCode::ACCEPTED,
+        [(
+            header::LOCATION,
+            HeaderValue::from_str(&location).expect("a UUID path is a valid header"),
+        )],
+    )
+        .into_response())
+}
+
+/// Indexes every event off the async threads; failures become issues naming the event.
+async fn index_events(
+    owner: OrganisationId,
+    events: Vec<Event>,
+    settings: &std::sync::Arc<EpcisSettings>,
+) -> Result<(Vec<NewEvent>, Vec<ValidationIssue>), ApiError> {
+    let settings = settings.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut indexed = Vec::with_capacity(events.len());
+        let mut errors = Vec::new();
+        for (index, event) in events.iter().enumerate() {
+            match new_event(owner, event, &settings.prefix_lengths) {
+                Ok(new) => indexed.push(new),
+                Err(error) => errors.push(ValidationIssue {
+                    event_index: Some(index),
+                    path: format!("epcisBody.eventList[{index}].{}", error.field),
+                    message: error.message,
+                }),
+            }
+        }
+        (indexed, errors)
+    })
+    .await
+    .map_err(|error| {
+        tracing::error!(%error, "indexing panicked");
+        ApiError::epcis(
+            EpcisException::Implementation,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the events could not be indexed",
+        )
+    })
+}
+
+/// Stores a job's master data and events; returns success, events stored and errors.
+async fn store_job(
+    store: &dyn nguon_store::Store,
+    owner: OrganisationId,
+    master_data: &[VocabularyElement],
+    events: &[NewEvent],
+    behaviour: CaptureErrorBehaviour,
+    mut errors: Vec<String>,
+) -> (bool, u32, Vec<String>) {
+    if !master_data.is_empty()
+        && let Err(error) = store.upsert_master_data(owner, master_data).await
+    {
+        errors.push(format!("master data: {error}"));
+        if behaviour == CaptureErrorBehaviour::Rollback {
+            return (false, 0, errors);
+        }
+    }
+    let captured = match behaviour {
+        CaptureErrorBehaviour::Rollback => match store.append_events(events).await {
+            Ok(_) => events.len(),
+            Err(error) => {
+                errors.push(job_error(&error));
+                0
+            }
+        },
+        CaptureErrorBehaviour::Proceed => {
+            match store.append_events_skipping_conflicts(events).await {
+                Ok(outcome) => {
+                    errors.extend(
+                        outcome
+                            .skipped
+                            .iter()
+                            .map(|(position, reason)| format!("event {}: {reason}", position - 1)),
+                    );
+                    events.len() - outcome.skipped.len()
+                }
+                Err(error) => {
+                    errors.push(job_error(&error));
+                    0
+                }
+            }
+        }
+    };
+    let success = errors.is_empty();
+    errors.truncate(MAX_JOB_ERRORS);
+    (success, u32::try_from(captured).unwrap_or(u32::MAX), errors)
+}
+
+/// A store failure as a job error: what a client can act on, never internals.
+fn job_error(error: &StoreError) -> String {
+    match error {
+        StoreError::Conflict { .. } | StoreError::NotFound { .. } | StoreError::Domain(_) => {
+            error.to_string()
+        }
+        other => {
+            tracing::error!(error = %other, "capture job failed");
+            "the events could not be stored; nothing of this document was kept, send it again"
+                .to_owned()
+        }
+    }
+}
+
+/// Master data as the store keeps it: ids in indexed form, so `WD_` finds events whichever
+/// spelling they used; attribute values as JSON.
+fn master_data(vocabularies: &[nguon_epcis::model::Vocabulary]) -> Vec<VocabularyElement> {
+    vocabularies
+        .iter()
+        .flat_map(|vocabulary| {
+            vocabulary.elements.iter().map(|element| VocabularyElement {
+                vocabulary_type: vocabulary.vocabulary_type.clone(),
+                id: index_form(&element.id),
+                attributes: element
+                    .attributes
+                    .iter()
+                    .map(|a| (a.id.clone(), json_value(&a.value).to_string()))
+                    .collect(),
+                children: element.children.iter().map(|c| index_form(c)).collect(),
+            })
+        })
+        .collect()
+}
+
+fn json_value(value: &ExtensionValue) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        ExtensionValue::Text(text) | ExtensionValue::Attributed { text, .. } => {
+            Value::String(text.clone())
+        }
+        ExtensionValue::Number(literal) => literal
+            .parse::<serde_json::Number>()
+            .map(Value::Number)
+            .unwrap_or_else(|_| Value::String(literal.clone())),
+        ExtensionValue::Boolean(b) => Value::Bool(*b),
+        ExtensionValue::List(items) => Value::Array(items.iter().map(json_value).collect()),
+        ExtensionValue::Fields(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|f| (f.name.iri(), json_value(&f.value)))
+                .collect(),
+        ),
+    }
+}
+
+/// Paging of `GET /epcis/capture`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobPage {
+    /// Jobs older than this one (the last of the previous page).
+    after: Option<String>,
+    /// Page size, 1 to 100.
+    per_page: Option<u32>,
+}
+
+/// `GET /epcis/capture`: the caller's jobs, newest first.
+pub async fn list_jobs(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(page): Query<JobPage>,
+) -> Result<Json<Vec<CaptureJobView>>, ApiError> {
+    let after = page
+        .after
+        .as_deref()
+        .map(|id| CaptureJobId::parse(id).map_err(|e| ApiError::query_parameter("after", e)))
+        .transpose()?;
+    let jobs = state
+        .store
+        .list_capture_jobs(
+            caller.reading_scope(),
+            after,
+            page.per_page.unwrap_or(30).clamp(1, 100),
+        )
+        .await?;
+    Ok(Json(jobs.into_iter().map(CaptureJobView::from).collect()))
+}
+
+/// `GET /epcis/capture/{captureID}`.
+pub async fn job(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<CaptureJobView>, ApiError> {
+    let no_such = || {
+        ApiError::epcis(
+            EpcisException::NoSuchResource,
+            StatusCode::NOT_FOUND,
+            format!("no capture job {id}"),
+        )
+    };
+    let id = CaptureJobId::parse(&id).map_err(|_| no_such())?;
+    match state.store.capture_job(caller.reading_scope(), id).await {
+        Ok(job) => Ok(Json(job.into())),
+        Err(StoreError::NotFound { .. }) => Err(no_such()),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// `POST /epcis/events`: one event, stored before the answer.
+pub async fn capture_event(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let owner = caller.capturing_owner()?;
+    let binding = Binding::of_body(&headers)?;
+    let settings = state.epcis.clone();
+    let text = text(read_body(body, &headers, &settings).await?)?;
+    let event = match binding {
+        Binding::JsonLd => json_ld::read_event(&text).map_err(validation_failed)?,
+        Binding::Xml => {
+            let mut document = read_document(text, binding).await?;
+            if document.events.len() != 1 {
+                return Err(ApiError::epcis(
+                    EpcisException::Validation,
+                    StatusCode::BAD_REQUEST,
+                    format!(
+                        "an XML body of POST /epcis/events holds exactly one event; this one has {} (use POST /epcis/capture for documents)",
+                        document.events.len()
+                    ),
+                ));
+            }
+            document.events.remove(0)
+        }
+    };
+    let new = new_event(owner, &event, &settings.prefix_lengths).map_err(|error| {
+        validation_failed(vec![ValidationIssue {
+            event_index: Some(0),
+            path: error.field.to_owned(),
+            message: error.message,
+        }])
+    })?;
+    let location = format!(
+        "/epcis/events/{}",
+        nguon_gs1::percent_encode(new.event_id.as_str())
+    );
+    match state.store.append_events(std::slice::from_ref(&new)).await {
+        Ok(_) => Ok((
+            StatusCode::CREATED,
+            [(
+                header::LOCATION,
+                HeaderValue::from_str(&location).map_err(|_| {
+                    ApiError::epcis(
+                        EpcisException::Implementation,
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "the event's URL is not a valid header",
+                    )
+                })?,
+            )],
+        )
+            .into_response()),
+        Err(StoreError::Conflict { detail, .. }) => Err(ApiError::epcis(
+            EpcisException::ResourceAlreadyExists,
+            StatusCode::CONFLICT,
+            detail,
+        )),
+        Err(error) => Err(error.into()),
+    }
+}

@@ -1,0 +1,283 @@
+//! Reading events: `GET /epcis/events` with the query language, one event by ID, and the
+//! top-level resources (`/eventTypes`, `/epcs`, `/bizSteps`, `/bizLocations`, `/readPoints`,
+//! `/dispositions`) with their `events`.
+//!
+//! Pages are keyset cursors, so page 1,000 costs what page 1 costs; `nextPageToken` carries the
+//! cursor and how many events earlier pages returned (for `eventCountLimit`), and `Link:
+//! rel="next"` repeats the request with it.
+
+use axum::Json;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use nguon_domain::{EventQuery, EventType};
+use nguon_epcis::identifier::index_form;
+use nguon_epcis::vocab::Vocabulary;
+use nguon_store::EventResource;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::params::{self, ParsedQuery, Prefixes};
+use super::respond::{Binding, Spelling, epcis_response, query_document};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, EpcisException};
+
+/// The name ad-hoc `GET /events` results carry: the standard's one query.
+pub const SIMPLE_EVENT_QUERY: &str = "SimpleEventQuery";
+
+/// The JSON-LD context of collections.
+const CONTEXT: &str = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld";
+
+/// `GET /epcis/events`.
+pub async fn events(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let prefixes =
+        Prefixes::from_header(headers.get("GS1-Extensions").and_then(|v| v.to_str().ok()))
+            .map_err(|e| ApiError::query_parameter(&e.parameter, e.message))?;
+    let parsed = params::parse(&pairs, caller.reading_scope(), &prefixes)
+        .map_err(|e| ApiError::query_parameter(&e.parameter, e.message))?;
+    answer(&state, &headers, SIMPLE_EVENT_QUERY, parsed, &uri, &pairs).await
+}
+
+/// Answers one page of a parsed query in the binding the client accepts, with `Link: next`.
+pub async fn answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    query_name: &str,
+    mut parsed: ParsedQuery,
+    uri: &axum::http::Uri,
+    pairs: &[(String, String)],
+) -> Result<Response, ApiError> {
+    let binding = Binding::accepted(headers)?;
+    let spelling = Spelling::from_headers(headers)?;
+    if let Some(max) = parsed.max_event_count
+        && parsed.query.after.is_none()
+    {
+        let mut probe = parsed.query.clone();
+        probe.limit = max.saturating_add(1);
+        let found = state.store.query_events(&probe).await?.events.len();
+        if found > max as usize {
+            return Err(ApiError::epcis(
+                EpcisException::QueryTooLarge,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("more than maxEventCount={max} events match; narrow the query"),
+            ));
+        }
+    }
+    let remaining = parsed
+        .event_count_limit
+        .map(|limit| limit.saturating_sub(parsed.already_returned));
+    if let Some(remaining) = remaining {
+        parsed.query.limit = parsed.query.effective_limit().min(remaining.max(1));
+    }
+    let page = if remaining == Some(0) {
+        nguon_store::EventPage {
+            events: Vec::new(),
+            next: None,
+        }
+    } else {
+        state.store.query_events(&parsed.query).await?
+    };
+    let returned = parsed.already_returned + page.events.len() as u32;
+    let exhausted = parsed
+        .event_count_limit
+        .is_some_and(|limit| returned >= limit);
+    let body = query_document(
+        query_name,
+        &page.events,
+        binding,
+        spelling,
+        &state.epcis.prefix_lengths,
+    )?;
+    let mut response = epcis_response(StatusCode::OK, binding, body);
+    if let Some(next) = page.next.filter(|_| !exhausted) {
+        let token = format!("{}.{returned}", next.encode());
+        let mut query = form_query(pairs.iter().filter(|(name, _)| name != "nextPageToken"));
+        if !query.is_empty() {
+            query.push('&');
+        }
+        query.push_str("nextPageToken=");
+        query.push_str(&token);
+        let link = format!("<{}?{query}>; rel=\"next\"", uri.path());
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    Ok(response)
+}
+
+/// Query pairs re-encoded for a URL.
+fn form_query<'a>(pairs: impl Iterator<Item = &'a (String, String)>) -> String {
+    pairs
+        .map(|(name, value)| {
+            format!(
+                "{}={}",
+                nguon_gs1::percent_encode(name),
+                nguon_gs1::percent_encode(value)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// `GET /epcis/events/{eventID}`.
+pub async fn event(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(event_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let binding = Binding::accepted(&headers)?;
+    let spelling = Spelling::from_headers(&headers)?;
+    let mut query = EventQuery::new(caller.reading_scope());
+    query.event_ids = Some(vec![event_id.clone()]);
+    query.limit = 1;
+    let page = state.store.query_events(&query).await?;
+    if page.events.is_empty() {
+        return Err(ApiError::epcis(
+            EpcisException::NoSuchResource,
+            StatusCode::NOT_FOUND,
+            format!("no event {event_id}"),
+        ));
+    }
+    let body = query_document(
+        SIMPLE_EVENT_QUERY,
+        &page.events,
+        binding,
+        spelling,
+        &state.epcis.prefix_lengths,
+    )?;
+    Ok(epcis_response(StatusCode::OK, binding, body))
+}
+
+/// The six browsable resources, by URL segment.
+fn resource(segment: &str) -> Option<EventResource> {
+    Some(match segment {
+        "eventTypes" => EventResource::EventTypes,
+        "epcs" => EventResource::Epcs,
+        "bizSteps" => EventResource::BizSteps,
+        "bizLocations" => EventResource::BizLocations,
+        "readPoints" => EventResource::ReadPoints,
+        "dispositions" => EventResource::Dispositions,
+        _ => return None,
+    })
+}
+
+/// Paging of resource collections.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourcePage {
+    /// The last member of the previous page.
+    next_page_token: Option<String>,
+    /// Page size, 1 to 1,000.
+    per_page: Option<u32>,
+}
+
+/// `GET /epcis/{resource}`: the values that occur in the caller's events, sorted, paged.
+pub async fn collection(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(segment): Path<String>,
+    Query(page): Query<ResourcePage>,
+) -> Result<Response, ApiError> {
+    let kind =
+        resource(&segment).ok_or_else(|| ApiError::NoSuchRoute(format!("/epcis/{segment}")))?;
+    let limit = page.per_page.unwrap_or(100).clamp(1, 1_000);
+    let members = state
+        .store
+        .event_resource_values(caller.reading_scope(), kind, page.next_page_token, limit)
+        .await?;
+    let next = (members.len() == limit as usize)
+        .then(|| members.last().cloned())
+        .flatten();
+    let shown: Vec<String> = members
+        .into_iter()
+        .map(|member| match kind {
+            EventResource::BizSteps => bare(Vocabulary::BizStep, member),
+            EventResource::Dispositions => bare(Vocabulary::Disposition, member),
+            _ => member,
+        })
+        .collect();
+    let mut response =
+        Json(json!({"@context": [CONTEXT], "type": "Collection", "member": shown})).into_response();
+    if let Some(last) = next {
+        let link = format!(
+            "</epcis/{segment}?perPage={limit}&nextPageToken={}>; rel=\"next\"",
+            nguon_gs1::percent_encode(&last)
+        );
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    Ok(response)
+}
+
+fn bare(vocabulary: Vocabulary, uri: String) -> String {
+    vocabulary.bare_word(&uri).map(str::to_owned).unwrap_or(uri)
+}
+
+/// `GET /epcis/{resource}/{id}`: the sub-resources of one value (only `events`).
+pub async fn member(
+    State(_state): State<AppState>,
+    _caller: Caller,
+    Path((segment, _id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    resource(&segment).ok_or_else(|| ApiError::NoSuchRoute(format!("/epcis/{segment}")))?;
+    Ok(Json(
+        json!({"@context": [CONTEXT], "type": "Collection", "member": ["events"]}),
+    ))
+}
+
+/// `GET /epcis/{resource}/{id}/events`: the events with that value, plus any query parameters.
+pub async fn member_events(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    Path((segment, id)): Path<(String, String)>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let kind =
+        resource(&segment).ok_or_else(|| ApiError::NoSuchRoute(format!("/epcis/{segment}")))?;
+    let prefixes =
+        Prefixes::from_header(headers.get("GS1-Extensions").and_then(|v| v.to_str().ok()))
+            .map_err(|e| ApiError::query_parameter(&e.parameter, e.message))?;
+    let mut parsed = params::parse(&pairs, caller.reading_scope(), &prefixes)
+        .map_err(|e| ApiError::query_parameter(&e.parameter, e.message))?;
+    let query = &mut parsed.query;
+    match kind {
+        EventResource::EventTypes => {
+            let event_type = EventType::parse(&id).map_err(|e| {
+                ApiError::epcis(
+                    EpcisException::NoSuchResource,
+                    StatusCode::NOT_FOUND,
+                    e.to_string(),
+                )
+            })?;
+            query.event_types = Some(vec![event_type]);
+        }
+        EventResource::Epcs => query.identifiers.push(nguon_domain::IdentifierMatch {
+            roles: vec![
+                nguon_domain::IdentifierRole::Epc,
+                nguon_domain::IdentifierRole::Parent,
+                nguon_domain::IdentifierRole::Input,
+                nguon_domain::IdentifierRole::Output,
+            ],
+            exact: vec![index_form(&id)],
+            prefixes: Vec::new(),
+        }),
+        EventResource::BizSteps => query.biz_steps = Some(vec![Vocabulary::BizStep.normalise(&id)]),
+        EventResource::Dispositions => {
+            query.dispositions = Some(vec![Vocabulary::Disposition.normalise(&id)]);
+        }
+        EventResource::BizLocations => query.biz_locations = Some(vec![index_form(&id)]),
+        EventResource::ReadPoints => query.read_points = Some(vec![index_form(&id)]),
+    }
+    answer(&state, &headers, SIMPLE_EVENT_QUERY, parsed, &uri, &pairs).await
+}

@@ -1,0 +1,179 @@
+//! The test harness: an app over a real SQLite store in a temporary directory, organisations
+//! with API keys, and requests sent through the real router in process.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, to_bytes};
+use axum::http::{HeaderMap, Request, StatusCode};
+use nguon_domain::{
+    ApiKeyScope, NewApiKey, NewOrganisation, OrganisationId, OrganisationKind, OrganisationName,
+    TaxCode,
+};
+use nguon_store_sqlite::SqliteStore;
+use nguon_web::{AppState, EpcisSettings, router};
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// A running app and what the tests need to call it.
+pub struct TestApp {
+    /// The router's state.
+    pub state: AppState,
+    // Held so the database file lives as long as the test.
+    _dir: tempfile::TempDir,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    /// Status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body text.
+    pub body: String,
+}
+
+impl Reply {
+    /// The body as JSON; panics with the body when it is not.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl TestApp {
+    /// An app with default settings.
+    pub async fn new() -> Self {
+        Self::with_settings(EpcisSettings::default()).await
+    }
+
+    /// An app with the given EPCIS settings.
+    pub async fn with_settings(settings: EpcisSettings) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::open(&dir.path().join("web.db"))
+            .await
+            .expect("open store");
+        let mut state = AppState::new(Arc::new(store));
+        state.epcis = Arc::new(settings);
+        Self { state, _dir: dir }
+    }
+
+    /// Registers an organisation and returns it with a fresh API key.
+    pub async fn organisation(&self, tax_code: &str) -> (OrganisationId, String) {
+        let organisation = self
+            .state
+            .store
+            .create_organisation(
+                &NewOrganisation::new(
+                    OrganisationKind::Enterprise,
+                    OrganisationName::parse(&format!("Công ty {tax_code}")).unwrap(),
+                    TaxCode::parse(tax_code).unwrap(),
+                )
+                .unwrap(),
+            )
+            .await
+            .expect("create organisation");
+        let key = self.key(ApiKeyScope::Organisation(organisation.id)).await;
+        (organisation.id, key)
+    }
+
+    /// A fresh API key with `scope`.
+    pub async fn key(&self, scope: ApiKeyScope) -> String {
+        let (token, token_hash) = nguon_web::auth::generate_token().unwrap();
+        self.state
+            .store
+            .create_api_key(&NewApiKey {
+                scope,
+                label: "test".into(),
+                token_hash,
+            })
+            .await
+            .expect("create key");
+        token
+    }
+
+    /// Sends a request through the router.
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = router(self.state.clone()).oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = to_bytes(response.into_body(), 256 * 1024 * 1024)
+            .await
+            .unwrap();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8(body.to_vec()).expect("UTF-8 body"),
+        }
+    }
+
+    /// `GET path` with a key and extra headers.
+    pub async fn get(&self, key: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut request = Request::get(path).header("authorization", format!("Bearer {key}"));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// `POST path` with a key, a content type, a body and extra headers.
+    pub async fn post(
+        &self,
+        key: &str,
+        path: &str,
+        content_type: &str,
+        body: impl Into<Body>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = Request::post(path)
+            .header("authorization", format!("Bearer {key}"))
+            .header("content-type", content_type);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send(request.body(body.into()).unwrap()).await
+    }
+
+    /// Captures a document and waits for its job; returns the finished job.
+    pub async fn capture(
+        &self,
+        key: &str,
+        content_type: &str,
+        document: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Value, Reply> {
+        let reply = self
+            .post(
+                key,
+                "/epcis/capture",
+                content_type,
+                document.to_owned(),
+                headers,
+            )
+            .await;
+        if reply.status != StatusCode::ACCEPTED {
+            return Err(reply);
+        }
+        let location = reply.header("location").expect("Location").to_owned();
+        Ok(self.wait_for_job(key, &location).await)
+    }
+
+    /// Polls a capture job until it stops running.
+    pub async fn wait_for_job(&self, key: &str, location: &str) -> Value {
+        for _ in 0..2_000 {
+            let job = self.get(key, location, &[]).await;
+            assert_eq!(job.status, StatusCode::OK, "{}", job.body);
+            let job = job.json();
+            if job["running"] == false {
+                return job;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        panic!("capture job {location} never finished");
+    }
+}
