@@ -134,7 +134,7 @@ impl EpcisException {
 }
 
 /// One problem in a document: which event (from 0, as EPCIS tools count), which field, what rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Issue {
     /// Position of the event in the document's event list; absent for the document itself.
@@ -147,7 +147,7 @@ pub struct Issue {
 }
 
 /// An RFC 7807 problem document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     /// A URI naming the kind of problem; `about:blank` when the status says it all.
     #[serde(rename = "type")]

@@ -13,12 +13,16 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::http::header;
 use axum::routing::get;
 use nguon_gs1::PrefixLengths;
 use nguon_store::Store;
 use tokio::net::TcpListener;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use error::ApiError;
 
@@ -62,12 +66,31 @@ impl Default for EpcisSettings {
     }
 }
 
-/// All routes, with request tracing.
+/// All routes, with request tracing, and the OpenAPI document generated from them at
+/// `/api/openapi.json`.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+    let (routes, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
         .nest("/epcis", epcis::routes(state.clone()))
+        .split_for_parts();
+    // Written once: the document is fixed for the life of the process.
+    let api: Arc<str> = serde_json::to_string(&api)
+        .expect("an OpenAPI document serialises")
+        .into();
+    routes
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let api = api.clone();
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "application/json")],
+                        api.to_string(),
+                    )
+                }
+            }),
+        )
         .fallback(error::no_such_route)
         .layer(
             TraceLayer::new_for_http()
@@ -75,6 +98,40 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state)
+}
+
+/// The OpenAPI document's fixed parts; paths come from the handlers' annotations.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Nguồn",
+        description = "Provincial product traceability on GS1 keys: the EPCIS 2.0 REST bindings under /epcis (capture, queries, top-level resources) and operations probes. Every error is an RFC 7807 problem."
+    ),
+    modifiers(&ApiKeyScheme)
+)]
+struct ApiDoc;
+
+/// Declares the `api_key` bearer scheme the EPCIS operations require.
+struct ApiKeyScheme;
+
+impl utoipa::Modify for ApiKeyScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "api_key",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .description(Some(
+                            "An organisation or province API key: `Authorization: Bearer nguon_…` (created with `nguon key create`)",
+                        ))
+                        .build(),
+                ),
+            );
+    }
 }
 
 /// Serves [`router`] on `listener` until `shutdown` completes, then stops accepting connections

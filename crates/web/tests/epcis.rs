@@ -462,4 +462,29 @@ async fn queries_filter_page_and_refuse_bad_parameters() {
         .get(&key, "/epcis/events", &[("GS1-EPCIS-Version", "1.2")])
         .await;
     assert_eq!(old_version.status, StatusCode::NOT_ACCEPTABLE);
+    let xml_problem = app
+        .get(
+            &key,
+            "/epcis/events?perPage=0",
+            &[("accept", "application/xml")],
+        )
+        .await;
+    assert_eq!(xml_problem.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        xml_problem.header("content-type"),
+        Some("application/problem+xml")
+    );
+    let parsed = roxmltree::Document::parse(&xml_problem.body).expect("well-formed XML");
+    let text = |name: &str| {
+        parsed
+            .descendants()
+            .find(|n| n.has_tag_name(("urn:ietf:rfc:7807", name)))
+            .and_then(|n| n.text())
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        text("type").as_deref(),
+        Some("epcisException:QueryParameterException")
+    );
+    assert_eq!(text("status").as_deref(), Some("400"));
 }

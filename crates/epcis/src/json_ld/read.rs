@@ -40,7 +40,15 @@ fn unwritable(vocabulary: Vocabulary, uri: &str) -> bool {
 
 /// Reads an `EPCISDocument` or `EPCISQueryDocument`.
 pub(super) fn document(text: &str) -> Result<Document, Vec<ValidationIssue>> {
-    let root = parse(text)?;
+    let mut root = parse(text)?;
+    for list in [
+        "/epcisBody/eventList",
+        "/epcisBody/queryResults/resultsBody/eventList",
+    ] {
+        if let Some(Value::Array(events)) = root.pointer_mut(list) {
+            events.iter_mut().for_each(cbv_urns_to_words);
+        }
+    }
     validate::validate_value(&root)?;
     let mut issues = Issues::default();
     let document = read_document(&root, &mut issues);
@@ -49,13 +57,67 @@ pub(super) fn document(text: &str) -> Result<Document, Vec<ValidationIssue>> {
 
 /// Reads a single event object carrying its own `@context`.
 pub(super) fn event(text: &str) -> Result<Event, Vec<ValidationIssue>> {
-    let root = parse(text)?;
+    let mut root = parse(text)?;
+    cbv_urns_to_words(&mut root);
     validate::validate_value(&root)?;
     let mut issues = Issues::default();
     let prefixes = Prefixes::default();
     let mut reader = Reader::new(&prefixes, None, &mut issues);
     let event = reader.event(&root, &At::ROOT);
     issues.into_result(event)
+}
+
+/// Rewrites standard CBV 1.x URNs (`urn:epcglobal:cbv:bizstep:shipping`) in an event's
+/// vocabulary fields as the bare words JSON-LD uses. The official schema refuses those URNs, but
+/// older systems and XML-to-JSON converters still send them and they name exactly one standard
+/// value, so they are accepted rather than bounced; a URN that names no standard value is left
+/// for the schema to refuse.
+fn cbv_urns_to_words(event: &mut Value) {
+    fn rewrite(value: Option<&mut Value>, vocabulary: Vocabulary) {
+        if let Some(Value::String(text)) = value
+            && let Some(word) = crate::vocab::cbv_urn_to_web_uri(text.trim())
+                .and_then(|uri| vocabulary.bare_word(&uri))
+        {
+            *text = word.to_owned();
+        }
+    }
+    fn each(list: Option<&mut Value>, field: &str, vocabulary: Vocabulary) {
+        if let Some(Value::Array(items)) = list {
+            for item in items {
+                let target = if field.is_empty() {
+                    Some(item)
+                } else {
+                    item.get_mut(field)
+                };
+                rewrite(target, vocabulary);
+            }
+        }
+    }
+    rewrite(event.get_mut("bizStep"), Vocabulary::BizStep);
+    rewrite(event.get_mut("disposition"), Vocabulary::Disposition);
+    for side in ["set", "unset"] {
+        each(
+            event.pointer_mut(&format!("/persistentDisposition/{side}")),
+            "",
+            Vocabulary::Disposition,
+        );
+    }
+    each(
+        event.get_mut("bizTransactionList"),
+        "type",
+        Vocabulary::BizTransactionType,
+    );
+    for list in ["sourceList", "destinationList"] {
+        each(
+            event.get_mut(list),
+            "type",
+            Vocabulary::SourceDestinationType,
+        );
+    }
+    rewrite(
+        event.pointer_mut("/errorDeclaration/reason"),
+        Vocabulary::ErrorReason,
+    );
 }
 
 fn parse(text: &str) -> Result<Value, Vec<ValidationIssue>> {

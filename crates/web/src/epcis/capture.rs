@@ -15,6 +15,7 @@ use nguon_domain::{
     CaptureErrorBehaviour, CaptureJob, CaptureJobId, NewCaptureJob, NewEvent, OrganisationId,
     VocabularyElement,
 };
+use nguon_epcis::hash::{Format, event_hashes, hash_event_json};
 use nguon_epcis::identifier::index_form;
 use nguon_epcis::model::{Document, Event, ExtensionValue, format_timestamp};
 use nguon_epcis::validate::ValidationIssue;
@@ -33,7 +34,7 @@ use crate::{AppState, EpcisSettings};
 const MAX_JOB_ERRORS: usize = 1_000;
 
 /// A capture job as the REST bindings show it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CaptureJobView {
     /// The job's id, the last segment of its URL.
@@ -116,12 +117,30 @@ fn text(bytes: Vec<u8>) -> Result<String, ApiError> {
     })
 }
 
+/// A document read, with the event hashes of its events as sent.
+struct ReadDocument {
+    document: Document,
+    /// The CBV 2.0 hash of each event computed from the text as sent, in event order; `None`
+    /// when the hash reader and the model reader disagree on the events (then each event is
+    /// hashed from its model instead).
+    hashes: Option<Vec<String>>,
+}
+
 /// Reads a document in its binding, off the async threads: parsing and schema validation of a
-/// large document take milliseconds of CPU.
-async fn read_document(text: String, binding: Binding) -> Result<Document, ApiError> {
-    tokio::task::spawn_blocking(move || match binding {
-        Binding::JsonLd => json_ld::read_document(&text),
-        Binding::Xml => xml::read_document(&text),
+/// large document take milliseconds of CPU. Hashes come from the text as sent, not from a
+/// rewrite, so an event keeps the identity its sender computed even where JSON-LD cannot carry
+/// everything XML can (attributes on extension elements).
+async fn read_document(text: String, binding: Binding) -> Result<ReadDocument, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let (document, format) = match binding {
+            Binding::JsonLd => (json_ld::read_document(&text)?, Format::JsonLd),
+            Binding::Xml => (xml::read_document(&text)?, Format::Xml),
+        };
+        let hashes = event_hashes(&text, format)
+            .ok()
+            .map(|hashes| hashes.into_iter().map(|h| h.hash).collect::<Vec<_>>())
+            .filter(|hashes| hashes.len() == document.events.len());
+        Ok(ReadDocument { document, hashes })
     })
     .await
     .map_err(|error| {
@@ -135,6 +154,25 @@ async fn read_document(text: String, binding: Binding) -> Result<Document, ApiEr
     .map_err(validation_failed)
 }
 
+#[utoipa::path(
+    post,
+    path = "/capture",
+    tag = "Capture",
+    summary = "Capture an EPCIS document as an asynchronous job",
+    request_body(description = "An EPCISDocument or EPCISQueryDocument", content((serde_json::Value = "application/ld+json"), (String = "application/xml"))),
+    params(("GS1-Capture-Error-Behaviour" = Option<String>, Header, description = "rollback (default: all or nothing) or proceed")),
+    responses(
+        (status = 202, description = "Accepted; the job is at Location", headers(("Location" = String, description = "/epcis/capture/{captureID}"))),
+        (status = 400, description = "ValidationException or QueryParameterException naming the field and the rule", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "SecurityException: the key may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "NotAcceptableException: unsupported Accept or GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "CaptureLimitExceededException or QueryTooLargeException", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "UnsupportedMediaTypeException", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json")
+    ),
+    security(("api_key" = []))
+)]
 /// `POST /epcis/capture`.
 pub async fn capture(
     State(state): State<AppState>,
@@ -159,7 +197,7 @@ pub async fn capture(
         }
     };
     let settings = state.epcis.clone();
-    let document =
+    let ReadDocument { document, hashes } =
         read_document(text(read_body(body, &headers, &settings).await?)?, binding).await?;
     if document.events.len() > settings.capture_limit {
         return Err(ApiError::epcis(
@@ -172,7 +210,7 @@ pub async fn capture(
             ),
         ));
     }
-    let (events, mut errors) = index_events(owner, document.events, &settings).await?;
+    let (events, mut errors) = index_events(owner, document.events, hashes, &settings).await?;
     if behaviour == CaptureErrorBehaviour::Rollback && !errors.is_empty() {
         return Err(validation_failed(errors));
     }
@@ -213,6 +251,7 @@ pub async fn capture(
 async fn index_events(
     owner: OrganisationId,
     events: Vec<Event>,
+    hashes: Option<Vec<String>>,
     settings: &std::sync::Arc<EpcisSettings>,
 ) -> Result<(Vec<NewEvent>, Vec<ValidationIssue>), ApiError> {
     let settings = settings.clone();
@@ -220,7 +259,8 @@ async fn index_events(
         let mut indexed = Vec::with_capacity(events.len());
         let mut errors = Vec::new();
         for (index, event) in events.iter().enumerate() {
-            match new_event(owner, event, &settings.prefix_lengths) {
+            let hash = hashes.as_ref().map(|hashes| hashes[index].as_str());
+            match new_event(owner, event, hash, &settings.prefix_lengths) {
                 Ok(new) => indexed.push(new),
                 Err(error) => errors.push(ValidationIssue {
                     event_index: Some(index),
@@ -355,6 +395,24 @@ pub struct JobPage {
     per_page: Option<u32>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/capture",
+    tag = "Capture",
+    summary = "The caller's capture jobs, newest first",
+    params(
+        ("after" = Option<String>, Query, description = "The last captureID of the previous page"),
+        ("perPage" = Option<u32>, Query, description = "Page size, 1 to 100 (default 30)")
+    ),
+    responses(
+        (status = 200, description = "Capture jobs", body = Vec<CaptureJobView>),
+        (status = 400, description = "ValidationException or QueryParameterException naming the field and the rule", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "NotAcceptableException: unsupported Accept or GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json")
+    ),
+    security(("api_key" = []))
+)]
 /// `GET /epcis/capture`: the caller's jobs, newest first.
 pub async fn list_jobs(
     State(state): State<AppState>,
@@ -377,6 +435,21 @@ pub async fn list_jobs(
     Ok(Json(jobs.into_iter().map(CaptureJobView::from).collect()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/capture/{capture_id}",
+    tag = "Capture",
+    summary = "One capture job with its status and errors",
+    params(("capture_id" = String, Path, description = "The captureID")),
+    responses(
+        (status = 200, description = "The job", body = CaptureJobView),
+        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "NoSuchResourceException", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "NotAcceptableException: unsupported Accept or GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json")
+    ),
+    security(("api_key" = []))
+)]
 /// `GET /epcis/capture/{captureID}`.
 pub async fn job(
     State(state): State<AppState>,
@@ -398,6 +471,25 @@ pub async fn job(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/events",
+    tag = "Capture",
+    summary = "Capture one event synchronously",
+    request_body(description = "One EPCIS event (JSON-LD, with its @context) or an XML EPCISDocument holding one event", content((serde_json::Value = "application/ld+json"), (String = "application/xml"))),
+    responses(
+        (status = 201, description = "Stored; the event is at Location", headers(("Location" = String, description = "/epcis/events/{eventID}"))),
+        (status = 400, description = "ValidationException or QueryParameterException naming the field and the rule", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "SecurityException: the key may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "NotAcceptableException: unsupported Accept or GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "ResourceAlreadyExistsException: the eventID or event hash exists", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "CaptureLimitExceededException or QueryTooLargeException", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "UnsupportedMediaTypeException", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json")
+    ),
+    security(("api_key" = []))
+)]
 /// `POST /epcis/events`: one event, stored before the answer.
 pub async fn capture_event(
     State(state): State<AppState>,
@@ -409,10 +501,20 @@ pub async fn capture_event(
     let binding = Binding::of_body(&headers)?;
     let settings = state.epcis.clone();
     let text = text(read_body(body, &headers, &settings).await?)?;
-    let event = match binding {
-        Binding::JsonLd => json_ld::read_event(&text).map_err(validation_failed)?,
+    let (event, hash) = match binding {
+        Binding::JsonLd => {
+            let event = json_ld::read_event(&text).map_err(validation_failed)?;
+            let hash = serde_json::from_str::<serde_json::Value>(&text)
+                .ok()
+                .and_then(|value| hash_event_json(&value, value.get("@context")).ok())
+                .map(|hash| hash.hash);
+            (event, hash)
+        }
         Binding::Xml => {
-            let mut document = read_document(text, binding).await?;
+            let ReadDocument {
+                mut document,
+                hashes,
+            } = read_document(text, binding).await?;
             if document.events.len() != 1 {
                 return Err(ApiError::epcis(
                     EpcisException::Validation,
@@ -423,16 +525,17 @@ pub async fn capture_event(
                     ),
                 ));
             }
-            document.events.remove(0)
+            (document.events.remove(0), hashes.and_then(|mut h| h.pop()))
         }
     };
-    let new = new_event(owner, &event, &settings.prefix_lengths).map_err(|error| {
-        validation_failed(vec![ValidationIssue {
-            event_index: Some(0),
-            path: error.field.to_owned(),
-            message: error.message,
-        }])
-    })?;
+    let new =
+        new_event(owner, &event, hash.as_deref(), &settings.prefix_lengths).map_err(|error| {
+            validation_failed(vec![ValidationIssue {
+                event_index: Some(0),
+                path: error.field.to_owned(),
+                message: error.message,
+            }])
+        })?;
     let location = format!(
         "/epcis/events/{}",
         nguon_gs1::percent_encode(new.event_id.as_str())

@@ -29,11 +29,13 @@ pub struct IndexError {
     pub message: String,
 }
 
-/// Builds what the store appends for `event`, captured by `owner`. The event's own eventID is
-/// kept; one without gets its hash as eventID.
+/// Builds what the store appends for `event`, captured by `owner`, with `sent_hash` (the CBV 2.0
+/// hash computed from the text as sent) or, without it, the hash of the event's canonical
+/// JSON-LD. The event's own eventID is kept; one without gets its hash as eventID.
 pub fn new_event(
     owner: OrganisationId,
     event: &Event,
+    sent_hash: Option<&str>,
     lengths: &PrefixLengths,
 ) -> Result<NewEvent, IndexError> {
     let options = WriteOptions {
@@ -43,17 +45,21 @@ pub fn new_event(
     let mut canonical = event.clone();
     canonical.record_time = None;
     let mut document = json_ld::write_event(&canonical, &options);
-    let hash = nguon_epcis::hash::hash_event_json(&document, document.get("@context"))
-        .map_err(|error| IndexError {
+    let computed = match sent_hash {
+        Some(hash) => Ok(hash.to_owned()),
+        None => nguon_epcis::hash::hash_event_json(&document, document.get("@context"))
+            .map(|hash| hash.hash)
+            .map_err(|error| IndexError {
+                field: "event",
+                message: error.to_string(),
+            }),
+    };
+    let hash = computed.and_then(|hash| {
+        EventHash::parse(&hash).map_err(|error| IndexError {
             field: "event",
             message: error.to_string(),
         })
-        .and_then(|hash| {
-            EventHash::parse(&hash.hash).map_err(|error| IndexError {
-                field: "event",
-                message: error.to_string(),
-            })
-        })?;
+    })?;
     let event_id = match &event.event_id {
         Some(id) => EventId::parse(id).map_err(|error| IndexError {
             field: "eventID",

@@ -29,6 +29,29 @@ pub const SIMPLE_EVENT_QUERY: &str = "SimpleEventQuery";
 /// The JSON-LD context of collections.
 const CONTEXT: &str = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld";
 
+#[utoipa::path(
+    get,
+    path = "/events",
+    tag = "Events",
+    summary = "Query events with the EPCIS 2.0 query language",
+    description = "Every standard parameter: eventType, GE_/LT_eventTime and recordTime, EQ_action/bizStep/disposition/persistentDisposition_set/unset, EQ_/WD_readPoint and bizLocation, EQ_transformationID, MATCH_epc/parentID/inputEPC/outputEPC/anyEPC/epcClass/inputEPCClass/outputEPCClass/anyEPCClass (EPC patterns with trailing *), EQ_/GT_/GE_/LT_/LE_quantity[_UOM], EQ_eventID, EXISTS_errorDeclaration, GE_/LT_errorDeclaration_Time, EQ_errorReason, EQ_correctiveEventID, sensor filters (EQ_type, EQ_deviceID, …, GE_/LT_time/startTime/endTime, GT_…_value_UOM), EQ_/GT_/…/EXISTS_ on extension, ILMD, INNER_, ERROR_DECLARATION_, SENSOR…_, readPoint_ and bizLocation_ fields (prefixes from GS1-Extensions), orderBy, orderDirection, eventCountLimit, maxEventCount, perPage and nextPageToken. Lists are pipe-separated.",
+    params(
+        ("perPage" = Option<u32>, Query, description = "Page size, 1 to 10,000 (default 100)"),
+        ("nextPageToken" = Option<String>, Query, description = "From the Link header of the previous page"),
+        ("GS1-EPC-Format" = Option<String>, Header, description = "No_Preference, Always_GS1_Digital_Link, Always_EPC_URN or Never_Translates"),
+        ("GS1-CBV-XML-Format" = Option<String>, Header, description = "No_Preference, Always_Web_URI, Always_URN or Never_Translates"),
+        ("GS1-Extensions" = Option<String>, Header, description = "prefix=namespace pairs for extension field names, comma-separated")
+    ),
+    responses(
+        (status = 200, description = "An EPCISQueryDocument; Link rel=next when more pages follow", content((serde_json::Value = "application/ld+json"), (String = "application/xml"))),
+        (status = 400, description = "ValidationException or QueryParameterException naming the field and the rule", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "NotAcceptableException: unsupported Accept or GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "CaptureLimitExceededException or QueryTooLargeException", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json")
+    ),
+    security(("api_key" = []))
+)]
 /// `GET /epcis/events`.
 pub async fn events(
     State(state): State<AppState>,
@@ -126,6 +149,21 @@ fn form_query<'a>(pairs: impl Iterator<Item = &'a (String, String)>) -> String {
         .join("&")
 }
 
+#[utoipa::path(
+    get,
+    path = "/events/{event_id}",
+    tag = "Events",
+    summary = "One event by eventID",
+    params(("event_id" = String, Path, description = "The eventID, percent-encoded")),
+    responses(
+        (status = 200, description = "An EPCISQueryDocument with the event", content((serde_json::Value = "application/ld+json"), (String = "application/xml"))),
+        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "NoSuchResourceException", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "NotAcceptableException: unsupported Accept or GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json")
+    ),
+    security(("api_key" = []))
+)]
 /// `GET /epcis/events/{eventID}`.
 pub async fn event(
     State(state): State<AppState>,
@@ -179,6 +217,25 @@ pub struct ResourcePage {
     per_page: Option<u32>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/{resource}",
+    tag = "Top-level resources",
+    summary = "The values of a top-level resource found in the caller's events",
+    params(
+        ("resource" = String, Path, description = "eventTypes, epcs, bizSteps, bizLocations, readPoints or dispositions"),
+        ("perPage" = Option<u32>, Query, description = "Page size, 1 to 1,000 (default 100)"),
+        ("nextPageToken" = Option<String>, Query, description = "The last member of the previous page")
+    ),
+    responses(
+        (status = 200, description = "A Collection of members; Link rel=next when more follow", body = serde_json::Value),
+        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "NoSuchResourceException", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "NotAcceptableException: unsupported Accept or GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json")
+    ),
+    security(("api_key" = []))
+)]
 /// `GET /epcis/{resource}`: the values that occur in the caller's events, sorted, paged.
 pub async fn collection(
     State(state): State<AppState>,
@@ -222,6 +279,21 @@ fn bare(vocabulary: Vocabulary, uri: String) -> String {
     vocabulary.bare_word(&uri).map(str::to_owned).unwrap_or(uri)
 }
 
+#[utoipa::path(
+    get,
+    path = "/{resource}/{id}",
+    tag = "Top-level resources",
+    summary = "The sub-resources of one value (events)",
+    params(("resource" = String, Path, description = "eventTypes, epcs, bizSteps, bizLocations, readPoints or dispositions"), ("id" = String, Path, description = "The value, percent-encoded")),
+    responses(
+        (status = 200, description = "A Collection naming the events sub-resource", body = serde_json::Value),
+        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "NoSuchResourceException", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "NotAcceptableException: unsupported Accept or GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json")
+    ),
+    security(("api_key" = []))
+)]
 /// `GET /epcis/{resource}/{id}`: the sub-resources of one value (only `events`).
 pub async fn member(
     State(_state): State<AppState>,
@@ -234,6 +306,23 @@ pub async fn member(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/{resource}/{id}/events",
+    tag = "Top-level resources",
+    summary = "The events with one value, plus any query parameters of GET /events",
+    params(("resource" = String, Path, description = "eventTypes, epcs, bizSteps, bizLocations, readPoints or dispositions"), ("id" = String, Path, description = "The value, percent-encoded")),
+    responses(
+        (status = 200, description = "An EPCISQueryDocument", content((serde_json::Value = "application/ld+json"), (String = "application/xml"))),
+        (status = 400, description = "ValidationException or QueryParameterException naming the field and the rule", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "NoSuchResourceException", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "NotAcceptableException: unsupported Accept or GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "CaptureLimitExceededException or QueryTooLargeException", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json")
+    ),
+    security(("api_key" = []))
+)]
 /// `GET /epcis/{resource}/{id}/events`: the events with that value, plus any query parameters.
 pub async fn member_events(
     State(state): State<AppState>,

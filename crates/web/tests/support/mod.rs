@@ -1,6 +1,9 @@
 //! The test harness: an app over a real SQLite store in a temporary directory, organisations
 //! with API keys, and requests sent through the real router in process.
 
+// Each test binary compiles this module and uses only part of it.
+#![allow(dead_code)]
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -175,5 +178,38 @@ impl TestApp {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         panic!("capture job {location} never finished");
+    }
+}
+
+impl TestApp {
+    /// `GET path` and every page after it (`Link: <…>; rel="next"`); the first answer that is not
+    /// `200 OK` is the error.
+    #[allow(
+        dead_code,
+        reason = "each test binary compiles this module; not every one pages"
+    )]
+    pub async fn get_all_pages(
+        &self,
+        key: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Vec<Reply>, Reply> {
+        let mut pages = Vec::new();
+        let mut next = Some(path.to_owned());
+        while let Some(path) = next.take() {
+            assert!(pages.len() < 10_000, "GET {path}: the pages never end");
+            let page = self.get(key, &path, headers).await;
+            if page.status != StatusCode::OK {
+                return Err(page);
+            }
+            next = page.header("link").map(|link| {
+                link.strip_prefix('<')
+                    .and_then(|l| l.split_once(">; rel=\"next\""))
+                    .map(|(url, _)| url.to_owned())
+                    .unwrap_or_else(|| panic!("GET {path}: Link {link:?} is not rel=next"))
+            });
+            pages.push(page);
+        }
+        Ok(pages)
     }
 }
