@@ -61,6 +61,14 @@ pub fn read_event(text: &str) -> Result<Event, Vec<ValidationIssue>> {
     read::event(text)
 }
 
+/// Reads an event this module wrote (a repository's stored canonical JSON-LD). The JSON Schema
+/// is not applied: the writer produced the text, and an event read from XML may carry what the
+/// XSD allows and the JSON Schema does not (`persistentDisposition` on an aggregation event), so
+/// refusing it here would make a stored event unreadable. The model's own rules still apply.
+pub fn read_stored_event(text: &str) -> Result<Event, Vec<ValidationIssue>> {
+    read::stored_event(text)
+}
+
 /// Writes a self-contained event: its `@context` is the EPCIS context plus the prefixes its
 /// extensions use.
 pub fn write_event(event: &Event, options: &WriteOptions) -> Value {

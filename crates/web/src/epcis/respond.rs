@@ -177,7 +177,7 @@ pub fn stored_events(events: &[QueriedEvent]) -> Result<Vec<Event>, ApiError> {
     events
         .iter()
         .map(|stored| {
-            let mut event = json_ld::read_event(&stored.document).map_err(|issues| {
+            let mut event = json_ld::read_stored_event(&stored.document).map_err(|issues| {
                 ApiError::epcis(
                     EpcisException::Implementation,
                     StatusCode::INTERNAL_SERVER_ERROR,

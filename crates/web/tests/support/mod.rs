@@ -142,6 +142,30 @@ impl TestApp {
         self.send(request.body(body.into()).unwrap()).await
     }
 
+    /// `POST path` with a key and a JSON body.
+    pub async fn post_json(&self, key: &str, path: &str, body: &Value) -> Reply {
+        self.post(key, path, "application/json", body.to_string(), &[])
+            .await
+    }
+
+    /// `DELETE path` with a key.
+    pub async fn delete(&self, key: &str, path: &str) -> Reply {
+        let request = Request::delete(path).header("authorization", format!("Bearer {key}"));
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// Serves the app on a local port for the rest of the test, for clients that need a real
+    /// connection (WebSockets); returns its address.
+    pub async fn serve(&self) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a local port");
+        let address = listener.local_addr().expect("local address");
+        let state = self.state.clone();
+        tokio::spawn(nguon_web::serve(listener, state, std::future::pending()));
+        address
+    }
+
     /// Captures a document and waits for its job; returns the finished job.
     pub async fn capture(
         &self,
