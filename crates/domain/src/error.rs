@@ -146,4 +146,31 @@ pub enum DomainError {
         /// The text that was given.
         found: String,
     },
+    /// A query name has characters or a length the REST bindings cannot carry in a path.
+    #[error(
+        "query name: must be 1 to {max} characters of A-Z, a-z, 0-9, '-', '.', '_' or '~'; found {found:?}"
+    )]
+    QueryNameFormat {
+        /// The longest name accepted.
+        max: usize,
+        /// The name given (cut after `max + 1` characters).
+        found: String,
+    },
+    /// A schedule field is not `*` or a list of numbers and ranges in its range.
+    #[error(
+        "schedule {field}: must be * or a comma-separated list of numbers and [a-b] ranges from {min} to {max}; found {found:?}"
+    )]
+    ScheduleField {
+        /// The field, as the REST bindings spell it.
+        field: &'static str,
+        /// Its smallest value.
+        min: u32,
+        /// Its largest value.
+        max: u32,
+        /// What was given (cut after 64 characters).
+        found: String,
+    },
+    /// A schedule names no field, so it would never say when to run.
+    #[error("schedule: give at least one of second, minute, hour, dayOfMonth, month, dayOfWeek")]
+    ScheduleEmpty,
 }

@@ -171,6 +171,12 @@ uuid_v7_id!(
     "capture job id"
 );
 
+uuid_v7_id!(
+    /// The id of a query subscription: a UUID version 7.
+    SubscriptionId,
+    "subscription id"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,8 @@
 //! Nguồn domain types: the tenant registry (organisations, their kinds, statuses, names and tax
-//! codes), what is kept about each EPCIS event, the parsed event query, API keys, capture jobs
-//! and master data. Every type is parsed once at the edge and valid by construction ("parse, don't
-//! validate"), so code that holds one never checks it again. Pure: no I/O.
+//! codes), what is kept about each EPCIS event, the parsed event query, API keys, capture jobs,
+//! master data, named queries and their subscriptions. Every type is parsed once at the edge and
+//! valid by construction ("parse, don't validate"), so code that holds one never checks it again.
+//! Pure: no I/O.
 
 #![warn(missing_docs)]
 
@@ -15,6 +16,7 @@ mod name;
 mod organisation;
 mod query;
 mod status;
+mod subscription;
 mod tax_code;
 
 pub use api_key::{ApiKey, ApiKeyScope, NewApiKey};
@@ -24,7 +26,7 @@ pub use error::DomainError;
 pub use event::{
     Action, EventHash, EventId, EventType, IdentifierRole, IndexedField, NewEvent, StoredEvent,
 };
-pub use id::{ApiKeyId, CaptureJobId, OrganisationId};
+pub use id::{ApiKeyId, CaptureJobId, OrganisationId, SubscriptionId};
 pub use master_data::VocabularyElement;
 pub use name::OrganisationName;
 pub use organisation::{NewOrganisation, Organisation, OrganisationKind};
@@ -33,4 +35,8 @@ pub use query::{
     MAX_PAGE, OrderBy, TimeRange,
 };
 pub use status::OrganisationStatus;
+pub use subscription::{
+    NamedQuery, NewNamedQuery, NewSubscription, QueryName, Schedule, ScheduleText, Subscription,
+    Trigger,
+};
 pub use tax_code::{TaxCode, TaxCodeForm};

@@ -54,8 +54,12 @@ pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
             capture_limit: config.epcis.capture_limit,
             capture_file_size_limit: config.epcis.capture_file_size_limit,
         }),
+        captured: nguon_web::epcis::subscriptions::notifier(),
     };
+    let delivery =
+        nguon_web::epcis::subscriptions::spawn_delivery(state.clone(), Default::default());
     let served = nguon_web::serve(listener, state, shutdown).await;
+    delivery.abort();
     store.close().await;
     served.context("the HTTP server failed")?;
     tracing::info!("stopped");

@@ -10,6 +10,7 @@
 mod api;
 mod error;
 mod events;
+mod subscriptions;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -21,11 +22,16 @@ use nguon_domain::{
     NewCaptureJob, NewEvent, NewOrganisation, Organisation, OrganisationId, OrganisationStatus,
     StoredEvent, VocabularyElement,
 };
+use nguon_domain::{
+    EventCursor, NamedQuery, NewNamedQuery, NewSubscription, QueryName, Subscription,
+    SubscriptionId,
+};
 use nguon_gs1::CompanyPrefix;
 use nguon_store::{
     AppendOutcome, EventPage, EventResource, OrganisationPage, OrganisationQuery,
     OrganisationRecord, Store, StoreError, company_prefix_candidates, now_utc,
 };
+use nguon_store::{no_such_query, no_such_subscription};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteRow, SqliteSynchronous,
@@ -417,6 +423,85 @@ impl Store for SqliteStore {
         id: &str,
     ) -> Result<Option<VocabularyElement>, StoreError> {
         self.vocabulary_element(owner, vocabulary_type, id).await
+    }
+
+    async fn create_named_query(&self, new: &NewNamedQuery) -> Result<NamedQuery, StoreError> {
+        self.insert_named_query(new).await
+    }
+
+    async fn named_query(
+        &self,
+        owner: OrganisationId,
+        name: &QueryName,
+    ) -> Result<NamedQuery, StoreError> {
+        self.find_named_queries(owner, Some(name))
+            .await?
+            .pop()
+            .ok_or_else(|| no_such_query(name))
+    }
+
+    async fn list_named_queries(
+        &self,
+        owner: OrganisationId,
+    ) -> Result<Vec<NamedQuery>, StoreError> {
+        self.find_named_queries(owner, None).await
+    }
+
+    async fn delete_named_query(
+        &self,
+        owner: OrganisationId,
+        name: &QueryName,
+    ) -> Result<(), StoreError> {
+        self.remove_named_query(owner, name).await
+    }
+
+    async fn create_subscription(&self, new: &NewSubscription) -> Result<Subscription, StoreError> {
+        self.insert_subscription(new).await
+    }
+
+    async fn subscription(
+        &self,
+        owner: Option<OrganisationId>,
+        id: SubscriptionId,
+    ) -> Result<Subscription, StoreError> {
+        self.find_subscriptions(owner, None, Some(id))
+            .await?
+            .pop()
+            .ok_or_else(|| no_such_subscription(id))
+    }
+
+    async fn list_subscriptions(
+        &self,
+        owner: Option<OrganisationId>,
+        query_name: Option<&QueryName>,
+    ) -> Result<Vec<Subscription>, StoreError> {
+        self.find_subscriptions(owner, query_name, None).await
+    }
+
+    async fn delete_subscription(
+        &self,
+        owner: OrganisationId,
+        id: SubscriptionId,
+    ) -> Result<(), StoreError> {
+        self.remove_subscription(owner, id).await
+    }
+
+    async fn advance_subscription(
+        &self,
+        id: SubscriptionId,
+        delivered: Option<EventCursor>,
+        notified_at: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.move_subscription_cursor(id, delivered, notified_at)
+            .await
+    }
+
+    async fn record_subscription_failure(
+        &self,
+        id: SubscriptionId,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        self.note_subscription_failure(id, error).await
     }
 }
 

@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use nguon_domain::{
     Action, ApiKeyId, ApiKeyScope, CaptureErrorBehaviour, CaptureJobId, Comparison, Direction,
-    DomainError, EventHash, EventId, EventQuery, EventType, FieldCondition, FieldFilter,
-    IdentifierMatch, IdentifierRole, IndexedField, NewApiKey, NewCaptureJob, NewEvent,
-    NewOrganisation, OrderBy, Organisation, OrganisationId, OrganisationKind, OrganisationName,
-    OrganisationStatus, StoredEvent, TaxCode, TimeRange, VocabularyElement,
+    DomainError, EventCursor, EventHash, EventId, EventQuery, EventType, FieldCondition,
+    FieldFilter, IdentifierMatch, IdentifierRole, IndexedField, NewApiKey, NewCaptureJob, NewEvent,
+    NewNamedQuery, NewOrganisation, NewSubscription, OrderBy, Organisation, OrganisationId,
+    OrganisationKind, OrganisationName, OrganisationStatus, QueryName, Schedule, ScheduleText,
+    StoredEvent, SubscriptionId, TaxCode, TimeRange, Trigger, VocabularyElement,
 };
 use nguon_gs1::CompanyPrefix;
 use nguon_store::{DatabaseUrl, EventResource, OrganisationQuery, Store, StoreError};
@@ -359,6 +360,7 @@ async fn run_story(store: Arc<dyn Store>) {
     skipping_chapter(&store, farm.id, hatchery.id).await;
     api_keys_chapter(&store, farm.id, hatchery.id).await;
     capture_jobs_chapter(&store, farm.id, hatchery.id).await;
+    named_queries_chapter(&store, farm.id, hatchery.id).await;
 
     // Shutting down: once closed, the store says it is unavailable instead of hanging.
     store.close().await;
@@ -1903,6 +1905,221 @@ async fn capture_jobs_chapter(store: &Arc<dyn Store>, a: OrganisationId, b: Orga
     assert_eq!(
         store.fail_interrupted_capture_jobs("again").await.unwrap(),
         0
+    );
+}
+
+/// Named queries and subscriptions: names are unique per organisation, a subscription keeps its
+/// delivery cursor and failures, and deleting a query takes its subscriptions with it.
+async fn named_queries_chapter(store: &Arc<dyn Store>, a: OrganisationId, b: OrganisationId) {
+    let name = QueryName::parse("shipped-shrimp").unwrap();
+    let definition = r#"{"EQ_bizStep":["shipping"],"eventType":"ObjectEvent"}"#;
+    let named = |owner, name: &QueryName| NewNamedQuery {
+        owner,
+        name: name.clone(),
+        definition: definition.to_owned(),
+    };
+    let query = store
+        .create_named_query(&named(a, &name))
+        .await
+        .expect("farm A names a query");
+    assert_eq!(query.definition, definition);
+    assert_eq!(store.named_query(a, &name).await.unwrap(), query);
+    let taken = store
+        .create_named_query(&named(a, &name))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            taken,
+            StoreError::Conflict {
+                what: "query name",
+                ..
+            }
+        ),
+        "{taken:?}"
+    );
+    // Names are per organisation: the hatchery may use the same one.
+    store
+        .create_named_query(&named(b, &name))
+        .await
+        .expect("hatchery B uses the same name");
+    let other = QueryName::parse("all-events").unwrap();
+    store.create_named_query(&named(a, &other)).await.unwrap();
+    let names: Vec<String> = store
+        .list_named_queries(a)
+        .await
+        .unwrap()
+        .iter()
+        .map(|q| q.name.to_string())
+        .collect();
+    assert_eq!(names, ["all-events", "shipped-shrimp"]);
+    let missing = QueryName::parse("nope").unwrap();
+    assert!(matches!(
+        store.named_query(a, &missing).await,
+        Err(StoreError::NotFound {
+            what: "named query",
+            ..
+        })
+    ));
+    let nobody = store
+        .create_named_query(&named(OrganisationId::generate(), &name))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        nobody,
+        StoreError::NotFound {
+            what: "organisation",
+            ..
+        }
+    ));
+
+    let since = at(0);
+    let subscribe = |owner, name: &QueryName, trigger| NewSubscription {
+        owner,
+        query_name: name.clone(),
+        dest: "http://127.0.0.1:9/hook".to_owned(),
+        signature_token: Some("s3cret".to_owned()),
+        report_if_empty: false,
+        trigger,
+        initial_record_time: since,
+    };
+    let stream = store
+        .create_subscription(&subscribe(a, &name, Trigger::Stream))
+        .await
+        .expect("a stream subscription");
+    assert_eq!(
+        (
+            stream.delivered,
+            stream.failures,
+            stream.last_error.as_deref()
+        ),
+        (None, 0, None)
+    );
+    let daily = Schedule::parse(ScheduleText {
+        hour: Some("1".into()),
+        minute: Some("5".into()),
+        ..ScheduleText::default()
+    })
+    .unwrap();
+    let scheduled = store
+        .create_subscription(&subscribe(a, &other, Trigger::Schedule(daily)))
+        .await
+        .expect("a scheduled subscription");
+    assert_eq!(
+        store.subscription(Some(a), scheduled.id).await.unwrap(),
+        scheduled,
+        "the schedule reads back as written"
+    );
+    assert!(matches!(
+        store
+            .create_subscription(&subscribe(a, &missing, Trigger::Stream))
+            .await,
+        Err(StoreError::NotFound {
+            what: "named query",
+            ..
+        })
+    ));
+    let hatchery = store
+        .create_subscription(&subscribe(b, &name, Trigger::Stream))
+        .await
+        .unwrap();
+    // Owners see their own; the delivery worker sees all.
+    assert!(matches!(
+        store.subscription(Some(b), stream.id).await,
+        Err(StoreError::NotFound {
+            what: "subscription",
+            ..
+        })
+    ));
+    let ids = |subscriptions: Vec<nguon_domain::Subscription>| -> Vec<SubscriptionId> {
+        subscriptions.into_iter().map(|s| s.id).collect()
+    };
+    assert_eq!(
+        ids(store
+            .list_subscriptions(Some(a), Some(&name))
+            .await
+            .unwrap()),
+        [stream.id]
+    );
+    assert_eq!(
+        ids(store.list_subscriptions(Some(a), None).await.unwrap()),
+        [stream.id, scheduled.id]
+    );
+    let everyone = ids(store.list_subscriptions(None, None).await.unwrap());
+    assert!(everyone.ends_with(&[stream.id, scheduled.id, hatchery.id]));
+
+    // A failed delivery is counted and keeps the cursor; a success moves it and clears them.
+    let long_error = "connection refused ".repeat(100);
+    store
+        .record_subscription_failure(stream.id, &long_error)
+        .await
+        .unwrap();
+    let failed = store.subscription(None, stream.id).await.unwrap();
+    assert_eq!((failed.failures, failed.delivered), (1, None));
+    assert_eq!(
+        failed.last_error.unwrap().chars().count(),
+        nguon_store::MAX_SUBSCRIPTION_ERROR
+    );
+    let cursor = EventCursor {
+        order_value: at(90).replace_nanosecond(123_456_000).unwrap(),
+        sequence: 42,
+    };
+    store
+        .advance_subscription(stream.id, Some(cursor), at(100))
+        .await
+        .unwrap();
+    // An empty report (reportIfEmpty) notifies without moving the cursor.
+    store
+        .advance_subscription(stream.id, None, at(200))
+        .await
+        .unwrap();
+    let advanced = store.subscription(Some(a), stream.id).await.unwrap();
+    assert_eq!(
+        (
+            advanced.delivered,
+            advanced.last_notified_at,
+            advanced.failures,
+            advanced.last_error
+        ),
+        (Some(cursor), Some(at(200)), 0, None)
+    );
+
+    // Deleting: a subscription alone, then a query with the rest of its subscriptions.
+    assert!(matches!(
+        store.delete_subscription(b, stream.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    store.delete_subscription(a, scheduled.id).await.unwrap();
+    store.delete_named_query(a, &name).await.unwrap();
+    assert!(matches!(
+        store.subscription(None, stream.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        store.advance_subscription(stream.id, None, at(300)).await,
+        Err(StoreError::NotFound {
+            what: "subscription",
+            ..
+        })
+    ));
+    assert!(matches!(
+        store.record_subscription_failure(stream.id, "gone").await,
+        Err(StoreError::NotFound {
+            what: "subscription",
+            ..
+        })
+    ));
+    assert!(matches!(
+        store.delete_named_query(a, &name).await,
+        Err(StoreError::NotFound {
+            what: "named query",
+            ..
+        })
+    ));
+    // The hatchery's query of the same name, and its subscription, are untouched.
+    assert_eq!(
+        store.subscription(Some(b), hatchery.id).await.unwrap(),
+        hatchery
     );
 }
 

@@ -9,6 +9,7 @@ mod event;
 mod query;
 mod record;
 mod store;
+mod subscription;
 mod url;
 
 pub use error::{StoreError, io_reason};
@@ -27,5 +28,9 @@ pub use store::{
     AppendOutcome, EventPage, EventResource, MAX_CAPTURE_JOBS_PAGE, MAX_EVENTS_PER_LOOKUP,
     MAX_RESOURCE_PAGE, OrganisationPage, OrganisationQuery, QueriedEvent, Store,
     company_prefix_candidates, now_utc,
+};
+pub use subscription::{
+    MAX_SUBSCRIPTION_ERROR, NamedQueryRecord, SubscriptionRecord, no_such_query,
+    no_such_subscription, query_name_taken, schedule_json, subscription_error,
 };
 pub use url::{DatabaseUrl, InvalidDatabaseUrl, PostgresUrl};

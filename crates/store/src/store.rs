@@ -3,8 +3,9 @@
 use async_trait::async_trait;
 use nguon_domain::{
     ApiKey, ApiKeyId, CaptureJob, CaptureJobId, EventCursor, EventId, EventQuery, IdentifierRole,
-    NewApiKey, NewCaptureJob, NewEvent, NewOrganisation, Organisation, OrganisationId,
-    OrganisationStatus, StoredEvent, VocabularyElement,
+    NamedQuery, NewApiKey, NewCaptureJob, NewEvent, NewNamedQuery, NewOrganisation,
+    NewSubscription, Organisation, OrganisationId, OrganisationStatus, QueryName, StoredEvent,
+    Subscription, SubscriptionId, VocabularyElement,
 };
 use nguon_gs1::CompanyPrefix;
 use time::OffsetDateTime;
@@ -185,6 +186,77 @@ pub trait Store: Send + Sync {
         vocabulary_type: &str,
         id: &str,
     ) -> Result<Option<VocabularyElement>, StoreError>;
+
+    /// Stores a named query. A name the owner already uses is a [`StoreError::Conflict`]; an
+    /// owner that does not exist is [`StoreError::NotFound`].
+    async fn create_named_query(&self, new: &NewNamedQuery) -> Result<NamedQuery, StoreError>;
+
+    /// One named query of `owner`, or [`StoreError::NotFound`].
+    async fn named_query(
+        &self,
+        owner: OrganisationId,
+        name: &QueryName,
+    ) -> Result<NamedQuery, StoreError>;
+
+    /// The named queries of `owner`, by name.
+    async fn list_named_queries(
+        &self,
+        owner: OrganisationId,
+    ) -> Result<Vec<NamedQuery>, StoreError>;
+
+    /// Deletes a named query and its subscriptions, in one step; an unknown name is
+    /// [`StoreError::NotFound`].
+    async fn delete_named_query(
+        &self,
+        owner: OrganisationId,
+        name: &QueryName,
+    ) -> Result<(), StoreError>;
+
+    /// Stores a subscription to a named query of its owner; an unknown query is
+    /// [`StoreError::NotFound`].
+    async fn create_subscription(&self, new: &NewSubscription) -> Result<Subscription, StoreError>;
+
+    /// One subscription, if `owner` has it (any owner's when `None`); otherwise
+    /// [`StoreError::NotFound`].
+    async fn subscription(
+        &self,
+        owner: Option<OrganisationId>,
+        id: SubscriptionId,
+    ) -> Result<Subscription, StoreError>;
+
+    /// The subscriptions of `owner` (every owner's when `None`), to `query_name` only when
+    /// given, oldest first.
+    async fn list_subscriptions(
+        &self,
+        owner: Option<OrganisationId>,
+        query_name: Option<&QueryName>,
+    ) -> Result<Vec<Subscription>, StoreError>;
+
+    /// Deletes a subscription of `owner`; an unknown one is [`StoreError::NotFound`].
+    async fn delete_subscription(
+        &self,
+        owner: OrganisationId,
+        id: SubscriptionId,
+    ) -> Result<(), StoreError>;
+
+    /// Records a delivery the destination accepted at `notified_at`: moves the cursor to
+    /// `delivered` when given (an empty report leaves it) and clears the failures. A
+    /// subscription deleted meanwhile is [`StoreError::NotFound`].
+    async fn advance_subscription(
+        &self,
+        id: SubscriptionId,
+        delivered: Option<EventCursor>,
+        notified_at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// Records a delivery given up on: counts it and keeps `error` (cut to
+    /// [`crate::MAX_SUBSCRIPTION_ERROR`] characters); the cursor stays, so the events are sent
+    /// again next time. A subscription deleted meanwhile is [`StoreError::NotFound`].
+    async fn record_subscription_failure(
+        &self,
+        id: SubscriptionId,
+        error: &str,
+    ) -> Result<(), StoreError>;
 }
 
 /// Largest page of [`Store::event_resource_values`].

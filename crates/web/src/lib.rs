@@ -33,6 +33,9 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// EPCIS settings.
     pub epcis: Arc<EpcisSettings>,
+    /// Fired with the owner after every capture that stored events: wakes WebSocket streams and
+    /// webhook deliveries ([`epcis::subscriptions::notifier`]).
+    pub captured: tokio::sync::broadcast::Sender<nguon_domain::OrganisationId>,
 }
 
 impl AppState {
@@ -41,6 +44,7 @@ impl AppState {
         Self {
             store,
             epcis: Arc::new(EpcisSettings::default()),
+            captured: epcis::subscriptions::notifier(),
         }
     }
 }

@@ -225,10 +225,15 @@ pub async fn capture(
     let master_data = master_data(&document.header.master_data);
     let job_id = job.id;
     let store = state.store.clone();
+    let notify = state.captured.clone();
     let skipped: Vec<String> = errors.drain(..).map(|issue| issue.to_string()).collect();
     tokio::spawn(async move {
         let outcome = store_job(&*store, owner, &master_data, &events, behaviour, skipped).await;
         let (success, captured, errors) = outcome;
+        if captured > 0 {
+            // Wakes streams and webhook deliveries; nobody listening is fine.
+            let _ = notify.send(owner);
+        }
         if let Err(error) = store
             .finish_capture_job(job_id, success, captured, &errors)
             .await
@@ -540,7 +545,12 @@ pub async fn capture_event(
         "/epcis/events/{}",
         nguon_gs1::percent_encode(new.event_id.as_str())
     );
-    match state.store.append_events(std::slice::from_ref(&new)).await {
+    let appended = state.store.append_events(std::slice::from_ref(&new)).await;
+    if appended.is_ok() {
+        // Wakes streams and webhook deliveries; nobody listening is fine.
+        let _ = state.captured.send(owner);
+    }
+    match appended {
         Ok(_) => Ok((
             StatusCode::CREATED,
             [(

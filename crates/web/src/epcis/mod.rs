@@ -7,8 +7,10 @@
 pub mod capture;
 pub mod index;
 pub mod params;
+pub mod queries;
 pub mod query;
 pub mod respond;
+pub mod subscriptions;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -33,6 +35,7 @@ pub fn routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(query::collection))
         .routes(routes!(query::member))
         .routes(routes!(query::member_events))
+        .merge(queries::routes())
         // Bodies are read with the capture size limit by the handlers, which answer 413 as an
         // EPCIS problem rather than axum's plain-text rejection.
         .layer(DefaultBodyLimit::disable())

@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
+use axum::extract::ws::{
+    Message, WebSocket, WebSocketUpgrade, rejection::WebSocketUpgradeRejection,
+};
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -19,8 +21,8 @@ use nguon_domain::{
     Direction, EventCursor, EventQuery, NamedQuery, NewNamedQuery, OrderBy, OrganisationId,
     QueryName, SubscriptionId,
 };
-use nguon_gs1::PrefixLengths;
 use nguon_epcis::model::{CbvXmlFormat, EpcFormat, format_timestamp, parse_timestamp};
+use nguon_gs1::PrefixLengths;
 use nguon_store::{EventPage, QueriedEvent, Store, StoreError, now_utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -80,7 +82,10 @@ impl StoredDefinition {
             ApiError::epcis(
                 EpcisException::Implementation,
                 StatusCode::INTERNAL_SERVER_ERROR,
-                format!("the stored definition of query {} cannot be read", query.name),
+                format!(
+                    "the stored definition of query {} cannot be read",
+                    query.name
+                ),
             )
         })
     }
@@ -94,7 +99,8 @@ impl StoredDefinition {
     }
 
     fn prefixes(&self) -> Prefixes {
-        let mut prefixes = Prefixes::default();
+        // Without a header there is nothing to refuse: these are the standard prefixes.
+        let mut prefixes = Prefixes::from_header(None).unwrap_or_default();
         prefixes.extend(self.prefixes.iter().cloned());
         prefixes
     }
@@ -131,7 +137,10 @@ fn parameter_text(name: &str, value: &Value) -> Result<String, ApiError> {
             .map(scalar)
             .collect::<Result<Vec<_>, _>>()?
             .join("|")),
-        Value::Array(_) => Err(ApiError::query_parameter(name, "must not be an empty array")),
+        Value::Array(_) => Err(ApiError::query_parameter(
+            name,
+            "must not be an empty array",
+        )),
         other => scalar(other),
     }
 }
@@ -146,7 +155,7 @@ pub(crate) fn query_owner(caller: &Caller) -> Result<OrganisationId, ApiError> {
 }
 
 /// The `404 NoSuchNameException` for a query name the owner does not have.
-fn no_such_name(name: &str) -> ApiError {
+pub(crate) fn no_such_name(name: &str) -> ApiError {
     ApiError::epcis(
         EpcisException::NoSuchName,
         StatusCode::NOT_FOUND,
@@ -208,7 +217,8 @@ pub struct QueryDefinition {
         (status = 409, description = "ResourceAlreadyExistsException: the organisation has a query of this name", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than 64 KiB", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "UnsupportedMediaTypeException: the body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable; try again later", body = crate::error::Problem, content_type = "application/problem+json")
     ),
     security(("api_key" = []))
 )]
@@ -235,7 +245,8 @@ pub async fn create_query(
         ));
     }
     let header = headers.get("GS1-Extensions").and_then(|v| v.to_str().ok());
-    Prefixes::from_header(header).map_err(|e| ApiError::query_parameter(&e.parameter, e.message))?;
+    Prefixes::from_header(header)
+        .map_err(|e| ApiError::query_parameter(&e.parameter, e.message))?;
     let stored = StoredDefinition {
         query: definition.query,
         prefixes: extension_prefixes(header),
@@ -337,7 +348,8 @@ pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
         (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "SecurityException: a province key has no queries of its own", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 406, description = "NotAcceptableException: unsupported GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable; try again later", body = crate::error::Problem, content_type = "application/problem+json")
     ),
     security(("api_key" = []))
 )]
@@ -363,7 +375,8 @@ pub async fn list_queries(
         (status = 403, description = "SecurityException: a province key has no queries of its own", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "NoSuchNameException", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 406, description = "NotAcceptableException: unsupported GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable; try again later", body = crate::error::Problem, content_type = "application/problem+json")
     ),
     security(("api_key" = []))
 )]
@@ -374,7 +387,9 @@ pub async fn get_query(
     Path(name): Path<String>,
 ) -> Result<Json<NamedQueryView>, ApiError> {
     let owner = query_owner(&caller)?;
-    Ok(Json(view(&stored_query(&*state.store, owner, &name).await?)?))
+    Ok(Json(view(
+        &stored_query(&*state.store, owner, &name).await?,
+    )?))
 }
 
 #[utoipa::path(
@@ -389,7 +404,8 @@ pub async fn get_query(
         (status = 403, description = "SecurityException: a province key has no queries of its own", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "NoSuchNameException", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 406, description = "NotAcceptableException: unsupported GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable; try again later", body = crate::error::Problem, content_type = "application/problem+json")
     ),
     security(("api_key" = []))
 )]
@@ -432,7 +448,8 @@ pub async fn delete_query(
         (status = 404, description = "NoSuchNameException", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 406, description = "NotAcceptableException: unsupported Accept or GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "QueryTooLargeException: more events than maxEventCount", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable; try again later", body = crate::error::Problem, content_type = "application/problem+json")
     ),
     security(("api_key" = []))
 )]
@@ -450,25 +467,26 @@ pub async fn query_events(
     let query = stored_query(&*state.store, owner, &name).await?;
     let definition = StoredDefinition::read(&query)?;
     if let Ok(upgrade) = upgrade {
-        let since = match pairs.as_slice() {
-            [] => None,
-            [(parameter, value)] if parameter == "initialRecordTime" => Some(
-                parse_timestamp(&value.replace(' ', "+")).ok_or_else(|| {
-                    ApiError::query_parameter(parameter, format!("{value:?} is not a date-time with an offset"))
-                })?,
-            ),
-            _ => {
+        let mut since = None;
+        for (parameter, value) in &pairs {
+            if parameter != "initialRecordTime" || since.is_some() {
                 return Err(ApiError::query_parameter(
-                    &pairs[0].0,
-                    "a WebSocket stream takes initialRecordTime only",
+                    parameter,
+                    "a WebSocket stream takes initialRecordTime only, once",
                 ));
             }
-        };
+            since = Some(parse_timestamp(&value.replace(' ', "+")).ok_or_else(|| {
+                ApiError::query_parameter(
+                    parameter,
+                    format!("{value:?} is not a date-time with an offset"),
+                )
+            })?);
+        }
         let parsed = definition.parse(owner, &[])?;
         let name = query.name.to_string();
-        return Ok(upgrade.on_upgrade(move |socket| {
-            stream(socket, state, name, parsed.query, since)
-        }));
+        return Ok(
+            upgrade.on_upgrade(move |socket| stream(socket, state, name, parsed.query, since))
+        );
     }
     if let Some((parameter, _)) = pairs
         .iter()
