@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 
 use nguon_domain::{
-    Comparison, Direction, EventId, EventQuery, FieldCondition, IdentifierRole, IndexedField,
-    NewEvent, OrderBy, OrganisationId, StoredEvent,
+    Comparison, Direction, EventId, EventQuery, FieldCondition, IdentifierMatch, IdentifierRole,
+    IndexedField, NewEvent, OrderBy, OrganisationId, StoredEvent,
 };
 use nguon_store::{
     AppendOutcome, EventPage, EventRecord, EventResource, ExistingEvent, MAX_EVENTS_PER_LOOKUP,
@@ -179,8 +179,23 @@ impl SqliteStore {
         let order = order_column(query.order_by);
         sql.push(
             "SELECT e.sequence, e.owner_id, e.event_id, e.record_time_us, e.event_time_us, \
-             e.document FROM events e WHERE 1 = 1",
+             e.document FROM ",
         );
+        // An identifier match names few events, the order index names them all: drive the
+        // query from the identifier index. CROSS JOIN is SQLite's way to fix the join order,
+        // which its planner would otherwise pick by the ORDER BY and scan the owner's events.
+        let driver = query
+            .identifiers
+            .first()
+            .filter(|m| !m.exact.is_empty() || !m.prefixes.is_empty());
+        if let Some(matching) = driver {
+            sql.push("(");
+            push_identifier_match(&mut sql, matching);
+            sql.push(") AS driver CROSS JOIN events e ON e.sequence = driver.sequence");
+        } else {
+            sql.push("events e");
+        }
+        sql.push(" WHERE 1 = 1");
         if let Some(owner) = query.owner {
             sql.push(" AND e.owner_id = ").push_bind(owner.as_uuid());
         }
@@ -244,45 +259,13 @@ impl SqliteStore {
                     .push_bind(micros(lt));
             }
         }
-        for matching in &query.identifiers {
+        for matching in query.identifiers.iter().skip(usize::from(driver.is_some())) {
             if matching.exact.is_empty() && matching.prefixes.is_empty() {
                 sql.push(" AND 0");
                 continue;
             }
-            // Each alternative is an equality or a range on the identifier index; SQLite unions
-            // them (the OR optimisation) instead of scanning.
-            sql.push(" AND e.sequence IN (SELECT i.sequence FROM event_identifiers i WHERE (");
-            let mut alternatives = sql.separated(" OR ");
-            if !matching.exact.is_empty() {
-                alternatives.push("i.identifier IN (");
-                for (n, exact) in matching.exact.iter().enumerate() {
-                    if n > 0 {
-                        alternatives.push_unseparated(", ");
-                    }
-                    alternatives.push_bind_unseparated(exact.clone());
-                }
-                alternatives.push_unseparated(")");
-            }
-            for prefix in &matching.prefixes {
-                alternatives
-                    .push("(i.identifier >= ")
-                    .push_bind_unseparated(prefix.clone());
-                if let Some(bound) = prefix_upper_bound(prefix) {
-                    alternatives
-                        .push_unseparated(" AND i.identifier < ")
-                        .push_bind_unseparated(bound);
-                }
-                alternatives.push_unseparated(")");
-            }
-            sql.push(")");
-            if !matching.roles.is_empty() {
-                sql.push(" AND i.role IN (");
-                let mut list = sql.separated(", ");
-                for role in &matching.roles {
-                    list.push_bind(role.as_str());
-                }
-                sql.push(")");
-            }
+            sql.push(" AND e.sequence IN (");
+            push_identifier_match(&mut sql, matching);
             sql.push(")");
         }
         for filter in &query.fields {
@@ -624,6 +607,44 @@ async fn write_events(
 }
 
 /// Adds ` AND column IN (…)` for an optional "any of" filter; an empty list matches nothing.
+/// `SELECT DISTINCT i.sequence …` of the events naming an identifier of `matching` in one of its
+/// roles. Each alternative is an equality or a range on the identifier index; SQLite unions
+/// them (the OR optimisation) instead of scanning.
+fn push_identifier_match(sql: &mut QueryBuilder<Sqlite>, matching: &IdentifierMatch) {
+    sql.push("SELECT DISTINCT i.sequence FROM event_identifiers i WHERE (");
+    let mut alternatives = sql.separated(" OR ");
+    if !matching.exact.is_empty() {
+        alternatives.push("i.identifier IN (");
+        for (n, exact) in matching.exact.iter().enumerate() {
+            if n > 0 {
+                alternatives.push_unseparated(", ");
+            }
+            alternatives.push_bind_unseparated(exact.clone());
+        }
+        alternatives.push_unseparated(")");
+    }
+    for prefix in &matching.prefixes {
+        alternatives
+            .push("(i.identifier >= ")
+            .push_bind_unseparated(prefix.clone());
+        if let Some(bound) = prefix_upper_bound(prefix) {
+            alternatives
+                .push_unseparated(" AND i.identifier < ")
+                .push_bind_unseparated(bound);
+        }
+        alternatives.push_unseparated(")");
+    }
+    sql.push(")");
+    if !matching.roles.is_empty() {
+        sql.push(" AND i.role IN (");
+        let mut list = sql.separated(", ");
+        for role in &matching.roles {
+            list.push_bind(role.as_str());
+        }
+        sql.push(")");
+    }
+}
+
 fn push_in(sql: &mut QueryBuilder<Sqlite>, column: &str, values: Option<Vec<String>>) {
     match values {
         None => {}
