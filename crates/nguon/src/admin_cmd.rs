@@ -10,7 +10,7 @@ use nguon_domain::{
 use nguon_store::{OrganisationQuery, Store};
 
 use crate::cli::{KeyCreateArgs, OrgAddArgs};
-use crate::config::{Config, Flags};
+use crate::config::Config;
 use crate::database;
 
 /// Registers an organisation (pending approval) and prints its id.
@@ -21,7 +21,7 @@ pub async fn org_add(config: Config, args: OrgAddArgs) -> anyhow::Result<()> {
         OrganisationName::parse(&args.name)?,
         TaxCode::parse(&args.tax_code)?,
     )?;
-    let store = open(config, args.database.url).await?;
+    let store = database::open_configured(config, args.database.url).await?;
     let created = store.create_organisation(&new).await;
     store.close().await;
     let organisation = created.context("cannot register the organisation")?;
@@ -32,7 +32,7 @@ pub async fn org_add(config: Config, args: OrgAddArgs) -> anyhow::Result<()> {
 /// Creates an API key for an organisation (or a province-wide reading key) and prints it; the
 /// key is not stored and cannot be shown again.
 pub async fn key_create(config: Config, args: KeyCreateArgs) -> anyhow::Result<()> {
-    let store = open(config, args.database.url).await?;
+    let store = database::open_configured(config, args.database.url).await?;
     let outcome = create_key(&*store, args.org.as_deref(), &args.label).await;
     store.close().await;
     println!("{}", outcome?);
@@ -85,15 +85,4 @@ async fn find_organisation(store: &dyn Store, reference: &str) -> anyhow::Result
             None => bail!("no organisation has tax code {reference}"),
         }
     }
-}
-
-async fn open(
-    config: Config,
-    url: Option<nguon_store::DatabaseUrl>,
-) -> anyhow::Result<std::sync::Arc<dyn Store>> {
-    let config = config.with_flags(Flags {
-        database_url: url,
-        ..Flags::default()
-    });
-    database::open(&config.database_url).await
 }

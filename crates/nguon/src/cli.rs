@@ -59,6 +59,10 @@ pub enum Command {
     /// serve` on a scratch database (SQLite, or PostgreSQL with --postgres) with generated
     /// shrimp-chain events; print the figures and delete the database.
     BenchEpcis(crate::bench_epcis::BenchEpcisArgs),
+    /// Trace a lot, serial or logistic unit back to its origins (--back) or forward to its
+    /// recipients (--forward) across every organisation's events, as an indented tree or the
+    /// API's JSON.
+    Trace(crate::trace_cmd::TraceArgs),
     /// Organisations in the registry.
     #[command(subcommand)]
     Org(OrgCommand),

@@ -14,6 +14,7 @@ mod gs1_cmd;
 mod logging;
 mod migrate;
 mod serve;
+mod trace_cmd;
 
 use std::process::ExitCode;
 
@@ -49,6 +50,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::EpcisHash(args) => Ok(epcis_hash_cmd::run(&args)),
         Command::BenchStore(args) => bench_cmd::run(args).await.map(|()| ExitCode::SUCCESS),
         Command::BenchEpcis(args) => bench_epcis::run(args).await.map(|()| ExitCode::SUCCESS),
+        Command::Trace(args) => trace_cmd::run(config, args)
+            .await
+            .map(|()| ExitCode::SUCCESS),
         Command::Org(OrgCommand::Add(args)) => admin_cmd::org_add(config, args)
             .await
             .map(|()| ExitCode::SUCCESS),

@@ -36,6 +36,14 @@ pub enum ApiError {
     /// No route matches the request path.
     #[error("no route for {0}")]
     NoSuchRoute(String),
+    /// A path or query parameter outside the EPCIS bindings breaks its rule: always 400.
+    #[error("{field}: {rule}")]
+    BadRequest {
+        /// The parameter, as the API names it.
+        field: &'static str,
+        /// The rule it broke.
+        rule: String,
+    },
     /// An EPCIS exception, with the status the REST bindings give it.
     #[error("{exception:?}: {detail}")]
     Epcis {
@@ -210,6 +218,9 @@ impl ApiError {
             Self::NotReady(error) => {
                 tracing::warn!(reason = %error, "readiness check failed");
                 unavailable()
+            }
+            Self::BadRequest { .. } => {
+                Problem::new(StatusCode::BAD_REQUEST, Some(self.to_string()))
             }
             Self::NoSuchRoute(path) => Problem::new(
                 StatusCode::NOT_FOUND,

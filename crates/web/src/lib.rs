@@ -8,6 +8,7 @@ pub mod auth;
 pub mod epcis;
 pub mod error;
 mod health;
+pub mod trace;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -76,6 +77,8 @@ pub fn router(state: AppState) -> Router {
     let (routes, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
+        .routes(routes!(trace::trace))
+        .routes(routes!(trace::one_step))
         .nest("/epcis", epcis::routes(state.clone()))
         .split_for_parts();
     // Written once: the document is fixed for the life of the process.

@@ -7,3 +7,4 @@ mod gs1;
 mod migrate;
 mod serve;
 mod support;
+mod trace;

@@ -1,0 +1,895 @@
+//! The walk: identifiers are nodes, the events linking them are edges, visited breadth first
+//! from the start, once each.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use async_trait::async_trait;
+use nguon_domain::{Action, EventType, IdentifierRole, NewEvent, OrganisationId, StoredEvent};
+use nguon_epcis::identifier::index_form;
+use nguon_epcis::json_ld::read_stored_event;
+use nguon_epcis::model::{Event, EventBody, QuantityElement, TypedValue};
+use nguon_store::{Store, StoreError};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::{Identifier, IdentifierKind};
+
+/// Most events read for one identifier: the store's largest answer. A node with this many is
+/// reported as possibly incomplete (`truncated`).
+pub const MAX_EVENTS_PER_IDENTIFIER: u32 = 10_000;
+
+/// Where the walk reads events from: every [`Store`], or a fixed set in tests.
+#[async_trait]
+pub trait EventSource: Send + Sync {
+    /// The events of every organisation naming `identifier` in any role, in capture order, at
+    /// most [`MAX_EVENTS_PER_IDENTIFIER`].
+    async fn events_naming(&self, identifier: &str) -> Result<Vec<StoredEvent>, StoreError>;
+}
+
+#[async_trait]
+impl<S: Store + ?Sized> EventSource for S {
+    async fn events_naming(&self, identifier: &str) -> Result<Vec<StoredEvent>, StoreError> {
+        self.events_with_identifier(identifier, &[], MAX_EVENTS_PER_IDENTIFIER)
+            .await
+    }
+}
+
+/// Which way to walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Toward the origins: from outputs to inputs, from containers to their contents.
+    Back,
+    /// Toward the recipients: from inputs to outputs, from contents to their containers.
+    Forward,
+}
+
+impl Direction {
+    /// Reads `back` or `forward`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "back" => Some(Self::Back),
+            "forward" => Some(Self::Forward),
+            _ => None,
+        }
+    }
+}
+
+/// How far a walk may go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most nodes, the start included; reaching it sets `truncated`.
+    pub max_nodes: usize,
+    /// Most steps from the start; nodes this far away are shown but not followed further.
+    pub max_depth: u32,
+}
+
+impl Default for Limits {
+    /// 10,000 nodes, which bounds the store calls of one trace; no depth limit.
+    fn default() -> Self {
+        Self {
+            max_nodes: 10_000,
+            max_depth: u32::MAX,
+        }
+    }
+}
+
+/// How one identifier leads to the next, read in the direction walked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    /// Forward through a transformation: an input to an output.
+    TransformedInto,
+    /// Back through a transformation: an output to an input.
+    MadeFrom,
+    /// Forward through aggregation ADD or OBSERVE: a child to its container.
+    PackedInto,
+    /// Back through aggregation ADD or OBSERVE: a container to its children.
+    Contains,
+    /// Forward through aggregation DELETE: a container to the children taken out.
+    UnpackedInto,
+    /// Back through aggregation DELETE: a child to the container it was taken out of.
+    UnpackedFrom,
+}
+
+/// An amount of a class-level identifier in one event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Quantity {
+    /// The amount.
+    pub amount: f64,
+    /// The UN/CEFACT unit code (`KGM`, `H87`…); absent for a count of trade items.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uom: Option<String>,
+}
+
+/// A typed value of an event: a source, a destination or a business transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reference {
+    /// The CBV type (`owning_party`, `po`…), when given.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The party, location or transaction identifier.
+    pub value: String,
+}
+
+/// One event naming a node, with what it says about that identifier.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeEvent {
+    /// The eventID.
+    pub event_id: String,
+    /// The EPCIS event type.
+    pub event_type: EventType,
+    /// When it happened.
+    #[serde(with = "time::serde::rfc3339")]
+    pub event_time: OffsetDateTime,
+    /// The action; transformations have none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    /// The business step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub biz_step: Option<String>,
+    /// The organisation that captured it.
+    pub owner: OrganisationId,
+    /// Where it was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_point: Option<String>,
+    /// Where the identifier was afterwards.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub biz_location: Option<String>,
+    /// How the identifier takes part (`epc`, `input`, `parent`…).
+    pub roles: Vec<IdentifierRole>,
+    /// The identifier's quantity, for a class-level identifier; an instance counts as one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<Quantity>,
+    /// Who or where it came from.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Reference>,
+    /// Who or where it went to.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub destinations: Vec<Reference>,
+    /// Orders, invoices and despatch advices it travelled under.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub biz_transactions: Vec<Reference>,
+}
+
+/// One identifier reached, with every event naming it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Node {
+    /// The identifier, in index form.
+    pub identifier: Identifier,
+    /// What it names.
+    pub kind: IdentifierKind,
+    /// Steps from the start.
+    pub depth: u32,
+    /// The organisations it passed between: owners of its events in time order, a repeat only
+    /// when it came back.
+    pub organisations: Vec<OrganisationId>,
+    /// Its events, in event-time order.
+    pub events: Vec<NodeEvent>,
+}
+
+/// A step of the walk: `from` leads to `to` through one event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Edge {
+    /// The identifier walked from.
+    pub from: Identifier,
+    /// The identifier reached.
+    pub to: Identifier,
+    /// How.
+    pub relation: Relation,
+    /// The linking event.
+    pub event_id: String,
+    /// When the linking event happened.
+    #[serde(with = "time::serde::rfc3339")]
+    pub event_time: OffsetDateTime,
+    /// Who captured the linking event.
+    pub owner: OrganisationId,
+    /// How much of `to` the linking event names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<Quantity>,
+}
+
+/// The result of a walk.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trace {
+    /// Where it started.
+    pub start: Identifier,
+    /// Which way it went.
+    pub direction: Direction,
+    /// Every identifier reached, breadth first, the start first.
+    pub nodes: Vec<Node>,
+    /// Every step taken, including those to nodes reached before (merges and cycles).
+    pub edges: Vec<Edge>,
+    /// Set when the node limit stopped the walk or an identifier had more events than are read:
+    /// the genealogy goes on beyond what is shown.
+    pub truncated: bool,
+}
+
+/// Walks from `start` in `direction`, within `limits`. `None` when no event names `start`.
+///
+/// One store call per node. A stored event whose document cannot be read back is an internal
+/// error: the store only keeps documents that were read once.
+pub async fn trace<S: EventSource + ?Sized>(
+    source: &S,
+    start: &Identifier,
+    direction: Direction,
+    limits: Limits,
+) -> Result<Option<Trace>, StoreError> {
+    let mut trace = Trace {
+        start: start.clone(),
+        direction,
+        nodes: Vec::new(),
+        edges: Vec::new(),
+        truncated: false,
+    };
+    let mut seen = HashSet::from([start.clone()]);
+    let mut queue = VecDeque::from([(start.clone(), 0)]);
+    while let Some((identifier, depth)) = queue.pop_front() {
+        let stored = source.events_naming(identifier.as_str()).await?;
+        if stored.is_empty() && depth == 0 {
+            return Ok(None);
+        }
+        trace.truncated |= stored.len() >= MAX_EVENTS_PER_IDENTIFIER as usize;
+        let mut events = Vec::with_capacity(stored.len());
+        for stored in &stored {
+            let model = read_back(&stored.event)?;
+            if depth < limits.max_depth {
+                for (relation, to) in links(&stored.event, &identifier, direction) {
+                    if seen.insert(to.clone()) {
+                        if seen.len() > limits.max_nodes {
+                            seen.remove(&to);
+                            trace.truncated = true;
+                            continue;
+                        }
+                        queue.push_back((to.clone(), depth + 1));
+                    }
+                    trace.edges.push(Edge {
+                        quantity: quantity_of(&model, to.as_str()),
+                        from: identifier.clone(),
+                        to,
+                        relation,
+                        event_id: stored.event.event_id.to_string(),
+                        event_time: stored.event.event_time,
+                        owner: stored.event.owner,
+                    });
+                }
+            }
+            events.push(node_event(&stored.event, &model, &identifier));
+        }
+        events.sort_by_key(|event| event.event_time);
+        let mut organisations: Vec<OrganisationId> = events.iter().map(|e| e.owner).collect();
+        organisations.dedup();
+        trace.nodes.push(Node {
+            kind: identifier.kind(),
+            identifier,
+            depth,
+            organisations,
+            events,
+        });
+    }
+    Ok(Some(trace))
+}
+
+/// The typed event behind a stored one.
+fn read_back(event: &NewEvent) -> Result<Event, StoreError> {
+    read_stored_event(&event.document).map_err(|issues| {
+        let reasons: Vec<String> = issues
+            .iter()
+            .map(|issue| format!("{} {}", issue.path, issue.message))
+            .collect();
+        StoreError::Internal(format!(
+            "stored event {} cannot be read back: {}",
+            event.event_id,
+            reasons.join("; ")
+        ))
+    })
+}
+
+/// The identifiers `event` leads to from `identifier` in `direction`, each once.
+fn links(
+    event: &NewEvent,
+    identifier: &Identifier,
+    direction: Direction,
+) -> Vec<(Relation, Identifier)> {
+    use IdentifierRole::{Epc, EpcClass, Input, InputClass, Output, OutputClass, Parent};
+    const INPUTS: &[IdentifierRole] = &[Input, InputClass];
+    const OUTPUTS: &[IdentifierRole] = &[Output, OutputClass];
+    const PARENT: &[IdentifierRole] = &[Parent];
+    const CHILDREN: &[IdentifierRole] = &[Epc, EpcClass];
+    let (from, to, relation) = match (event.event_type, event.action, direction) {
+        (EventType::TransformationEvent, _, Direction::Forward) => {
+            (INPUTS, OUTPUTS, Relation::TransformedInto)
+        }
+        (EventType::TransformationEvent, _, Direction::Back) => {
+            (OUTPUTS, INPUTS, Relation::MadeFrom)
+        }
+        (EventType::AggregationEvent, Some(Action::Delete), Direction::Forward) => {
+            (PARENT, CHILDREN, Relation::UnpackedInto)
+        }
+        (EventType::AggregationEvent, Some(Action::Delete), Direction::Back) => {
+            (CHILDREN, PARENT, Relation::UnpackedFrom)
+        }
+        (EventType::AggregationEvent, _, Direction::Forward) => {
+            (CHILDREN, PARENT, Relation::PackedInto)
+        }
+        (EventType::AggregationEvent, _, Direction::Back) => (PARENT, CHILDREN, Relation::Contains),
+        // Object and transaction events keep an identifier what it is; association events tie
+        // it to a sensor or device, not to other goods.
+        _ => return Vec::new(),
+    };
+    let in_roles = |roles: &[IdentifierRole], value: &str| {
+        event
+            .identifiers
+            .iter()
+            .any(|(role, v)| roles.contains(role) && v == value)
+    };
+    if !in_roles(from, identifier.as_str()) {
+        return Vec::new();
+    }
+    let mut reached: Vec<(Relation, Identifier)> = Vec::new();
+    for (role, value) in &event.identifiers {
+        if to.contains(role)
+            && value != identifier.as_str()
+            && !reached.iter().any(|(_, r)| r.as_str() == value)
+        {
+            reached.push((relation, Identifier::indexed(value)));
+        }
+    }
+    reached
+}
+
+/// What `event` says about `identifier`.
+fn node_event(event: &NewEvent, model: &Event, identifier: &Identifier) -> NodeEvent {
+    let references = |values: &[TypedValue]| {
+        values
+            .iter()
+            .map(|v| Reference {
+                kind: v.kind.clone(),
+                value: v.value.clone(),
+            })
+            .collect()
+    };
+    NodeEvent {
+        event_id: event.event_id.to_string(),
+        event_type: event.event_type,
+        event_time: event.event_time,
+        action: event.action,
+        biz_step: event.biz_step.clone(),
+        owner: event.owner,
+        read_point: event.read_point.clone(),
+        biz_location: event.biz_location.clone(),
+        roles: event
+            .identifiers
+            .iter()
+            .filter(|(_, value)| value == identifier.as_str())
+            .map(|(role, _)| *role)
+            .collect(),
+        quantity: quantity_of(model, identifier.as_str()),
+        sources: references(&model.source_list),
+        destinations: references(&model.destination_list),
+        biz_transactions: references(&model.biz_transaction_list),
+    }
+}
+
+/// The quantity a quantity list of `event` gives `identifier`, if one names it with an amount.
+fn quantity_of(event: &Event, identifier: &str) -> Option<Quantity> {
+    let lists: [&[QuantityElement]; 2] = match &event.body {
+        EventBody::Object { quantity_list, .. } | EventBody::Transaction { quantity_list, .. } => {
+            [quantity_list, &[]]
+        }
+        EventBody::Aggregation {
+            child_quantity_list,
+            ..
+        }
+        | EventBody::Association {
+            child_quantity_list,
+            ..
+        } => [child_quantity_list, &[]],
+        EventBody::Transformation {
+            input_quantity_list,
+            output_quantity_list,
+            ..
+        } => [input_quantity_list, output_quantity_list],
+    };
+    lists
+        .into_iter()
+        .flatten()
+        .find(|element| index_form(&element.epc_class) == identifier)
+        .and_then(|element| {
+            Some(Quantity {
+                amount: element.quantity.as_deref()?.parse().ok()?,
+                uom: element.uom.clone(),
+            })
+        })
+}
+
+/// One identifier reached in one step, with who linked it and who held it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Step {
+    /// The supplier's or recipient's identifier.
+    pub identifier: Identifier,
+    /// What it names.
+    pub kind: IdentifierKind,
+    /// How it is linked, read from the identifier viewed.
+    pub relation: Relation,
+    /// The linking event.
+    pub event_id: String,
+    /// When the linking event happened.
+    #[serde(with = "time::serde::rfc3339")]
+    pub event_time: OffsetDateTime,
+    /// Who captured the linking event.
+    pub owner: OrganisationId,
+    /// How much of it the linking event names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<Quantity>,
+    /// The organisations it passed between, in time order.
+    pub organisations: Vec<OrganisationId>,
+}
+
+/// One step back and one step forward from an identifier.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OneStep {
+    /// The identifier viewed, in index form.
+    pub identifier: Identifier,
+    /// What it names.
+    pub kind: IdentifierKind,
+    /// The organisations it passed between, in time order.
+    pub organisations: Vec<OrganisationId>,
+    /// What it was made from or taken out of.
+    pub suppliers: Vec<Step>,
+    /// What was made from it or packed it.
+    pub recipients: Vec<Step>,
+    /// Set when a neighbour list was cut at the node limit.
+    pub truncated: bool,
+}
+
+/// The immediate suppliers and recipients of `identifier`; `None` when no event names it.
+pub async fn one_step<S: EventSource + ?Sized>(
+    source: &S,
+    identifier: &Identifier,
+) -> Result<Option<OneStep>, StoreError> {
+    let limits = Limits {
+        max_depth: 1,
+        ..Limits::default()
+    };
+    let Some(back) = trace(source, identifier, Direction::Back, limits).await? else {
+        return Ok(None);
+    };
+    let forward = trace(source, identifier, Direction::Forward, limits).await?;
+    let organisations = back.nodes[0].organisations.clone();
+    let truncated = back.truncated || forward.as_ref().is_some_and(|t| t.truncated);
+    Ok(Some(OneStep {
+        identifier: identifier.clone(),
+        kind: identifier.kind(),
+        organisations,
+        suppliers: steps(back),
+        recipients: forward.map(steps).unwrap_or_default(),
+        truncated,
+    }))
+}
+
+/// The edges of a one-step walk, each with the organisations of the node it reaches.
+fn steps(trace: Trace) -> Vec<Step> {
+    let organisations: HashMap<&Identifier, &Vec<OrganisationId>> = trace
+        .nodes
+        .iter()
+        .map(|node| (&node.identifier, &node.organisations))
+        .collect();
+    trace
+        .edges
+        .iter()
+        .map(|edge| Step {
+            kind: edge.to.kind(),
+            identifier: edge.to.clone(),
+            relation: edge.relation,
+            event_id: edge.event_id.clone(),
+            event_time: edge.event_time,
+            owner: edge.owner,
+            quantity: edge.quantity.clone(),
+            organisations: organisations
+                .get(&edge.to)
+                .map(|o| o.to_vec())
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nguon_domain::{EventHash, EventId};
+    use serde_json::{Value, json};
+
+    const SEED: &str = "https://id.gs1.org/01/08931234560010/10/PL1";
+    const POND: &str = "https://id.gs1.org/01/08931234560027/10/AO1";
+    const FROZEN: &str = "https://id.gs1.org/01/08931234560034/10/F1";
+    const CARTON_1: &str = "https://id.gs1.org/01/08931234560034/21/C1";
+    const CARTON_2: &str = "https://id.gs1.org/01/08931234560034/21/C2";
+    const PALLET: &str = "https://id.gs1.org/00/089312345600000010";
+
+    /// Events held in memory, found as the store finds them: by any role of an identifier.
+    #[derive(Default)]
+    struct Events(Vec<StoredEvent>);
+
+    #[async_trait]
+    impl EventSource for Events {
+        async fn events_naming(&self, identifier: &str) -> Result<Vec<StoredEvent>, StoreError> {
+            Ok(self
+                .0
+                .iter()
+                .filter(|e| e.event.identifiers.iter().any(|(_, v)| v == identifier))
+                .cloned()
+                .collect())
+        }
+    }
+
+    impl Events {
+        /// Adds an event of `owner` at hour `hour`, from its JSON-LD `body`.
+        fn add(&mut self, owner: OrganisationId, hour: u8, body: Value) -> &mut Self {
+            let sequence = self.0.len() as i64 + 1;
+            let mut document = body;
+            document["eventTime"] = json!(format!("2026-01-01T{hour:02}:00:00+07:00"));
+            document["eventTimeZoneOffset"] = json!("+07:00");
+            document["eventID"] = json!(format!("urn:uuid:00000000-0000-7000-8000-{sequence:012}"));
+            let text = document.to_string();
+            let model = read_stored_event(&text).unwrap_or_else(|e| panic!("{e:?}: {text}"));
+            let event = NewEvent {
+                owner,
+                event_id: EventId::parse(model.event_id.as_deref().unwrap()).unwrap(),
+                hash: EventHash::parse(&format!("ni:///sha-256;{sequence:064x}?ver=CBV2.0"))
+                    .unwrap(),
+                event_type: EventType::parse(model.body.type_name()).unwrap(),
+                event_time: model.event_time,
+                event_time_zone_offset: "+07:00".into(),
+                action: model
+                    .body
+                    .action()
+                    .map(|a| Action::parse(a.as_str()).unwrap()),
+                biz_step: model.biz_step.clone(),
+                disposition: None,
+                read_point: None,
+                biz_location: None,
+                identifiers: roles(&model.body),
+                fields: Vec::new(),
+                document: text,
+            };
+            self.0.push(StoredEvent {
+                sequence,
+                record_time: event.event_time,
+                event,
+            });
+            self
+        }
+    }
+
+    /// The identifiers of an event body with their roles, as capture indexes them.
+    fn roles(body: &EventBody) -> Vec<(IdentifierRole, String)> {
+        use IdentifierRole as R;
+        let classes = |list: &[QuantityElement]| -> Vec<String> {
+            list.iter().map(|q| q.epc_class.clone()).collect()
+        };
+        let groups: Vec<(R, Vec<String>)> = match body {
+            EventBody::Object {
+                epc_list,
+                quantity_list,
+                ..
+            } => vec![
+                (R::Epc, epc_list.clone()),
+                (R::EpcClass, classes(quantity_list)),
+            ],
+            EventBody::Aggregation {
+                parent_id,
+                child_epcs,
+                child_quantity_list,
+                ..
+            } => vec![
+                (R::Parent, parent_id.iter().cloned().collect()),
+                (R::Epc, child_epcs.clone()),
+                (R::EpcClass, classes(child_quantity_list)),
+            ],
+            EventBody::Transformation {
+                input_epc_list,
+                input_quantity_list,
+                output_epc_list,
+                output_quantity_list,
+                ..
+            } => vec![
+                (R::Input, input_epc_list.clone()),
+                (R::InputClass, classes(input_quantity_list)),
+                (R::Output, output_epc_list.clone()),
+                (R::OutputClass, classes(output_quantity_list)),
+            ],
+            other => panic!("no test uses {}", other.type_name()),
+        };
+        groups
+            .into_iter()
+            .flat_map(|(role, values)| values.into_iter().map(move |v| (role, index_form(&v))))
+            .collect()
+    }
+
+    fn lot(class: &str, amount: f64, uom: &str) -> Value {
+        json!({"epcClass": class, "quantity": amount, "uom": uom})
+    }
+
+    fn transform(inputs: Value, outputs: Value) -> Value {
+        json!({"type": "TransformationEvent", "bizStep": "commissioning"})
+            .as_object()
+            .cloned()
+            .map(|mut o| {
+                o.extend(inputs.as_object().cloned().unwrap());
+                o.extend(outputs.as_object().cloned().unwrap());
+                Value::Object(o)
+            })
+            .unwrap()
+    }
+
+    fn observe(class: &str, amount: f64, biz_step: &str) -> Value {
+        json!({"type": "ObjectEvent", "action": "OBSERVE", "bizStep": biz_step,
+               "quantityList": [lot(class, amount, "KGM")]})
+    }
+
+    fn aggregate(action: &str, parent: &str, children: &[&str]) -> Value {
+        json!({"type": "AggregationEvent", "action": action, "bizStep": "packing",
+               "parentID": parent, "childEPCs": children})
+    }
+
+    /// Hatchery → farm (shipped and received) → processor, who freezes, cartons and palletises;
+    /// the seed lot is written as an EPC URN, as a hatchery's older system might.
+    fn shrimp_chain(hatchery: OrganisationId, farm: OrganisationId) -> Events {
+        let mut events = Events::default();
+        events
+            .add(
+                hatchery,
+                0,
+                json!({"type": "ObjectEvent", "action": "ADD", "bizStep": "commissioning",
+                "quantityList": [lot("urn:epc:class:lgtin:893123456.0001.PL1", 200_000.0, "H87")]}),
+            )
+            .add(
+                farm,
+                1,
+                transform(
+                    json!({"inputQuantityList": [lot(SEED, 200_000.0, "H87")]}),
+                    json!({"outputQuantityList": [lot(POND, 1_800.0, "KGM")]}),
+                ),
+            )
+            .add(farm, 2, observe(POND, 1_800.0, "shipping"))
+            .add(hatchery, 3, observe(POND, 1_788.0, "receiving"))
+            .add(
+                hatchery,
+                4,
+                transform(
+                    json!({"inputQuantityList": [lot(POND, 1_788.0, "KGM")]}),
+                    json!({"outputQuantityList": [lot(FROZEN, 1_108.0, "KGM")]}),
+                ),
+            )
+            .add(
+                hatchery,
+                5,
+                transform(
+                    json!({"inputQuantityList": [lot(FROZEN, 20.0, "KGM")]}),
+                    json!({"outputEPCList": [CARTON_1, CARTON_2]}),
+                ),
+            )
+            .add(hatchery, 6, aggregate("ADD", PALLET, &[CARTON_1, CARTON_2]));
+        events
+    }
+
+    fn id(value: &str) -> Identifier {
+        Identifier::parse(value).unwrap()
+    }
+
+    fn reached(trace: &Trace) -> Vec<&str> {
+        trace.nodes.iter().map(|n| n.identifier.as_str()).collect()
+    }
+
+    #[tokio::test]
+    async fn forward_from_the_seed_lot_reaches_every_output_and_the_pallet() {
+        let (hatchery, farm) = (OrganisationId::generate(), OrganisationId::generate());
+        let events = shrimp_chain(hatchery, farm);
+        let trace = trace(&events, &id(SEED), Direction::Forward, Limits::default())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            reached(&trace),
+            [SEED, POND, FROZEN, CARTON_1, CARTON_2, PALLET]
+        );
+        assert!(!trace.truncated);
+        let depths: Vec<u32> = trace.nodes.iter().map(|n| n.depth).collect();
+        assert_eq!(depths, [0, 1, 2, 3, 3, 4]);
+        let relations: Vec<(&str, Relation)> = trace
+            .edges
+            .iter()
+            .map(|e| (e.to.as_str(), e.relation))
+            .collect();
+        assert_eq!(
+            relations,
+            [
+                (POND, Relation::TransformedInto),
+                (FROZEN, Relation::TransformedInto),
+                (CARTON_1, Relation::TransformedInto),
+                (CARTON_2, Relation::TransformedInto),
+                (PALLET, Relation::PackedInto),
+                (PALLET, Relation::PackedInto),
+            ]
+        );
+        assert_eq!(
+            trace.edges[0].quantity,
+            Some(Quantity {
+                amount: 1_800.0,
+                uom: Some("KGM".into())
+            })
+        );
+        let pond = &trace.nodes[1];
+        assert_eq!(pond.kind, IdentifierKind::Lot);
+        assert_eq!(
+            pond.organisations,
+            [farm, hatchery],
+            "shipped by the farm, received by the processor"
+        );
+        let received = &pond.events[2];
+        assert_eq!(
+            received.biz_step.as_deref(),
+            Some("https://ref.gs1.org/cbv/BizStep-receiving")
+        );
+        assert_eq!(
+            received.quantity,
+            Some(Quantity {
+                amount: 1_788.0,
+                uom: Some("KGM".into())
+            })
+        );
+        assert_eq!(received.roles, [IdentifierRole::EpcClass]);
+        assert_eq!(trace.nodes[5].kind, IdentifierKind::LogisticUnit);
+        assert_eq!(trace.nodes[3].kind, IdentifierKind::Serial);
+    }
+
+    #[tokio::test]
+    async fn back_from_a_carton_reaches_the_seed_lot_and_a_pallet_its_cartons() {
+        let events = shrimp_chain(OrganisationId::generate(), OrganisationId::generate());
+        let back = trace(&events, &id(CARTON_2), Direction::Back, Limits::default())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(reached(&back), [CARTON_2, FROZEN, POND, SEED]);
+        assert!(back.edges.iter().all(|e| e.relation == Relation::MadeFrom));
+        let seed = back.nodes.last().unwrap();
+        assert_eq!(
+            seed.events[0].quantity.as_ref().unwrap().uom.as_deref(),
+            Some("H87")
+        );
+
+        let pallet = trace(&events, &id(PALLET), Direction::Back, Limits::default())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            reached(&pallet),
+            [PALLET, CARTON_1, CARTON_2, FROZEN, POND, SEED]
+        );
+        assert_eq!(pallet.edges[0].relation, Relation::Contains);
+    }
+
+    #[tokio::test]
+    async fn unpacking_leads_forward_to_the_children_and_back_to_the_container() {
+        let owner = OrganisationId::generate();
+        let mut events = Events::default();
+        events
+            .add(owner, 1, aggregate("ADD", PALLET, &[CARTON_1, CARTON_2]))
+            .add(owner, 2, aggregate("DELETE", PALLET, &[CARTON_1, CARTON_2]));
+        let forward = trace(&events, &id(PALLET), Direction::Forward, Limits::default())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(reached(&forward), [PALLET, CARTON_1, CARTON_2]);
+        let from_pallet: Vec<Relation> = forward
+            .edges
+            .iter()
+            .filter(|e| e.from.as_str() == PALLET)
+            .map(|e| e.relation)
+            .collect();
+        assert_eq!(from_pallet, [Relation::UnpackedInto; 2]);
+        let back = trace(&events, &id(CARTON_1), Direction::Back, Limits::default())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(reached(&back), [CARTON_1, PALLET, CARTON_2]);
+        assert_eq!(back.edges[0].relation, Relation::UnpackedFrom);
+        assert_eq!(back.edges[1].relation, Relation::Contains);
+    }
+
+    #[tokio::test]
+    async fn cycles_end_and_the_node_limit_truncates() {
+        let owner = OrganisationId::generate();
+        let mut events = Events::default();
+        events
+            .add(
+                owner,
+                1,
+                transform(
+                    json!({"inputQuantityList": [lot(SEED, 1.0, "KGM")]}),
+                    json!({"outputQuantityList": [lot(POND, 1.0, "KGM")]}),
+                ),
+            )
+            .add(
+                owner,
+                2,
+                transform(
+                    json!({"inputQuantityList": [lot(POND, 1.0, "KGM")]}),
+                    json!({"outputQuantityList": [lot(SEED, 1.0, "KGM"), lot(FROZEN, 1.0, "KGM")]}),
+                ),
+            );
+        let cycle = trace(&events, &id(SEED), Direction::Forward, Limits::default())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(reached(&cycle), [SEED, POND, FROZEN]);
+        assert_eq!(
+            cycle.edges.len(),
+            3,
+            "the step back to the seed lot is kept as an edge"
+        );
+        assert!(!cycle.truncated);
+
+        let cut = trace(
+            &events,
+            &id(SEED),
+            Direction::Forward,
+            Limits {
+                max_nodes: 2,
+                max_depth: u32::MAX,
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(reached(&cut), [SEED, POND]);
+        assert!(cut.truncated);
+        assert!(
+            cut.edges.iter().all(|e| e.to.as_str() != FROZEN),
+            "no edge to a node left out"
+        );
+    }
+
+    #[tokio::test]
+    async fn nothing_naming_the_start_is_none() {
+        let events = shrimp_chain(OrganisationId::generate(), OrganisationId::generate());
+        let unknown = id("https://id.gs1.org/01/08931234560010/10/NOPE");
+        assert_eq!(
+            trace(&events, &unknown, Direction::Back, Limits::default())
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(one_step(&events, &unknown).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn one_step_names_the_immediate_suppliers_and_recipients() {
+        let (hatchery, farm) = (OrganisationId::generate(), OrganisationId::generate());
+        let events = shrimp_chain(hatchery, farm);
+        let view = one_step(&events, &id(POND)).await.unwrap().unwrap();
+        assert_eq!(view.organisations, [farm, hatchery]);
+        let suppliers: Vec<(&str, Relation, OrganisationId)> = view
+            .suppliers
+            .iter()
+            .map(|s| (s.identifier.as_str(), s.relation, s.owner))
+            .collect();
+        assert_eq!(suppliers, [(SEED, Relation::MadeFrom, farm)]);
+        assert_eq!(view.suppliers[0].organisations, [hatchery, farm]);
+        let recipients: Vec<(&str, Relation, OrganisationId)> = view
+            .recipients
+            .iter()
+            .map(|s| (s.identifier.as_str(), s.relation, s.owner))
+            .collect();
+        assert_eq!(recipients, [(FROZEN, Relation::TransformedInto, hatchery)]);
+        assert_eq!(
+            view.recipients[0].quantity.as_ref().unwrap().amount,
+            1_108.0
+        );
+        assert!(!view.truncated);
+    }
+}

@@ -1,0 +1,113 @@
+//! Traceability: `GET /api/v1/trace/{id}` walks the genealogy of a lot, serial or logistic unit
+//! back to every origin or forward to every recipient, and `GET /api/v1/trace/{id}/one-step`
+//! gives its immediate suppliers and recipients. The walk itself is [`nguon_trace`].
+//!
+//! Any valid API key may trace, across every organisation's events: a recall has to follow the
+//! goods wherever they went. Limiting what an organisation key sees to data shared with it is
+//! future work.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use nguon_store::StoreError;
+use nguon_trace::{Direction, Identifier, Limits, OneStep, Trace};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/trace/{id}",
+    tag = "Traceability",
+    summary = "Trace a lot, serial or logistic unit back to its origins or forward to its recipients",
+    description = "Walks every organisation's events breadth first from `id`: through transformations (outputs to inputs, or inputs to outputs), aggregation (containers to contents, or contents to containers) and disaggregation. Shipping and receiving by different organisations are events on the same node, whose `organisations` list the hand-over in time order. Each node carries its events with time, type, bizStep, owner, read point, business location, quantity and unit, sources, destinations and business transactions; each edge names the linking event. At most 10,000 nodes: `truncated` says the genealogy goes on.",
+    params(
+        ("id" = String, Path, description = "A GS1 identifier, percent-encoded: Digital Link URI, EPC URN or element string; or a private URN"),
+        ("direction" = String, Query, description = "back or forward")
+    ),
+    responses(
+        (status = 200, description = "The trace: start, direction, nodes, edges, truncated", body = serde_json::Value),
+        (status = 400, description = "`id` is not an identifier, or `direction` is missing or not back/forward", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No event names `id`", body = crate::error::Problem, content_type = "application/problem+json")
+    ),
+    security(("api_key" = []))
+)]
+/// `GET /api/v1/trace/{id}?direction=back|forward`.
+pub async fn trace(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Json<Trace>, ApiError> {
+    let identifier = identifier(&id)?;
+    let direction = direction(&pairs)?;
+    nguon_trace::trace(&*state.store, &identifier, direction, Limits::default())
+        .await?
+        .map(Json)
+        .ok_or_else(|| unknown(&identifier))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/trace/{id}/one-step",
+    tag = "Traceability",
+    summary = "One step back and one step forward from a lot, serial or logistic unit",
+    description = "The immediate suppliers (inputs of the transformation that made `id`, contents of a container, the container it was unpacked from) and recipients (outputs made from it, the container it was packed into, contents unpacked from it), each with the linking event, its owner, the quantity it names, and the organisations that held it; plus the organisations `id` passed between, in time order.",
+    params(
+        ("id" = String, Path, description = "A GS1 identifier, percent-encoded: Digital Link URI, EPC URN or element string; or a private URN")
+    ),
+    responses(
+        (status = 200, description = "identifier, kind, organisations, suppliers, recipients, truncated", body = serde_json::Value),
+        (status = 400, description = "`id` is not an identifier", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No event names `id`", body = crate::error::Problem, content_type = "application/problem+json")
+    ),
+    security(("api_key" = []))
+)]
+/// `GET /api/v1/trace/{id}/one-step`.
+pub async fn one_step(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<OneStep>, ApiError> {
+    let identifier = identifier(&id)?;
+    nguon_trace::one_step(&*state.store, &identifier)
+        .await?
+        .map(Json)
+        .ok_or_else(|| unknown(&identifier))
+}
+
+/// The `id` path parameter, already percent-decoded by the router.
+fn identifier(id: &str) -> Result<Identifier, ApiError> {
+    Identifier::parse(id).map_err(|error| ApiError::BadRequest {
+        field: "id",
+        rule: error.to_string(),
+    })
+}
+
+/// The one `direction` query parameter.
+fn direction(pairs: &[(String, String)]) -> Result<Direction, ApiError> {
+    let rule = |rule: &str| ApiError::BadRequest {
+        field: "direction",
+        rule: rule.to_owned(),
+    };
+    let given: Vec<&str> = pairs
+        .iter()
+        .filter(|(name, _)| name == "direction")
+        .map(|(_, value)| value.as_str())
+        .collect();
+    match given[..] {
+        [value] => Direction::parse(value).ok_or_else(|| rule("must be back or forward")),
+        [] => Err(rule("is required: back or forward")),
+        _ => Err(rule("must be given once")),
+    }
+}
+
+/// `404` for an identifier no event names.
+fn unknown(identifier: &Identifier) -> ApiError {
+    ApiError::Store(StoreError::NotFound {
+        what: "identifier",
+        id: identifier.to_string(),
+    })
+}
