@@ -37,14 +37,24 @@ pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         .context("cannot read the listening address")?;
     // Tests and scripts read the real port from this line when they ask for port 0.
     tracing::info!("listening on http://{address}");
-    // A job still running was cut off by a crash or kill: its events were stored in one
-    // transaction or not at all, so saying it failed is the truth a client can act on.
+    // A job still running was cut off by a crash or kill. Its events were stored in one
+    // transaction, either completely or not at all, but the stop may have come between that
+    // commit and the job's own update, so the message cannot say which: sending the document
+    // again is safe either way (stored events are refused as duplicates, or skipped in proceed
+    // mode).
     match store
-        .fail_interrupted_capture_jobs("the server stopped before this job finished; nothing of it was stored, send the document again")
+        .fail_interrupted_capture_jobs(
+            "the server stopped before this job finished: its events were stored completely or \
+             not at all; query them, or send the document again (events already stored are \
+             refused as duplicates, or skipped with GS1-Capture-Error-Behaviour: proceed)",
+        )
         .await
     {
         Ok(0) => {}
-        Ok(count) => tracing::warn!(count, "capture jobs interrupted by the last stop marked failed"),
+        Ok(count) => tracing::warn!(
+            count,
+            "capture jobs interrupted by the last stop marked failed"
+        ),
         Err(error) => tracing::error!(%error, "cannot mark interrupted capture jobs"),
     }
     let state = AppState {
