@@ -89,6 +89,72 @@ impl ApiError {
     }
 }
 
+/// Problem responses shared by many operations, for the OpenAPI document: one type per status
+/// and meaning, named in `#[utoipa::path(responses(…))]` instead of repeating the same lines.
+/// They only describe responses; handlers return [`ApiError`].
+pub mod responses {
+    #![expect(
+        dead_code,
+        reason = "documentation types: never built, the handlers return ApiError"
+    )]
+
+    use super::Problem;
+
+    /// 401.
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 401,
+        description = "SecurityException: no valid API key",
+        content_type = "application/problem+json"
+    )]
+    pub struct Unauthorized(Problem);
+
+    /// 406.
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 406,
+        description = "NotAcceptableException: unsupported Accept or GS1-EPCIS-Version",
+        content_type = "application/problem+json"
+    )]
+    pub struct NotAcceptable(Problem);
+
+    /// 500.
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 500,
+        description = "ImplementationException",
+        content_type = "application/problem+json"
+    )]
+    pub struct ImplementationFailed(Problem);
+
+    /// 503.
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 503,
+        description = "The database is unavailable; try again later",
+        content_type = "application/problem+json"
+    )]
+    pub struct Unavailable(Problem);
+
+    /// 404 for capture jobs, events and subscriptions.
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 404,
+        description = "NoSuchResourceException",
+        content_type = "application/problem+json"
+    )]
+    pub struct NoSuchResource(Problem);
+
+    /// 404 for named queries.
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 404,
+        description = "NoSuchNameException",
+        content_type = "application/problem+json"
+    )]
+    pub struct NoSuchName(Problem);
+}
+
 /// The EPCIS 2.0 exception types that RFC 7807 problems carry as `type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EpcisException {

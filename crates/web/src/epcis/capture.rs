@@ -164,12 +164,12 @@ async fn read_document(text: String, binding: Binding) -> Result<ReadDocument, A
     responses(
         (status = 202, description = "Accepted; the job is at Location", headers(("Location" = String, description = "/epcis/capture/{captureID}"))),
         (status = 400, description = "ValidationException or QueryParameterException naming the field and the rule", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::Unauthorized,
         (status = 403, description = "SecurityException: the key may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "NotAcceptableException: unsupported Accept or GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::NotAcceptable,
         (status = 413, description = "CaptureLimitExceededException or QueryTooLargeException", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "UnsupportedMediaTypeException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json")
+        crate::error::responses::ImplementationFailed
     ),
     security(("api_key" = []))
 )]
@@ -412,9 +412,9 @@ pub struct JobPage {
     responses(
         (status = 200, description = "Capture jobs", body = Vec<CaptureJobView>),
         (status = 400, description = "ValidationException or QueryParameterException naming the field and the rule", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "NotAcceptableException: unsupported Accept or GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json")
+        crate::error::responses::Unauthorized,
+        crate::error::responses::NotAcceptable,
+        crate::error::responses::ImplementationFailed
     ),
     security(("api_key" = []))
 )]
@@ -448,10 +448,10 @@ pub async fn list_jobs(
     params(("capture_id" = String, Path, description = "The captureID")),
     responses(
         (status = 200, description = "The job", body = CaptureJobView),
-        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "NoSuchResourceException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "NotAcceptableException: unsupported Accept or GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json")
+        crate::error::responses::Unauthorized,
+        crate::error::responses::NoSuchResource,
+        crate::error::responses::NotAcceptable,
+        crate::error::responses::ImplementationFailed
     ),
     security(("api_key" = []))
 )]
@@ -485,13 +485,13 @@ pub async fn job(
     responses(
         (status = 201, description = "Stored; the event is at Location", headers(("Location" = String, description = "/epcis/events/{eventID}"))),
         (status = 400, description = "ValidationException or QueryParameterException naming the field and the rule", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::Unauthorized,
         (status = 403, description = "SecurityException: the key may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "NotAcceptableException: unsupported Accept or GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::NotAcceptable,
         (status = 409, description = "ResourceAlreadyExistsException: the eventID or event hash exists", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "CaptureLimitExceededException or QueryTooLargeException", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "UnsupportedMediaTypeException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json")
+        crate::error::responses::ImplementationFailed
     ),
     security(("api_key" = []))
 )]

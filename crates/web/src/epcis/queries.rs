@@ -211,14 +211,14 @@ pub struct QueryDefinition {
     responses(
         (status = 201, description = "Stored; the query is at Location", body = NamedQueryView, headers(("Location" = String, description = "/epcis/queries/{name}"))),
         (status = 400, description = "QueryValidationException (a malformed body or name) or QueryParameterException naming the parameter", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::Unauthorized,
         (status = 403, description = "SecurityException: a province key has no queries of its own", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "NotAcceptableException: unsupported GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::NotAcceptable,
         (status = 409, description = "ResourceAlreadyExistsException: the organisation has a query of this name", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than 64 KiB", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "UnsupportedMediaTypeException: the body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable; try again later", body = crate::error::Problem, content_type = "application/problem+json")
+        crate::error::responses::ImplementationFailed,
+        crate::error::responses::Unavailable
     ),
     security(("api_key" = []))
 )]
@@ -345,11 +345,11 @@ pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
     summary = "The organisation's named queries, by name",
     responses(
         (status = 200, description = "Every named query of the organisation", body = [NamedQueryView]),
-        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::Unauthorized,
         (status = 403, description = "SecurityException: a province key has no queries of its own", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "NotAcceptableException: unsupported GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable; try again later", body = crate::error::Problem, content_type = "application/problem+json")
+        crate::error::responses::NotAcceptable,
+        crate::error::responses::ImplementationFailed,
+        crate::error::responses::Unavailable
     ),
     security(("api_key" = []))
 )]
@@ -371,12 +371,12 @@ pub async fn list_queries(
     params(("queryName" = String, Path, description = "The query's name")),
     responses(
         (status = 200, description = "The query", body = NamedQueryView),
-        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::Unauthorized,
         (status = 403, description = "SecurityException: a province key has no queries of its own", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "NoSuchNameException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "NotAcceptableException: unsupported GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable; try again later", body = crate::error::Problem, content_type = "application/problem+json")
+        crate::error::responses::NoSuchName,
+        crate::error::responses::NotAcceptable,
+        crate::error::responses::ImplementationFailed,
+        crate::error::responses::Unavailable
     ),
     security(("api_key" = []))
 )]
@@ -400,12 +400,12 @@ pub async fn get_query(
     params(("queryName" = String, Path, description = "The query's name")),
     responses(
         (status = 204, description = "Deleted, with its subscriptions"),
-        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::Unauthorized,
         (status = 403, description = "SecurityException: a province key has no queries of its own", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "NoSuchNameException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "NotAcceptableException: unsupported GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable; try again later", body = crate::error::Problem, content_type = "application/problem+json")
+        crate::error::responses::NoSuchName,
+        crate::error::responses::NotAcceptable,
+        crate::error::responses::ImplementationFailed,
+        crate::error::responses::Unavailable
     ),
     security(("api_key" = []))
 )]
@@ -443,13 +443,13 @@ pub async fn delete_query(
         (status = 101, description = "Switching to a WebSocket that carries EPCISQueryDocuments"),
         (status = 200, description = "An EPCISQueryDocument; Link rel=next when more pages follow", content((serde_json::Value = "application/ld+json"), (String = "application/xml"))),
         (status = 400, description = "QueryParameterException naming the parameter", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::Unauthorized,
         (status = 403, description = "SecurityException: a province key has no queries of its own", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "NoSuchNameException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "NotAcceptableException: unsupported Accept or GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::NoSuchName,
+        crate::error::responses::NotAcceptable,
         (status = 413, description = "QueryTooLargeException: more events than maxEventCount", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable; try again later", body = crate::error::Problem, content_type = "application/problem+json")
+        crate::error::responses::ImplementationFailed,
+        crate::error::responses::Unavailable
     ),
     security(("api_key" = []))
 )]

@@ -45,10 +45,10 @@ const CONTEXT: &str = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.j
     responses(
         (status = 200, description = "An EPCISQueryDocument; Link rel=next when more pages follow", content((serde_json::Value = "application/ld+json"), (String = "application/xml"))),
         (status = 400, description = "ValidationException or QueryParameterException naming the field and the rule", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "NotAcceptableException: unsupported Accept or GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::Unauthorized,
+        crate::error::responses::NotAcceptable,
         (status = 413, description = "CaptureLimitExceededException or QueryTooLargeException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json")
+        crate::error::responses::ImplementationFailed
     ),
     security(("api_key" = []))
 )]
@@ -157,10 +157,10 @@ fn form_query<'a>(pairs: impl Iterator<Item = &'a (String, String)>) -> String {
     params(("event_id" = String, Path, description = "The eventID, percent-encoded")),
     responses(
         (status = 200, description = "An EPCISQueryDocument with the event", content((serde_json::Value = "application/ld+json"), (String = "application/xml"))),
-        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "NoSuchResourceException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "NotAcceptableException: unsupported Accept or GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json")
+        crate::error::responses::Unauthorized,
+        crate::error::responses::NoSuchResource,
+        crate::error::responses::NotAcceptable,
+        crate::error::responses::ImplementationFailed
     ),
     security(("api_key" = []))
 )]
@@ -229,10 +229,10 @@ pub struct ResourcePage {
     ),
     responses(
         (status = 200, description = "A Collection of members; Link rel=next when more follow", body = serde_json::Value),
-        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "NoSuchResourceException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "NotAcceptableException: unsupported Accept or GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json")
+        crate::error::responses::Unauthorized,
+        crate::error::responses::NoSuchResource,
+        crate::error::responses::NotAcceptable,
+        crate::error::responses::ImplementationFailed
     ),
     security(("api_key" = []))
 )]
@@ -287,10 +287,10 @@ fn bare(vocabulary: Vocabulary, uri: String) -> String {
     params(("resource" = String, Path, description = "eventTypes, epcs, bizSteps, bizLocations, readPoints or dispositions"), ("id" = String, Path, description = "The value, percent-encoded")),
     responses(
         (status = 200, description = "A Collection naming the events sub-resource", body = serde_json::Value),
-        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "NoSuchResourceException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "NotAcceptableException: unsupported Accept or GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json")
+        crate::error::responses::Unauthorized,
+        crate::error::responses::NoSuchResource,
+        crate::error::responses::NotAcceptable,
+        crate::error::responses::ImplementationFailed
     ),
     security(("api_key" = []))
 )]
@@ -315,11 +315,11 @@ pub async fn member(
     responses(
         (status = 200, description = "An EPCISQueryDocument", content((serde_json::Value = "application/ld+json"), (String = "application/xml"))),
         (status = 400, description = "ValidationException or QueryParameterException naming the field and the rule", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "NoSuchResourceException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "NotAcceptableException: unsupported Accept or GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::Unauthorized,
+        crate::error::responses::NoSuchResource,
+        crate::error::responses::NotAcceptable,
         (status = 413, description = "CaptureLimitExceededException or QueryTooLargeException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json")
+        crate::error::responses::ImplementationFailed
     ),
     security(("api_key" = []))
 )]

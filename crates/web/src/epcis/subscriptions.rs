@@ -229,14 +229,14 @@ async fn owned_subscription(
     responses(
         (status = 201, description = "Subscribed; the subscription is at Location", body = SubscriptionView, headers(("Location" = String, description = "/epcis/queries/{queryName}/subscriptions/{subscriptionID}"))),
         (status = 400, description = "QueryValidationException naming the field: dest, stream and schedule together or neither, a bad schedule or initialRecordTime", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::Unauthorized,
         (status = 403, description = "SecurityException: a province key has no queries of its own", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "NoSuchNameException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "NotAcceptableException: unsupported GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::NoSuchName,
+        crate::error::responses::NotAcceptable,
         (status = 413, description = "The body is larger than 64 KiB", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "UnsupportedMediaTypeException: the body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable; try again later", body = crate::error::Problem, content_type = "application/problem+json")
+        crate::error::responses::ImplementationFailed,
+        crate::error::responses::Unavailable
     ),
     security(("api_key" = []))
 )]
@@ -298,12 +298,12 @@ pub async fn create_subscription(
     params(("queryName" = String, Path, description = "The query's name")),
     responses(
         (status = 200, description = "Its subscriptions, oldest first", body = [SubscriptionView]),
-        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::Unauthorized,
         (status = 403, description = "SecurityException: a province key has no queries of its own", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "NoSuchNameException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "NotAcceptableException: unsupported GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable; try again later", body = crate::error::Problem, content_type = "application/problem+json")
+        crate::error::responses::NoSuchName,
+        crate::error::responses::NotAcceptable,
+        crate::error::responses::ImplementationFailed,
+        crate::error::responses::Unavailable
     ),
     security(("api_key" = []))
 )]
@@ -335,12 +335,12 @@ pub async fn list_subscriptions(
     ),
     responses(
         (status = 200, description = "The subscription", body = SubscriptionView),
-        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::Unauthorized,
         (status = 403, description = "SecurityException: a province key has no queries of its own", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "NoSuchNameException or NoSuchResourceException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "NotAcceptableException: unsupported GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable; try again later", body = crate::error::Problem, content_type = "application/problem+json")
+        crate::error::responses::NotAcceptable,
+        crate::error::responses::ImplementationFailed,
+        crate::error::responses::Unavailable
     ),
     security(("api_key" = []))
 )]
@@ -367,12 +367,12 @@ pub async fn get_subscription(
     ),
     responses(
         (status = 204, description = "Deleted; no more deliveries start"),
-        (status = 401, description = "SecurityException: no valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::Unauthorized,
         (status = 403, description = "SecurityException: a province key has no queries of its own", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "NoSuchNameException or NoSuchResourceException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "NotAcceptableException: unsupported GS1-EPCIS-Version", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 500, description = "ImplementationException", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable; try again later", body = crate::error::Problem, content_type = "application/problem+json")
+        crate::error::responses::NotAcceptable,
+        crate::error::responses::ImplementationFailed,
+        crate::error::responses::Unavailable
     ),
     security(("api_key" = []))
 )]
