@@ -271,8 +271,11 @@ impl<'a> Scope<'a> {
             .map(|(_, iri)| iri)
     }
 
-    /// The prefix `name` is written with: its own when declared for its namespace here, else
-    /// the first one that means its namespace.
+    /// The prefix `name` is written with: its own when declared for its namespace here; for a
+    /// name read with an EPCIS-context prefix (no hint), that context prefix first, so
+    /// `rdfs:x` is not renamed after another prefix the document bound to the same namespace
+    /// (which would move it among the sorted keys and change how the event hash reads it);
+    /// else the first one that means its namespace.
     fn prefix_of<'s>(&'s self, name: &'s QName) -> Option<&'s str> {
         let namespace = name.namespace.as_str();
         if let Some(prefix) = name.prefix.as_deref()
@@ -285,8 +288,10 @@ impl<'a> Scope<'a> {
         } else {
             &[]
         };
-        self.bindings()
-            .chain(implicit.iter().copied())
+        implicit
+            .iter()
+            .copied()
+            .chain(self.bindings())
             .find(|(p, iri)| *iri == namespace && self.lookup(p) == Some(namespace))
             .map(|(p, _)| p)
     }
