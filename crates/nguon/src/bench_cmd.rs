@@ -106,11 +106,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         );
         figures.push(result);
     }
-    let median = |key: fn(&RunFigures) -> f64| {
-        let mut values: Vec<f64> = figures.iter().map(key).collect();
-        values.sort_by(f64::total_cmp);
-        values[values.len() / 2]
-    };
+    let median = |key: fn(&RunFigures) -> f64| median(figures.iter().map(key).collect());
     println!(
         "median: append {:.0} events/s; lookup p50 {:.0} µs p99 {:.0} µs; ping p50 {:.0} µs; lookup/ping {:.1}x",
         median(|f| f.events_per_second),
@@ -213,6 +209,13 @@ fn bench_event(owner: nguon_domain::OrganisationId, n: u32) -> anyhow::Result<Ne
     })
 }
 
+/// The median of the runs' figures (the upper one of an even count); at least one figure.
+pub(crate) fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// The `percent`th percentile of `samples` (sorted in place); zero when there are none.
 pub(crate) fn percentile(samples: &mut [Duration], percent: usize) -> Duration {
     samples.sort_unstable();
     let index = (samples.len() * percent / 100).min(samples.len().saturating_sub(1));

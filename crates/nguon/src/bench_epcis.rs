@@ -22,7 +22,7 @@ use nguon_store_postgres::ScratchDatabase;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpStream;
 
-use crate::bench_cmd::{micros, percentile, ratio};
+use crate::bench_cmd::{median, micros, percentile, ratio};
 use crate::chain_data::{self, EVENTS_PER_CYCLE};
 use crate::database;
 
@@ -128,11 +128,6 @@ pub async fn run(args: BenchEpcisArgs) -> anyhow::Result<()> {
         );
         all.push(figures);
     }
-    let median = |values: Vec<f64>| {
-        let mut values = values;
-        values.sort_by(f64::total_cmp);
-        values[values.len() / 2]
-    };
     let mut line = format!(
         "median: capture {:.0} events/s",
         median(all.iter().map(|f| f.events_per_second).collect())

@@ -10,7 +10,7 @@ mod read;
 mod write;
 
 pub use read::read_document;
-pub use write::{WriteOptions, write_document};
+pub use write::{WriteOptions, escape_text, write_document};
 
 use time::OffsetDateTime;
 

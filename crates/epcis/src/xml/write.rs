@@ -170,6 +170,11 @@ fn push_attribute(out: &mut String, name: &str, value: &str) {
     out.push('"');
 }
 
+/// Appends `text` escaped as XML character data, for other writers of XML (problem documents).
+pub fn escape_text(text: &str, out: &mut String) {
+    escape(text, false, out);
+}
+
 /// Escapes text or an attribute value; characters XML 1.0 cannot carry at all become U+FFFD,
 /// and line ends and tabs in attributes are written as references so they survive
 /// attribute-value normalisation.

@@ -159,14 +159,7 @@ fn element(xml: &mut String, name: &str, text: &str) {
     xml.push('<');
     xml.push_str(name);
     xml.push('>');
-    for c in text.chars() {
-        match c {
-            '<' => xml.push_str("&lt;"),
-            '>' => xml.push_str("&gt;"),
-            '&' => xml.push_str("&amp;"),
-            _ => xml.push(c),
-        }
-    }
+    nguon_epcis::xml::escape_text(text, xml);
     xml.push_str("</");
     xml.push_str(name);
     xml.push('>');

@@ -289,19 +289,18 @@ fn identifier_match(name: &str, target: &str, value: &str) -> Result<IdentifierM
     };
     for item in list(value) {
         if item.contains('*') {
-            matched
-                .prefixes
-                .extend(pattern_prefixes(&item, classes).ok_or_else(|| {
-                    error(
-                        name,
-                        format!(
-                            "{item:?}: only trailing `*` fields of an EPC pattern are supported"
-                        ),
-                    )
-                })?);
-            if classes && let Some(gtin) = pattern_gtin(&item) {
-                matched.exact.push(gtin);
+            let prefixes = pattern_prefixes(&item, classes).ok_or_else(|| {
+                error(
+                    name,
+                    format!("{item:?}: only trailing `*` fields of an EPC pattern are supported"),
+                )
+            })?;
+            // A class pattern on one GTIN also matches the GTIN itself (a class quantity
+            // without a lot): the lot prefix without its `/10/`.
+            if classes && let Some(gtin) = prefixes.last().and_then(|p| p.strip_suffix("/10/")) {
+                matched.exact.push(gtin.to_owned());
             }
+            matched.prefixes.extend(prefixes);
         } else {
             matched.exact.push(index_form(&item));
         }
@@ -350,12 +349,6 @@ fn pattern_prefixes(pattern: &str, classes: bool) -> Option<Vec<String>> {
     let urn = format!("urn:epc:{kind}:{scheme}:{}.{WILDCARD}", fixed.join("."));
     let link = urn_to_digital_link(&urn).ok()?.canonical_id();
     Some(vec![link[..link.find(WILDCARD)?].to_owned()])
-}
-
-/// For a class pattern on one GTIN, the GTIN itself (a class quantity without a lot).
-fn pattern_gtin(pattern: &str) -> Option<String> {
-    let prefix = pattern_prefixes(pattern, true)?.pop()?;
-    prefix.strip_suffix("/10/").map(str::to_owned)
 }
 
 fn field_filter(name: &str, value: &str, prefixes: &Prefixes) -> Result<FieldFilter, ParamError> {

@@ -60,12 +60,22 @@ pub async fn events(
     OriginalUri(uri): OriginalUri,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
+    let parsed = parse_request(&headers, &pairs, &caller)?;
+    answer(&state, &headers, SIMPLE_EVENT_QUERY, parsed, &uri, &pairs).await
+}
+
+/// The query in a request's parameters, with extension prefixes from its `GS1-Extensions`
+/// header, scoped to what the caller may read.
+fn parse_request(
+    headers: &HeaderMap,
+    pairs: &[(String, String)],
+    caller: &Caller,
+) -> Result<ParsedQuery, ApiError> {
     let prefixes =
         Prefixes::from_header(headers.get("GS1-Extensions").and_then(|v| v.to_str().ok()))
             .map_err(|e| ApiError::query_parameter(&e.parameter, e.message))?;
-    let parsed = params::parse(&pairs, caller.reading_scope(), &prefixes)
-        .map_err(|e| ApiError::query_parameter(&e.parameter, e.message))?;
-    answer(&state, &headers, SIMPLE_EVENT_QUERY, parsed, &uri, &pairs).await
+    params::parse(pairs, caller.reading_scope(), &prefixes)
+        .map_err(|e| ApiError::query_parameter(&e.parameter, e.message))
 }
 
 /// Answers one page of a parsed query in the binding the client accepts, with `Link: next`.
@@ -334,11 +344,7 @@ pub async fn member_events(
 ) -> Result<Response, ApiError> {
     let kind =
         resource(&segment).ok_or_else(|| ApiError::NoSuchRoute(format!("/epcis/{segment}")))?;
-    let prefixes =
-        Prefixes::from_header(headers.get("GS1-Extensions").and_then(|v| v.to_str().ok()))
-            .map_err(|e| ApiError::query_parameter(&e.parameter, e.message))?;
-    let mut parsed = params::parse(&pairs, caller.reading_scope(), &prefixes)
-        .map_err(|e| ApiError::query_parameter(&e.parameter, e.message))?;
+    let mut parsed = parse_request(&headers, &pairs, &caller)?;
     let query = &mut parsed.query;
     match kind {
         EventResource::EventTypes => {
