@@ -43,7 +43,7 @@ pub struct BenchArgs {
     pub runs: u32,
 }
 
-fn parse_postgres(text: &str) -> Result<PostgresUrl, String> {
+pub(crate) fn parse_postgres(text: &str) -> Result<PostgresUrl, String> {
     match nguon_store::DatabaseUrl::parse(text) {
         Ok(nguon_store::DatabaseUrl::Postgres(url)) => Ok(url),
         Ok(_) => Err("must be a postgres:// URL".to_owned()),
@@ -76,26 +76,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     );
     let mut figures = Vec::new();
     for run in 1..=args.runs {
-        let result = match &args.postgres {
-            Some(url) => {
-                let scratch = ScratchDatabase::create(url, "nguon_bench")
-                    .await
-                    .context("cannot create the scratch database")?;
-                let store = PostgresStore::open(scratch.url()).await?;
-                measure(Arc::new(store), &args).await
-            }
-            None => {
-                let dir = std::env::temp_dir().join(format!(
-                    "nguon-bench-{}",
-                    nguon_domain::OrganisationId::generate()
-                ));
-                std::fs::create_dir_all(&dir)?;
-                let store = SqliteStore::open(&dir.join("bench.db")).await?;
-                let result = measure(Arc::new(store), &args).await;
-                std::fs::remove_dir_all(&dir).ok();
-                result
-            }
-        }?;
+        let scratch = ScratchStore::open(args.postgres.as_ref()).await?;
+        let result = measure(scratch.store.clone(), &args).await?;
         println!(
             "run {run}: append {:.0} events/s; lookup p50 {} p99 {}; ping p50 {} (lookup/ping {:.1}x)",
             result.events_per_second,
@@ -139,15 +121,11 @@ async fn measure(store: Arc<dyn Store>, args: &BenchArgs) -> anyhow::Result<RunF
     }
     let events_per_second = f64::from(args.events) / started.elapsed().as_secs_f64();
 
-    // A cheap deterministic generator: the benchmark must not need a random-number crate, and
-    // the same arguments must look up the same serials in every run.
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut lookups = Vec::with_capacity(args.lookups as usize);
     for _ in 0..args.lookups {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let serial = serial(u32::try_from(state % u64::from(args.events)).unwrap_or(0));
+        let serial =
+            serial(u32::try_from(next_random(&mut state) % u64::from(args.events)).unwrap_or(0));
         let started = Instant::now();
         let found = store.events_with_identifier(&serial, &[], 10).await?;
         lookups.push(started.elapsed());
@@ -170,6 +148,61 @@ async fn measure(store: Arc<dyn Store>, args: &BenchArgs) -> anyhow::Result<RunF
         lookup_p99: percentile(&mut lookups, 99),
         ping_p50: percentile(&mut pings, 50),
     })
+}
+
+/// A store on a throw-away database: a SQLite file in the temp directory, or a PostgreSQL
+/// database created for the run. Dropping it deletes the database.
+pub(crate) struct ScratchStore {
+    /// The store over the scratch database.
+    pub store: Arc<dyn Store>,
+    _database: ScratchLocation,
+}
+
+/// What to delete when a [`ScratchStore`] is dropped.
+enum ScratchLocation {
+    Sqlite(std::path::PathBuf),
+    Postgres { _dropped_on_drop: ScratchDatabase },
+}
+
+impl Drop for ScratchLocation {
+    fn drop(&mut self) {
+        if let Self::Sqlite(dir) = self {
+            std::fs::remove_dir_all(dir).ok();
+        }
+    }
+}
+
+impl ScratchStore {
+    /// Opens a fresh store: on PostgreSQL at `postgres` when given, on SQLite otherwise.
+    pub(crate) async fn open(postgres: Option<&PostgresUrl>) -> anyhow::Result<Self> {
+        match postgres {
+            Some(url) => {
+                let scratch = ScratchDatabase::create(url, "nguon_bench")
+                    .await
+                    .context("cannot create the scratch database")?;
+                let store = PostgresStore::open(scratch.url()).await?;
+                Ok(Self {
+                    store: Arc::new(store),
+                    _database: ScratchLocation::Postgres {
+                        _dropped_on_drop: scratch,
+                    },
+                })
+            }
+            None => {
+                let dir = std::env::temp_dir().join(format!(
+                    "nguon-bench-{}",
+                    nguon_domain::OrganisationId::generate()
+                ));
+                std::fs::create_dir_all(&dir)?;
+                let location = ScratchLocation::Sqlite(dir.clone());
+                let store = SqliteStore::open(&dir.join("bench.db")).await?;
+                Ok(Self {
+                    store: Arc::new(store),
+                    _database: location,
+                })
+            }
+        }
+    }
 }
 
 fn serial(n: u32) -> String {
@@ -210,6 +243,15 @@ fn bench_event(owner: nguon_domain::OrganisationId, n: u32) -> anyhow::Result<Ne
 }
 
 /// The median of the runs' figures (the upper one of an even count); at least one figure.
+/// xorshift64, a cheap deterministic generator: a benchmark must not need a random-number crate,
+/// and the same arguments must pick the same keys in every run.
+pub(crate) fn next_random(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
 pub(crate) fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]

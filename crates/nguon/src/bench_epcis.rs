@@ -2,8 +2,10 @@
 //! serve` process: HTTP capture throughput (documents posted, jobs polled until stored), query
 //! latency percentiles for three typical queries, and the server's resident memory.
 //!
-//! The baseline measured in the same run is the latency of `GET /healthz` (the HTTP round trip
-//! with no database work), so query figures can be read against the machine's noise.
+//! Baselines measured in the same run: the latency of `GET /healthz` (the HTTP round trip with no
+//! database work), so query figures can be read against the machine's noise; and the rate at
+//! which the store alone appends the same events, parsed and indexed beforehand, so capture
+//! throughput can be read against what the database can take on this machine.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -17,12 +19,12 @@ use hyper_util::rt::TokioIo;
 use nguon_domain::{
     ApiKeyScope, NewApiKey, NewOrganisation, OrganisationKind, OrganisationName, TaxCode,
 };
-use nguon_store::DatabaseUrl;
+use nguon_store::{DatabaseUrl, PostgresUrl};
 use nguon_store_postgres::ScratchDatabase;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpStream;
 
-use crate::bench_cmd::{median, micros, percentile, ratio};
+use crate::bench_cmd::{ScratchStore, median, micros, percentile, ratio};
 use crate::chain_data::{self, EVENTS_PER_CYCLE};
 use crate::database;
 
@@ -59,6 +61,9 @@ pub struct BenchEpcisArgs {
 #[derive(Debug, Clone)]
 struct Figures {
     events_per_second: f64,
+    /// The same events appended straight to a fresh store, already parsed and indexed: the
+    /// ceiling HTTP capture can approach.
+    store_events_per_second: f64,
     /// (name, p50, p99) per query kind, then the baseline.
     latencies: Vec<(&'static str, Duration, Duration)>,
     rss_kib: u64,
@@ -89,15 +94,17 @@ pub async fn run(args: BenchEpcisArgs) -> anyhow::Result<()> {
         args.queries,
         args.runs
     );
+    let postgres = args
+        .postgres
+        .as_deref()
+        .map(crate::bench_cmd::parse_postgres)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--postgres {e}"))?;
     let mut all = Vec::new();
     for run in 1..=args.runs {
-        let figures = match &args.postgres {
+        let figures = match &postgres {
             Some(url) => {
-                let url = match DatabaseUrl::parse(url)? {
-                    DatabaseUrl::Postgres(url) => url,
-                    DatabaseUrl::Sqlite(_) => bail!("--postgres must be a postgres:// URL"),
-                };
-                let scratch = ScratchDatabase::create(&url, "nguon_bench")
+                let scratch = ScratchDatabase::create(url, "nguon_bench")
                     .await
                     .context("cannot create the scratch database")?;
                 measure(
@@ -114,14 +121,25 @@ pub async fn run(args: BenchEpcisArgs) -> anyhow::Result<()> {
                 measure(&url, &args, documents, cycles_per_document).await
             }
         }?;
+        let figures = Figures {
+            store_events_per_second: store_ceiling(
+                postgres.as_ref(),
+                documents,
+                cycles_per_document,
+            )
+            .await?,
+            ..figures
+        };
         let latencies: Vec<String> = figures
             .latencies
             .iter()
             .map(|(name, p50, p99)| format!("{name} p50 {} p99 {}", micros(*p50), micros(*p99)))
             .collect();
         println!(
-            "run {run}: capture {:.0} events/s; {}; RSS {} MiB (peak {} MiB)",
+            "run {run}: capture {:.0} events/s (store-only append {:.0} events/s, capture/store {:.0} %); {}; RSS {} MiB (peak {} MiB)",
             figures.events_per_second,
+            figures.store_events_per_second,
+            100.0 * figures.events_per_second / figures.store_events_per_second,
             latencies.join("; "),
             figures.rss_kib / 1024,
             figures.peak_rss_kib / 1024
@@ -129,8 +147,14 @@ pub async fn run(args: BenchEpcisArgs) -> anyhow::Result<()> {
         all.push(figures);
     }
     let mut line = format!(
-        "median: capture {:.0} events/s",
-        median(all.iter().map(|f| f.events_per_second).collect())
+        "median: capture {:.0} events/s; store-only append {:.0} events/s; capture/store {:.0} %",
+        median(all.iter().map(|f| f.events_per_second).collect()),
+        median(all.iter().map(|f| f.store_events_per_second).collect()),
+        median(
+            all.iter()
+                .map(|f| 100.0 * f.events_per_second / f.store_events_per_second)
+                .collect()
+        ),
     );
     let baseline = median(
         all.iter()
@@ -199,6 +223,7 @@ async fn measure(
         let (rss_kib, peak_rss_kib) = memory(pid)?;
         anyhow::Ok(Figures {
             events_per_second,
+            store_events_per_second: f64::NAN,
             latencies,
             rss_kib,
             peak_rss_kib,
@@ -208,6 +233,50 @@ async fn measure(
     server.start_kill().ok();
     server.wait().await.ok();
     figures
+}
+
+/// Appends the documents' events, parsed and indexed beforehand as capture would, to a fresh
+/// store one document per transaction; returns events stored per second.
+async fn store_ceiling(
+    postgres: Option<&PostgresUrl>,
+    documents: u32,
+    cycles_per_document: u32,
+) -> anyhow::Result<f64> {
+    let scratch = ScratchStore::open(postgres).await?;
+    let store = scratch.store.clone();
+    let owner = store
+        .create_organisation(&NewOrganisation::new(
+            OrganisationKind::Enterprise,
+            OrganisationName::parse("Công ty Thủy sản Bench")?,
+            TaxCode::parse("1900000001")?,
+        )?)
+        .await?
+        .id;
+    let lengths = nguon_gs1::PrefixLengths::builtin();
+    let mut batches = Vec::new();
+    for d in 0..documents {
+        let text = chain_data::document(d * cycles_per_document..(d + 1) * cycles_per_document);
+        let document = nguon_epcis::json_ld::read_document(&text)
+            .map_err(|issues| anyhow::anyhow!("generated document is invalid: {issues:?}"))?;
+        let events = document
+            .events
+            .iter()
+            .map(|event| {
+                nguon_web::epcis::index::new_event(owner, event, None, &lengths)
+                    .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        batches.push(events);
+    }
+    let started = Instant::now();
+    let mut stored = 0;
+    for batch in &batches {
+        store.append_events(batch).await?;
+        stored += batch.len();
+    }
+    let rate = stored as f64 / started.elapsed().as_secs_f64();
+    store.close().await;
+    Ok(rate)
 }
 
 /// Registers the benchmark's organisation and returns an API key for it.

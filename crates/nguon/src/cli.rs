@@ -59,6 +59,9 @@ pub enum Command {
     /// serve` on a scratch database (SQLite, or PostgreSQL with --postgres) with generated
     /// shrimp-chain events; print the figures and delete the database.
     BenchEpcis(crate::bench_epcis::BenchEpcisArgs),
+    /// Measure backward and forward trace latency on a scratch database (SQLite, or PostgreSQL
+    /// with --postgres) holding a deep, commingled shrimp chain; print the figures and delete it.
+    BenchTrace(crate::bench_trace::BenchTraceArgs),
     /// Trace a lot, serial or logistic unit back to its origins (--back) or forward to its
     /// recipients (--forward) across every organisation's events, as an indented tree or the
     /// API's JSON.

@@ -5,6 +5,7 @@
 mod admin_cmd;
 mod bench_cmd;
 mod bench_epcis;
+mod bench_trace;
 mod chain_data;
 mod cli;
 mod config;
@@ -50,6 +51,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::EpcisHash(args) => Ok(epcis_hash_cmd::run(&args)),
         Command::BenchStore(args) => bench_cmd::run(args).await.map(|()| ExitCode::SUCCESS),
         Command::BenchEpcis(args) => bench_epcis::run(args).await.map(|()| ExitCode::SUCCESS),
+        Command::BenchTrace(args) => bench_trace::run(args).await.map(|()| ExitCode::SUCCESS),
         Command::Trace(args) => trace_cmd::run(config, args)
             .await
             .map(|()| ExitCode::SUCCESS),

@@ -46,17 +46,23 @@ macro_rules! event_columns {
 /// JSON array of `[name, text, number, time_us]` — one statement per read, since each costs a
 /// round trip to sqlx's SQLite thread. Numbers travel as 17-digit text, which round-trips every
 /// f64 exactly (JSON rendering of REAL may not).
-macro_rules! select_events {
+macro_rules! stored_event_columns {
     () => {
-        "SELECT e.sequence, e.owner_id, e.event_id, e.event_hash, e.event_type, e.action, \
+        "e.sequence, e.owner_id, e.event_id, e.event_hash, e.event_type, e.action, \
          e.event_time_us, e.event_time_zone_offset, e.record_time_us, e.biz_step, e.disposition, \
          e.read_point, e.biz_location, e.document, \
          (SELECT json_group_array(json_array(i.role, i.identifier)) FROM event_identifiers i \
           WHERE i.sequence = e.sequence) AS identifiers, \
          (SELECT json_group_array(json_array(f.name, f.text, \
             CASE WHEN f.number IS NULL THEN NULL ELSE printf('%!.17g', f.number) END, f.time_us) \
-            ORDER BY f.position) FROM event_fields f WHERE f.sequence = e.sequence) AS fields \
-         FROM events e "
+            ORDER BY f.position) FROM event_fields f WHERE f.sequence = e.sequence) AS fields"
+    };
+}
+
+/// `SELECT` of [`stored_event_columns`] from `events e`, ready for a `WHERE`.
+macro_rules! select_events {
+    () => {
+        concat!("SELECT ", stored_event_columns!(), " FROM events e ")
     };
 }
 
@@ -459,7 +465,50 @@ impl SqliteStore {
             .map_err(store_error)?;
         rows.iter().map(event_from_row).collect()
     }
+
+    /// [`Store::events_with_identifiers`]: per chunk of identifiers, the first `limit_each`
+    /// distinct events of each, numbered by a window over the identifier index.
+    pub(crate) async fn find_events_with_identifiers(
+        &self,
+        identifiers: &[String],
+        limit_each: u32,
+    ) -> Result<Vec<(String, StoredEvent)>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in identifiers.chunks(IDENTIFIERS_PER_LOOKUP) {
+            let mut sql = QueryBuilder::<Sqlite>::new(
+                "WITH hits AS (SELECT identifier, sequence FROM (SELECT identifier, sequence, \
+                 row_number() OVER (PARTITION BY identifier ORDER BY sequence) AS n FROM \
+                 (SELECT DISTINCT identifier, sequence FROM event_identifiers WHERE identifier IN (",
+            );
+            let mut list = sql.separated(", ");
+            for identifier in chunk {
+                list.push_bind(identifier.clone());
+            }
+            sql.push("))) WHERE n <= ")
+                .push_bind(i64::from(limit_each.clamp(1, MAX_EVENTS_PER_LOOKUP)))
+                .push(concat!(
+                    ") SELECT hits.identifier AS hit, ",
+                    stored_event_columns!(),
+                    " FROM hits JOIN events e ON e.sequence = hits.sequence \
+                     ORDER BY hits.identifier, e.sequence"
+                ));
+            for row in sql
+                .build()
+                .fetch_all(&self.pool)
+                .await
+                .map_err(store_error)?
+            {
+                let hit: String = row.try_get("hit").map_err(store_error)?;
+                found.push((hit, event_from_row(&row)?));
+            }
+        }
+        Ok(found)
+    }
 }
+
+/// Identifiers per batched lookup: well under SQLite's 32,766 bound parameters, and small
+/// enough that one statement does not hold the connection for long.
+const IDENTIFIERS_PER_LOOKUP: usize = 500;
 
 async fn check_owners_exist(
     conn: &mut SqliteConnection,

@@ -340,6 +340,15 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn events_with_identifiers(
+        &self,
+        identifiers: &[String],
+        limit_each: u32,
+    ) -> Result<Vec<(String, StoredEvent)>, StoreError> {
+        self.find_events_with_identifiers(identifiers, limit_each)
+            .await
+    }
+
     async fn append_events_skipping_conflicts(
         &self,
         events: &[NewEvent],

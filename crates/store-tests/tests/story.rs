@@ -583,6 +583,36 @@ async fn events_chapter(store: &Arc<dyn Store>, farm: OrganisationId, processor:
             .all(|pair| pair[0].sequence < pair[1].sequence)
     );
     assert_eq!(found[1_499].event, batch[1_499]);
+
+    // A whole trace level in one call: each identifier's events in capture order, the same as
+    // one lookup each, cut per identifier, and nothing for an identifier no event names.
+    let serial = "https://id.gs1.org/01/08934673000017/21/S100".to_owned();
+    let unknown = "https://id.gs1.org/01/00000000000000".to_owned();
+    let level = [
+        LOT.to_owned(),
+        crate_lot.to_owned(),
+        serial.clone(),
+        unknown,
+    ];
+    let answered = store.events_with_identifiers(&level, 2).await.unwrap();
+    let hits: Vec<(String, (OrganisationId, String))> = answered
+        .into_iter()
+        .map(|(hit, e)| (hit, (e.event.owner, e.event.event_id.to_string())))
+        .collect();
+    let mut expected = Vec::new();
+    for identifier in [LOT, crate_lot, serial.as_str()] {
+        for found in owners_and_ids(
+            store
+                .events_with_identifier(identifier, &[], 2)
+                .await
+                .unwrap(),
+        ) {
+            expected.push((identifier.to_owned(), found));
+        }
+    }
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(hits, expected);
+    assert_eq!(hits.len(), 5, "two each for the lots, one for the serial");
     assert_eq!(
         store
             .events_with_identifier(crate_lot, &[], 0)

@@ -91,6 +91,15 @@ pub trait Store: Send + Sync {
         limit: u32,
     ) -> Result<Vec<StoredEvent>, StoreError>;
 
+    /// The events naming each of `identifiers` in any role, at most `limit_each` per identifier
+    /// (clamped to 1..=10,000) in capture order, as `(identifier, event)` pairs: one round trip
+    /// for a whole level of a trace. An event naming two of them comes once for each.
+    async fn events_with_identifiers(
+        &self,
+        identifiers: &[String],
+        limit_each: u32,
+    ) -> Result<Vec<(String, StoredEvent)>, StoreError>;
+
     /// Appends events for capture's "proceed" mode: an event whose eventID or hash its owner
     /// already has (in the database or earlier in the batch), or that breaks a storage limit, is
     /// skipped and reported by position (from 1) with the reason; the rest are appended in one

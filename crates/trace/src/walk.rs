@@ -1,7 +1,8 @@
 //! The walk: identifiers are nodes, the events linking them are edges, visited breadth first
 //! from the start, once each.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use nguon_domain::{Action, EventType, IdentifierRole, NewEvent, OrganisationId, StoredEvent};
@@ -24,6 +25,19 @@ pub trait EventSource: Send + Sync {
     /// The events of every organisation naming `identifier` in any role, in capture order, at
     /// most [`MAX_EVENTS_PER_IDENTIFIER`].
     async fn events_naming(&self, identifier: &str) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// [`EventSource::events_naming`] for each of `identifiers`, one list per identifier in the
+    /// same order. A store answers a whole level of a walk in one call.
+    async fn events_naming_each(
+        &self,
+        identifiers: &[Identifier],
+    ) -> Result<Vec<Vec<StoredEvent>>, StoreError> {
+        let mut lists = Vec::with_capacity(identifiers.len());
+        for identifier in identifiers {
+            lists.push(self.events_naming(identifier.as_str()).await?);
+        }
+        Ok(lists)
+    }
 }
 
 #[async_trait]
@@ -31,6 +45,26 @@ impl<S: Store + ?Sized> EventSource for S {
     async fn events_naming(&self, identifier: &str) -> Result<Vec<StoredEvent>, StoreError> {
         self.events_with_identifier(identifier, &[], MAX_EVENTS_PER_IDENTIFIER)
             .await
+    }
+
+    async fn events_naming_each(
+        &self,
+        identifiers: &[Identifier],
+    ) -> Result<Vec<Vec<StoredEvent>>, StoreError> {
+        let keys: Vec<String> = identifiers.iter().map(|i| i.as_str().to_owned()).collect();
+        let position: HashMap<&str, usize> =
+            (0..).zip(&keys).map(|(n, key)| (key.as_str(), n)).collect();
+        let mut lists = vec![Vec::new(); identifiers.len()];
+        for (hit, event) in self
+            .events_with_identifiers(&keys, MAX_EVENTS_PER_IDENTIFIER)
+            .await?
+        {
+            let n = position.get(hit.as_str()).copied().ok_or_else(|| {
+                StoreError::Internal(format!("the store answered for {hit}, which was not asked"))
+            })?;
+            lists[n].push(event);
+        }
+        Ok(lists)
     }
 }
 
@@ -209,44 +243,85 @@ pub struct Trace {
 
 /// Walks from `start` in `direction`, within `limits`. `None` when no event names `start`.
 ///
-/// One store call per node. A stored event whose document cannot be read back is an internal
-/// error: the store only keeps documents that were read once.
+/// One store call per level of the walk, and each event's document read once however many nodes
+/// it links. A stored event whose document cannot be read back is an internal error: the store
+/// only keeps documents that were read once.
 pub async fn trace<S: EventSource + ?Sized>(
     source: &S,
     start: &Identifier,
     direction: Direction,
     limits: Limits,
 ) -> Result<Option<Trace>, StoreError> {
-    let mut trace = Trace {
-        start: start.clone(),
-        direction,
-        nodes: Vec::new(),
-        edges: Vec::new(),
-        truncated: false,
+    let mut walk = Walk {
+        trace: Trace {
+            start: start.clone(),
+            direction,
+            nodes: Vec::new(),
+            edges: Vec::new(),
+            truncated: false,
+        },
+        limits,
+        seen: HashSet::from([start.clone()]),
+        read: HashMap::new(),
     };
-    let mut seen = HashSet::from([start.clone()]);
-    let mut queue = VecDeque::from([(start.clone(), 0)]);
-    while let Some((identifier, depth)) = queue.pop_front() {
-        let stored = source.events_naming(identifier.as_str()).await?;
-        if stored.is_empty() && depth == 0 {
+    let mut level = vec![start.clone()];
+    let mut depth = 0;
+    while !level.is_empty() {
+        let found = source.events_naming_each(&level).await?;
+        if depth == 0 && found.iter().all(Vec::is_empty) {
             return Ok(None);
         }
+        let mut next = Vec::new();
+        for (identifier, stored) in level.into_iter().zip(found) {
+            walk.visit(identifier, &stored, depth, &mut next)?;
+        }
+        level = next;
+        depth += 1;
+    }
+    Ok(Some(walk.trace))
+}
+
+/// A walk in progress.
+struct Walk {
+    trace: Trace,
+    limits: Limits,
+    /// Identifiers already queued, the start included.
+    seen: HashSet<Identifier>,
+    /// Events already read back, by owner and store sequence.
+    read: HashMap<(OrganisationId, i64), Event>,
+}
+
+impl Walk {
+    /// Adds the node for `identifier` at `depth` with its `stored` events, and queues in `next`
+    /// the identifiers they lead to that were not seen yet.
+    fn visit(
+        &mut self,
+        identifier: Identifier,
+        stored: &[StoredEvent],
+        depth: u32,
+        next: &mut Vec<Identifier>,
+    ) -> Result<(), StoreError> {
+        let trace = &mut self.trace;
         trace.truncated |= stored.len() >= MAX_EVENTS_PER_IDENTIFIER as usize;
         let mut events = Vec::with_capacity(stored.len());
-        for stored in &stored {
-            let model = read_back(&stored.event)?;
-            if depth < limits.max_depth {
-                for (relation, to) in links(&stored.event, &identifier, direction) {
-                    if seen.insert(to.clone()) {
-                        if seen.len() > limits.max_nodes {
-                            seen.remove(&to);
+        for stored in stored {
+            let key = (stored.event.owner, stored.sequence);
+            let model = match self.read.entry(key) {
+                Entry::Occupied(read) => read.into_mut(),
+                Entry::Vacant(unread) => unread.insert(read_back(&stored.event)?),
+            };
+            if depth < self.limits.max_depth {
+                for (relation, to) in links(&stored.event, &identifier, trace.direction) {
+                    if self.seen.insert(to.clone()) {
+                        if self.seen.len() > self.limits.max_nodes {
+                            self.seen.remove(&to);
                             trace.truncated = true;
                             continue;
                         }
-                        queue.push_back((to.clone(), depth + 1));
+                        next.push(to.clone());
                     }
                     trace.edges.push(Edge {
-                        quantity: quantity_of(&model, to.as_str()),
+                        quantity: quantity_of(model, to.as_str()),
                         from: identifier.clone(),
                         to,
                         relation,
@@ -256,7 +331,7 @@ pub async fn trace<S: EventSource + ?Sized>(
                     });
                 }
             }
-            events.push(node_event(&stored.event, &model, &identifier));
+            events.push(node_event(&stored.event, model, &identifier));
         }
         events.sort_by_key(|event| event.event_time);
         let mut organisations: Vec<OrganisationId> = events.iter().map(|e| e.owner).collect();
@@ -268,8 +343,8 @@ pub async fn trace<S: EventSource + ?Sized>(
             organisations,
             events,
         });
+        Ok(())
     }
-    Ok(Some(trace))
 }
 
 /// The typed event behind a stored one.
