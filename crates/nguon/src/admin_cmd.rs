@@ -4,7 +4,7 @@
 
 use anyhow::{Context, bail};
 use nguon_domain::{
-    ApiKeyScope, NewApiKey, NewOrganisation, Organisation, OrganisationId, OrganisationKind,
+    Actor, ApiKeyScope, NewApiKey, NewOrganisation, Organisation, OrganisationId, OrganisationKind,
     OrganisationName, TaxCode,
 };
 use nguon_store::{OrganisationQuery, Store};
@@ -22,7 +22,7 @@ pub async fn org_add(config: Config, args: OrgAddArgs) -> anyhow::Result<()> {
         TaxCode::parse(&args.tax_code)?,
     )?;
     let store = database::open_configured(config, args.database.url).await?;
-    let created = store.create_organisation(&new).await;
+    let created = store.create_organisation(&new, Actor::Cli).await;
     store.close().await;
     let organisation = created.context("cannot register the organisation")?;
     println!("{}", organisation.id);
@@ -47,11 +47,14 @@ async fn create_key(store: &dyn Store, org: Option<&str>, label: &str) -> anyhow
     let (token, token_hash) =
         nguon_web::auth::generate_token().context("the system has no source of randomness")?;
     store
-        .create_api_key(&NewApiKey {
-            scope,
-            label: label.to_owned(),
-            token_hash,
-        })
+        .create_api_key(
+            &NewApiKey {
+                scope,
+                label: label.to_owned(),
+                token_hash,
+            },
+            Actor::Cli,
+        )
         .await
         .context("cannot store the key")?;
     Ok(token)
