@@ -181,6 +181,16 @@ pub async fn create_user(
     let Some(scope) = who.user.access.managed_users() else {
         return forbidden(who.lang, Some(&who));
     };
+    // An organisation admin's users join its own organisation with an organisation role; naming
+    // another organisation or a province role is an attempt to reach outside it.
+    let own = who.user.access.organisation();
+    let named = form.organisation.trim();
+    if !who.user.access.sees_all_organisations()
+        && ((!named.is_empty() && OrganisationId::parse(named).ok() != own)
+            || Role::parse(&form.role).is_ok_and(Role::is_province))
+    {
+        return forbidden(who.lang, Some(&who));
+    }
     let tr = Tr { lang: who.lang };
     let (parsed, errors) = parse_user(tr, &who, &form);
     let Some(new) = parsed else {
