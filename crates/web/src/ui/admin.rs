@@ -1,6 +1,9 @@
 //! Administration pages: users (province admins for everyone, organisation admins within their
 //! organisation) and the audit log (province roles).
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -9,9 +12,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use nguon_domain::{
     Access, Actor, AuditAction, AuditEntry, AuditEntryId, AuditQuery, DomainError, Email,
-    EntityKind, NewUser, OrganisationId, Password, PersonName, Role, User,
+    EntityKind, NewUser, OrganisationId, Password, PersonName, Role, User, UserId,
 };
-use nguon_store::StoreError;
+use nguon_store::{OrganisationQuery, StoreError};
 use secrecy::SecretString;
 use serde::Deserialize;
 use time::{Date, OffsetDateTime, Time};
@@ -47,9 +50,11 @@ struct UsersPage {
     csrf: String,
     users: Vec<UserRow>,
     roles: Vec<RoleOption>,
-    /// The organisation an organisation admin's new users belong to (fixed); empty for a
-    /// province admin, who types it.
+    /// The organisation an organisation admin's new users belong to (fixed); `None` for a
+    /// province admin, who picks one of `organisations`.
     fixed_organisation: Option<String>,
+    /// The organisations a province admin picks from: id, name, picked.
+    organisations: Vec<(String, String, bool)>,
     form: UserForm,
     errors: Vec<String>,
     created: Option<String>,
@@ -123,13 +128,45 @@ async fn users_page(
         Ok(users) => users,
         Err(error) => return UiError::from(error).into_page(who.lang),
     };
+    let organisations = if who.user.access.sees_all_organisations() {
+        let query = OrganisationQuery {
+            limit: OrganisationQuery::MAX_LIMIT,
+            ..OrganisationQuery::default()
+        };
+        match state.store.list_organisations(&query).await {
+            Ok(page) => page
+                .organisations
+                .into_iter()
+                .map(|o| {
+                    let id = o.id.to_string();
+                    let picked = form.organisation.trim() == id;
+                    (id, o.name.to_string(), picked)
+                })
+                .collect(),
+            Err(error) => return UiError::from(error).into_page(who.lang),
+        }
+    } else {
+        Vec::new()
+    };
+    let names = match organisation_names(
+        state,
+        listed.iter().filter_map(|u| u.access.organisation()),
+    )
+    .await
+    {
+        Ok(names) => names,
+        Err(error) => return error.into_page(who.lang),
+    };
     let grantable = Role::ALL
         .into_iter()
         .filter(|role| who.user.access.sees_all_organisations() || !role.is_province());
     let page = UsersPage {
         chrome: Chrome::signed_in(who, "/admin/users"),
         csrf: who.session.csrf_token.clone(),
-        users: listed.iter().map(|user| user_row(tr, user)).collect(),
+        users: listed
+            .iter()
+            .map(|user| user_row(tr, user, &names))
+            .collect(),
         roles: grantable
             .map(|role| RoleOption {
                 value: role.as_str(),
@@ -140,6 +177,7 @@ async fn users_page(
         fixed_organisation: (!who.user.access.sees_all_organisations())
             .then(|| who.organisation.as_ref().map(|o| o.name.to_string()))
             .flatten(),
+        organisations,
         form: UserForm {
             password: String::new(),
             ..form
@@ -150,7 +188,21 @@ async fn users_page(
     (status, page).into_response()
 }
 
-fn user_row(tr: Tr, user: &User) -> UserRow {
+/// The names of the organisations `ids`, each read once.
+async fn organisation_names(
+    state: &AppState,
+    ids: impl Iterator<Item = OrganisationId>,
+) -> Result<HashMap<OrganisationId, String>, UiError> {
+    let mut names = HashMap::new();
+    for id in ids {
+        if let Entry::Vacant(slot) = names.entry(id) {
+            slot.insert(state.store.organisation(id).await?.name.to_string());
+        }
+    }
+    Ok(names)
+}
+
+fn user_row(tr: Tr, user: &User, names: &HashMap<OrganisationId, String>) -> UserRow {
     UserRow {
         email: user.email.to_string(),
         name: user
@@ -159,11 +211,10 @@ fn user_row(tr: Tr, user: &User) -> UserRow {
             .map(|n| n.to_string())
             .unwrap_or_default(),
         role: role_label(tr, user.access.role()),
-        organisation: user
-            .access
-            .organisation()
-            .map(|o| o.to_string())
-            .unwrap_or_default(),
+        organisation: match user.access.organisation() {
+            Some(id) => names.get(&id).cloned().unwrap_or_else(|| id.to_string()),
+            None => tr.t("home-province"),
+        },
         active: user.status == nguon_domain::UserStatus::Active,
     }
 }
@@ -341,7 +392,10 @@ fn access_rule(tr: Tr, error: &DomainError) -> String {
 /// An audit entry as the log page shows it.
 struct AuditRow {
     at: String,
+    /// Who, as people read it: a user's address, else the stored form.
     actor: String,
+    /// Who, in the stored form the search field takes.
+    actor_id: String,
     action: String,
     entity: String,
     before: String,
@@ -381,6 +435,20 @@ pub struct AuditFilter {
 }
 
 impl AuditFilter {
+    /// Whether any search field is filled in, so the search form opens showing it.
+    fn is_active(&self) -> bool {
+        [
+            &self.actor,
+            &self.entity_kind,
+            &self.entity_id,
+            &self.action,
+            &self.from,
+            &self.to,
+        ]
+        .iter()
+        .any(|value| !value.trim().is_empty())
+    }
+
     /// The query, or the message naming the first field that cannot be read.
     fn query(&self, tr: Tr) -> Result<AuditQuery, String> {
         let text = |value: &str| {
@@ -456,14 +524,17 @@ pub async fn audit(
     }
     let tr = Tr { lang: who.lang };
     let (rows, next, error, status) = match filter.query(tr) {
-        Ok(query) => match state.store.search_audit_log(&query).await {
-            Ok(page) => (
-                page.entries.iter().map(audit_row).collect(),
+        Ok(query) => match search(&state, &query).await {
+            Ok((page, emails)) => (
+                page.entries
+                    .iter()
+                    .map(|entry| audit_row(entry, &emails))
+                    .collect(),
                 page.next_before.map(|before| filter.next_page(before)),
                 None,
                 StatusCode::OK,
             ),
-            Err(error) => return UiError::from(error).into_page(who.lang),
+            Err(error) => return error.into_page(who.lang),
         },
         Err(message) => (Vec::new(), None, Some(message), StatusCode::BAD_REQUEST),
     };
@@ -485,7 +556,24 @@ pub async fn audit(
     (status, page).into_response()
 }
 
-fn audit_row(entry: &AuditEntry) -> AuditRow {
+/// One page of the log and the addresses of the users who acted on it, each read once.
+async fn search(
+    state: &AppState,
+    query: &AuditQuery,
+) -> Result<(nguon_store::AuditPage, HashMap<UserId, String>), UiError> {
+    let page = state.store.search_audit_log(query).await?;
+    let mut emails = HashMap::new();
+    for entry in &page.entries {
+        if let Actor::User(id) = entry.actor
+            && let Entry::Vacant(slot) = emails.entry(id)
+        {
+            slot.insert(state.store.user(id).await?.email.to_string());
+        }
+    }
+    Ok((page, emails))
+}
+
+fn audit_row(entry: &AuditEntry, emails: &HashMap<UserId, String>) -> AuditRow {
     let json = |value: &Option<serde_json::Value>| {
         value
             .as_ref()
@@ -496,7 +584,12 @@ fn audit_row(entry: &AuditEntry) -> AuditRow {
         time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
     AuditRow {
         at: entry.at.format(&format).unwrap_or_default(),
-        actor: entry.actor.to_string(),
+        actor: match entry.actor {
+            Actor::User(id) => emails.get(&id).cloned(),
+            Actor::ApiKey(_) | Actor::Cli => None,
+        }
+        .unwrap_or_else(|| entry.actor.to_string()),
+        actor_id: entry.actor.to_string(),
         action: entry.action.to_string(),
         entity: format!("{} {}", entry.entity_kind.as_str(), entry.entity_id),
         before: json(&entry.before),
