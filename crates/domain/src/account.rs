@@ -457,7 +457,7 @@ mod tests {
             Access::new(Role::ProvinceAdmin, Some(org))
                 .unwrap_err()
                 .to_string(),
-            "organisation: a province_admin belongs to the province, not to an organisation; leave it empty"
+            "organisation: the role province_admin belongs to the province, not to an organisation; leave it empty"
         );
     }
 

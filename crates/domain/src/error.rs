@@ -188,14 +188,14 @@ pub enum DomainError {
         found: String,
     },
     /// An organisation role was given without its organisation.
-    #[error("organisation: a {role} belongs to one organisation; give its id")]
+    #[error("organisation: the role {role} belongs to one organisation; give the organisation")]
     RoleNeedsOrganisation {
         /// The role given.
         role: Role,
     },
     /// A province role was given with an organisation.
     #[error(
-        "organisation: a {role} belongs to the province, not to an organisation; leave it empty"
+        "organisation: the role {role} belongs to the province, not to an organisation; leave it empty"
     )]
     RoleForbidsOrganisation {
         /// The role given.

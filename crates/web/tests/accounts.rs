@@ -634,3 +634,81 @@ async fn the_stylesheet_is_cached_for_good_under_its_hashed_name() {
         .await;
     assert_eq!(stale.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_session_ends_at_its_expiry_and_after_its_idle_time() {
+    for (lifetime, idle) in [
+        (time::Duration::milliseconds(300), time::Duration::hours(1)),
+        (time::Duration::hours(1), time::Duration::milliseconds(300)),
+    ] {
+        let mut app = TestApp::new().await;
+        let settings = Arc::get_mut(&mut app.state.ui).unwrap();
+        settings.session_lifetime = lifetime;
+        settings.idle_timeout = idle;
+        user(&app, "hoa@camau.gov.vn", Role::Inspector, None).await;
+        let mut browser = Browser::new(&app);
+        browser.sign_in("hoa@camau.gov.vn", PASSWORD).await;
+        assert_eq!(browser.get("/").await.status, StatusCode::OK);
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        let late = browser.get("/").await;
+        assert_eq!(
+            location(&late),
+            "/login",
+            "lifetime {lifetime}, idle {idle}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_audit_log_pages_newest_first_and_keeps_its_filters() {
+    let app = TestApp::new().await;
+    let admin = user(&app, "admin@camau.gov.vn", Role::ProvinceAdmin, None).await;
+    // Sessions are cheap audit rows: 60 sign-ins of the admin, straight through the store.
+    for n in 0..60u8 {
+        app.state
+            .store
+            .create_session(&nguon_domain::NewSession {
+                user: admin.id,
+                token_hash: [n; 32],
+                csrf_token: "t".repeat(64),
+                expires_at: nguon_store::now_utc() + time::Duration::hours(1),
+            })
+            .await
+            .unwrap();
+    }
+    let mut browser = Browser::new(&app);
+    browser.sign_in("admin@camau.gov.vn", PASSWORD).await;
+    let first = browser.get("/admin/audit?action=session.create").await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(
+        first
+            .body
+            .matches("<strong>session.create</strong>")
+            .count(),
+        50
+    );
+    assert!(
+        first.body.contains("admin@camau.gov.vn"),
+        "actors by address"
+    );
+    let start = first
+        .body
+        .find("/admin/audit?action=session.create&#38;before=")
+        .expect("a next link that keeps the filter");
+    let end = start + first.body[start..].find('"').unwrap();
+    let next = first.body[start..end].replace("&#38;", "&");
+    let second = browser.get(&next).await;
+    assert_eq!(second.status, StatusCode::OK);
+    // 60 from the store and one by the sign-in above.
+    assert_eq!(
+        second
+            .body
+            .matches("<strong>session.create</strong>")
+            .count(),
+        11
+    );
+    assert!(
+        !second.body.contains("before="),
+        "the last page has no next link"
+    );
+}

@@ -57,7 +57,7 @@ async fn the_first_admin_is_created_with_a_password_from_stdin() {
     );
     let stderr = String::from_utf8_lossy(&staff_without_org.stderr);
     assert!(
-        stderr.contains("organisation: a org_staff belongs to one organisation"),
+        stderr.contains("organisation: the role org_staff belongs to one organisation"),
         "{stderr}"
     );
 
