@@ -106,7 +106,8 @@ impl PostgresStore {
             sql.push(" WHERE organisation_id = ")
                 .push_bind(organisation.as_uuid());
         }
-        sql.push(" ORDER BY email");
+        // Byte order, as on SQLite, whatever collation the database was created with.
+        sql.push(" ORDER BY email COLLATE \"C\"");
         sql.build()
             .fetch_all(&self.pool)
             .await
