@@ -1,7 +1,7 @@
 //! The crate's one error type. Every message starts with the field it is about and states the rule,
 //! so it can be shown to the person who typed the value.
 
-use crate::{OrganisationKind, OrganisationStatus};
+use crate::{OrganisationKind, OrganisationStatus, Role};
 
 /// A value broke a rule of the tenant registry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -173,4 +173,75 @@ pub enum DomainError {
     /// A schedule names no field, so it would never say when to run.
     #[error("schedule: give at least one of second, minute, hour, dayOfMonth, month, dayOfWeek")]
     ScheduleEmpty,
+    /// An e-mail address is not one.
+    #[error("email: must be an address such as ten@example.vn; {problem}")]
+    EmailFormat {
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// A role name is not one we know.
+    #[error(
+        "role: must be one of province_admin, inspector, org_admin, org_staff; found {found:?}"
+    )]
+    UnknownRole {
+        /// The text that was given.
+        found: String,
+    },
+    /// An organisation role was given without its organisation.
+    #[error("organisation: the role {role} belongs to one organisation; give the organisation")]
+    RoleNeedsOrganisation {
+        /// The role given.
+        role: Role,
+    },
+    /// A province role was given with an organisation.
+    #[error(
+        "organisation: the role {role} belongs to the province, not to an organisation; leave it empty"
+    )]
+    RoleForbidsOrganisation {
+        /// The role given.
+        role: Role,
+    },
+    /// A person's name is empty, too long or has control characters.
+    #[error("name: must be 1 to {max} characters without line breaks or tabs")]
+    PersonName {
+        /// The longest name accepted.
+        max: usize,
+    },
+    /// A user status name is not one we know.
+    #[error("user status: must be one of active, disabled; found {found:?}")]
+    UnknownUserStatus {
+        /// The text that was given.
+        found: String,
+    },
+    /// A password is too short or too long.
+    #[error("password: must be {min} to {max} characters long, found {found}")]
+    PasswordLength {
+        /// Fewest characters.
+        min: usize,
+        /// Most characters.
+        max: usize,
+        /// How many were given.
+        found: usize,
+    },
+    /// A stored password hash is not an argon2id PHC string.
+    #[error("password hash: must be an argon2id PHC string ($argon2id$…)")]
+    PasswordHashFormat,
+    /// An audit actor is not `user:<id>`, `api_key:<id>` or `cli`.
+    #[error("actor: must be user:<user id>, api_key:<key id> or cli; found {found:?}")]
+    ActorFormat {
+        /// The text that was given.
+        found: String,
+    },
+    /// An audit entity kind is not one we know.
+    #[error("entity kind: must be one of organisation, api_key, user, session; found {found:?}")]
+    UnknownEntityKind {
+        /// The text that was given.
+        found: String,
+    },
+    /// An audit action is not one we record.
+    #[error("action: not an audited action; found {found:?}")]
+    UnknownAuditAction {
+        /// The text that was given.
+        found: String,
+    },
 }

@@ -1,4 +1,5 @@
-//! Identifiers: organisations, API keys and capture jobs, all UUID version 7.
+//! Identifiers: organisations, API keys, capture jobs, users, sessions and audit entries, all
+//! UUID version 7.
 
 use std::fmt;
 use std::str::FromStr;
@@ -175,6 +176,24 @@ uuid_v7_id!(
     /// The id of a query subscription: a UUID version 7.
     SubscriptionId,
     "subscription id"
+);
+
+uuid_v7_id!(
+    /// The id of a portal user: a UUID version 7.
+    UserId,
+    "user id"
+);
+
+uuid_v7_id!(
+    /// The id of a sign-in session (not its secret token): a UUID version 7.
+    SessionId,
+    "session id"
+);
+
+uuid_v7_id!(
+    /// The id of an audit log entry: a UUID version 7, so the log pages newest first by id alone.
+    AuditEntryId,
+    "audit entry id"
 );
 
 #[cfg(test)]

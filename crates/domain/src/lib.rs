@@ -1,12 +1,15 @@
 //! Nguồn domain types: the tenant registry (organisations, their kinds, statuses, names and tax
 //! codes), what is kept about each EPCIS event, the parsed event query, API keys, capture jobs,
-//! master data, named queries and their subscriptions. Every type is parsed once at the edge and
-//! valid by construction ("parse, don't validate"), so code that holds one never checks it again.
+//! master data, named queries and their subscriptions, portal accounts and the audit log. Every
+//! type is parsed once at the edge and valid by construction ("parse, don't validate"), so code
+//! that holds one never checks it again.
 //! Pure: no I/O.
 
 #![warn(missing_docs)]
 
+mod account;
 mod api_key;
+mod audit;
 mod capture_job;
 mod error;
 mod event;
@@ -19,14 +22,21 @@ mod status;
 mod subscription;
 mod tax_code;
 
+pub use account::{
+    Access, Email, NewSession, NewUser, Password, PasswordHash, PersonName, Role, Session, User,
+    UserStatus,
+};
 pub use api_key::{ApiKey, ApiKeyScope, NewApiKey};
+pub use audit::{Actor, AuditAction, AuditEntry, AuditQuery, EntityKind, NewAuditEntry};
 pub use capture_job::{CaptureErrorBehaviour, CaptureJob, NewCaptureJob};
 
 pub use error::DomainError;
 pub use event::{
     Action, EventHash, EventId, EventType, IdentifierRole, IndexedField, NewEvent, StoredEvent,
 };
-pub use id::{ApiKeyId, CaptureJobId, OrganisationId, SubscriptionId};
+pub use id::{
+    ApiKeyId, AuditEntryId, CaptureJobId, OrganisationId, SessionId, SubscriptionId, UserId,
+};
 pub use master_data::VocabularyElement;
 pub use name::OrganisationName;
 pub use organisation::{NewOrganisation, Organisation, OrganisationKind};

@@ -1,15 +1,20 @@
-//! `nguon org add` and `nguon key create`: the smallest registry administration, enough to give
-//! an enterprise its API key before the portal's screens exist. Each prints only the value a
-//! script needs on stdout (the organisation id, the key), so `KEY=$(nguon key create …)` works.
+//! `nguon org add`, `nguon key create` and `nguon user add`: the smallest registry
+//! administration, enough to give an enterprise its API key and the province its first portal
+//! administrator. Each prints only the value a script needs on stdout (the organisation id, the
+//! key, the user id), so `KEY=$(nguon key create …)` works.
+
+use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context, bail};
 use nguon_domain::{
-    ApiKeyScope, NewApiKey, NewOrganisation, Organisation, OrganisationId, OrganisationKind,
-    OrganisationName, TaxCode,
+    Access, Actor, ApiKeyScope, Email, NewApiKey, NewOrganisation, NewUser, Organisation,
+    OrganisationId, OrganisationKind, OrganisationName, Password, PersonName, Role, TaxCode,
 };
 use nguon_store::{OrganisationQuery, Store};
 
-use crate::cli::{KeyCreateArgs, OrgAddArgs};
+use secrecy::SecretString;
+
+use crate::cli::{KeyCreateArgs, OrgAddArgs, UserAddArgs};
 use crate::config::Config;
 use crate::database;
 
@@ -22,7 +27,7 @@ pub async fn org_add(config: Config, args: OrgAddArgs) -> anyhow::Result<()> {
         TaxCode::parse(&args.tax_code)?,
     )?;
     let store = database::open_configured(config, args.database.url).await?;
-    let created = store.create_organisation(&new).await;
+    let created = store.create_organisation(&new, Actor::Cli).await;
     store.close().await;
     let organisation = created.context("cannot register the organisation")?;
     println!("{}", organisation.id);
@@ -47,11 +52,14 @@ async fn create_key(store: &dyn Store, org: Option<&str>, label: &str) -> anyhow
     let (token, token_hash) =
         nguon_web::auth::generate_token().context("the system has no source of randomness")?;
     store
-        .create_api_key(&NewApiKey {
-            scope,
-            label: label.to_owned(),
-            token_hash,
-        })
+        .create_api_key(
+            &NewApiKey {
+                scope,
+                label: label.to_owned(),
+                token_hash,
+            },
+            Actor::Cli,
+        )
         .await
         .context("cannot store the key")?;
     Ok(token)
@@ -85,4 +93,59 @@ async fn find_organisation(store: &dyn Store, reference: &str) -> anyhow::Result
             None => bail!("no organisation has tax code {reference}"),
         }
     }
+}
+
+/// Creates a portal user and prints its id. Every argument and the password are checked before
+/// the database is opened; the password is never taken from the command line, where other users
+/// of the machine could read it.
+pub async fn user_add(config: Config, args: UserAddArgs) -> anyhow::Result<()> {
+    let email = Email::parse(&args.email)?;
+    let role = Role::parse(&args.role)?;
+    let name = args.name.as_deref().map(PersonName::parse).transpose()?;
+    let password = Password::parse(read_password()?)?;
+    let password_hash = nguon_web::password::hash(password).await?;
+    let store = database::open_configured(config, args.database.url).await?;
+    let outcome = async {
+        let organisation = match args.organisation.as_deref() {
+            Some(reference) => Some(find_organisation(&*store, reference).await?.id),
+            None => None,
+        };
+        let new = NewUser {
+            email,
+            name,
+            access: Access::new(role, organisation)?,
+            password_hash,
+        };
+        store
+            .create_user(&new, Actor::Cli)
+            .await
+            .context("cannot create the user")
+    }
+    .await;
+    store.close().await;
+    println!("{}", outcome?.id);
+    Ok(())
+}
+
+/// The password: asked twice without echo on a terminal, else the first line of standard input
+/// (without its line ending), so `printf '%s\n' "$PW" | nguon user add …` works in scripts.
+fn read_password() -> anyhow::Result<SecretString> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password (12 to 128 characters): ")
+            .context("cannot read the password")?;
+        let again =
+            rpassword::prompt_password("Password again: ").context("cannot read the password")?;
+        if first != again {
+            bail!("password: the two entries differ");
+        }
+        return Ok(SecretString::from(first));
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    Ok(SecretString::from(password.to_owned()))
 }

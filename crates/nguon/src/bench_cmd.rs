@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use nguon_domain::{
-    Action, EventHash, EventId, EventType, IdentifierRole, NewEvent, NewOrganisation,
+    Action, Actor, EventHash, EventId, EventType, IdentifierRole, NewEvent, NewOrganisation,
     OrganisationKind, OrganisationName, TaxCode,
 };
 use nguon_store::{PostgresUrl, Store};
@@ -102,11 +102,14 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 
 async fn measure(store: Arc<dyn Store>, args: &BenchArgs) -> anyhow::Result<RunFigures> {
     let owner = store
-        .create_organisation(&NewOrganisation::new(
-            OrganisationKind::Enterprise,
-            OrganisationName::parse("Công ty Đo tải Thủy sản")?,
-            TaxCode::parse("2009999999")?,
-        )?)
+        .create_organisation(
+            &NewOrganisation::new(
+                OrganisationKind::Enterprise,
+                OrganisationName::parse("Công ty Đo tải Thủy sản")?,
+                TaxCode::parse("2009999999")?,
+            )?,
+            Actor::Cli,
+        )
         .await?
         .id;
     let started = Instant::now();

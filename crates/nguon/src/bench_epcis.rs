@@ -17,7 +17,7 @@ use hyper::Request;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use nguon_domain::{
-    ApiKeyScope, NewApiKey, NewOrganisation, OrganisationKind, OrganisationName, TaxCode,
+    Actor, ApiKeyScope, NewApiKey, NewOrganisation, OrganisationKind, OrganisationName, TaxCode,
 };
 use nguon_store::{DatabaseUrl, PostgresUrl};
 use nguon_store_postgres::ScratchDatabase;
@@ -283,19 +283,25 @@ async fn store_ceiling(
 async fn prepare(url: &DatabaseUrl) -> anyhow::Result<String> {
     let store = database::open(url).await?;
     let organisation = store
-        .create_organisation(&NewOrganisation::new(
-            OrganisationKind::Enterprise,
-            OrganisationName::parse("Công ty Thủy sản Bench")?,
-            TaxCode::parse("1900000001")?,
-        )?)
+        .create_organisation(
+            &NewOrganisation::new(
+                OrganisationKind::Enterprise,
+                OrganisationName::parse("Công ty Thủy sản Bench")?,
+                TaxCode::parse("1900000001")?,
+            )?,
+            Actor::Cli,
+        )
         .await?;
     let (token, token_hash) = nguon_web::auth::generate_token()?;
     store
-        .create_api_key(&NewApiKey {
-            scope: ApiKeyScope::Organisation(organisation.id),
-            label: "bench".to_owned(),
-            token_hash,
-        })
+        .create_api_key(
+            &NewApiKey {
+                scope: ApiKeyScope::Organisation(organisation.id),
+                label: "bench".to_owned(),
+                token_hash,
+            },
+            Actor::Cli,
+        )
         .await?;
     store.close().await;
     Ok(token)

@@ -72,6 +72,36 @@ pub enum Command {
     /// API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Portal users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// `nguon user …`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a portal user and print its id. The password is asked for without echo on a
+    /// terminal, or read from the first line of standard input otherwise; there is no default.
+    Add(UserAddArgs),
+}
+
+/// Arguments of `nguon user add`.
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// Sign-in address.
+    #[arg(long)]
+    pub email: String,
+    /// province_admin, inspector, org_admin or org_staff.
+    #[arg(long)]
+    pub role: String,
+    /// The organisation of an org_admin or org_staff, by id or tax code (MST).
+    #[arg(long, value_name = "ID_OR_MST")]
+    pub organisation: Option<String>,
+    /// The name shown in the portal.
+    #[arg(long)]
+    pub name: Option<String>,
+    #[command(flatten)]
+    pub database: DatabaseArg,
 }
 
 /// `nguon org …`.

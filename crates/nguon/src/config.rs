@@ -44,6 +44,42 @@ pub struct Config {
     /// EPCIS capture settings.
     #[serde(default)]
     pub epcis: EpcisConfig,
+    /// Portal sign-in settings.
+    #[serde(default)]
+    pub portal: PortalConfig,
+}
+
+/// The `[portal]` table: how sign-in sessions behave.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PortalConfig {
+    /// Mark cookies `Secure`: set it when the portal is served over HTTPS (behind a proxy too).
+    pub secure_cookies: bool,
+    /// Hours a session lasts at most.
+    pub session_hours: u16,
+    /// Minutes a session may go unused before it ends.
+    pub idle_minutes: u16,
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            session_hours: 12,
+            idle_minutes: 30,
+        }
+    }
+}
+
+impl PortalConfig {
+    /// The web crate's settings.
+    pub fn settings(&self) -> nguon_web::ui::UiSettings {
+        nguon_web::ui::UiSettings {
+            secure_cookies: self.secure_cookies,
+            session_lifetime: time::Duration::hours(i64::from(self.session_hours.max(1))),
+            idle_timeout: time::Duration::minutes(i64::from(self.idle_minutes.max(1))),
+        }
+    }
 }
 
 /// The `[epcis]` table.
@@ -237,6 +273,7 @@ mod tests {
                     log_format: LogFormat::Text,
                     gs1: Gs1Config::default(),
                     epcis: EpcisConfig::default(),
+                    portal: PortalConfig::default(),
                 }
             );
             Ok(())
@@ -363,6 +400,20 @@ mod tests {
     }
 
     #[test]
+    fn portal_settings_come_from_the_environment() {
+        jail(|jail| {
+            jail.set_env("NGUON_PORTAL__SECURE_COOKIES", "true");
+            jail.set_env("NGUON_PORTAL__IDLE_MINUTES", "15");
+            let config = load(&ConfigFile::default())?;
+            assert!(config.portal.secure_cookies);
+            let settings = config.portal.settings();
+            assert_eq!(settings.idle_timeout, time::Duration::minutes(15));
+            assert_eq!(settings.session_lifetime, time::Duration::hours(12));
+            Ok(())
+        });
+    }
+
+    #[test]
     fn debug_redacts_the_database_password() {
         let config = Config {
             database_url: url("postgres://nguon:s3cret@db/nguon"),
@@ -370,6 +421,7 @@ mod tests {
             log_format: LogFormat::Text,
             gs1: Gs1Config::default(),
             epcis: EpcisConfig::default(),
+            portal: PortalConfig::default(),
         };
         let debug = format!("{config:?}");
         assert!(!debug.contains("s3cret"), "{debug}");

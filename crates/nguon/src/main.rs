@@ -21,7 +21,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, KeyCommand, OrgCommand};
+use crate::cli::{Cli, Command, KeyCommand, OrgCommand, UserCommand};
 use crate::config::Flags;
 
 fn main() -> ExitCode {
@@ -59,6 +59,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
             .map(|()| ExitCode::SUCCESS),
         Command::Key(KeyCommand::Create(args)) => admin_cmd::key_create(config, args)
+            .await
+            .map(|()| ExitCode::SUCCESS),
+        Command::User(UserCommand::Add(args)) => admin_cmd::user_add(config, args)
             .await
             .map(|()| ExitCode::SUCCESS),
     }

@@ -65,6 +65,7 @@ pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
             capture_file_size_limit: config.epcis.capture_file_size_limit,
         }),
         captured: nguon_web::epcis::subscriptions::notifier(),
+        ui: Arc::new(config.portal.settings()),
     };
     let delivery =
         nguon_web::epcis::subscriptions::spawn_delivery(state.clone(), Default::default());

@@ -2,17 +2,18 @@
 //! where the SQL allows it (`RETURNING`), `UNNEST` arrays for master data.
 
 use nguon_domain::{
-    ApiKey, ApiKeyId, CaptureJob, CaptureJobId, NewApiKey, NewCaptureJob, OrganisationId,
-    VocabularyElement,
+    Actor, ApiKey, ApiKeyId, AuditAction, CaptureJob, CaptureJobId, NewApiKey, NewCaptureJob,
+    OrganisationId, VocabularyElement,
 };
 use nguon_store::{
     ApiKeyRecord, CaptureJobRecord, MAX_CAPTURE_JOBS_PAGE, StoreError, attributes_from_json,
-    attributes_json, errors_json, last_of_each_element, now_utc,
+    attributes_json, errors_json, last_of_each_element, now_utc, snapshot,
 };
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, QueryBuilder, Row};
 
 use crate::PostgresStore;
+use crate::accounts::insert_audit;
 use crate::error::store_error;
 
 /// The columns of `api_keys` that [`api_key_from_row`] reads.
@@ -31,7 +32,11 @@ macro_rules! capture_job_columns {
 }
 
 impl PostgresStore {
-    pub(crate) async fn insert_api_key(&self, new: &NewApiKey) -> Result<ApiKey, StoreError> {
+    pub(crate) async fn insert_api_key(
+        &self,
+        new: &NewApiKey,
+        actor: Actor,
+    ) -> Result<ApiKey, StoreError> {
         let key = ApiKey {
             id: ApiKeyId::generate(),
             scope: new.scope,
@@ -39,6 +44,7 @@ impl PostgresStore {
             created_at: now_utc(),
             revoked_at: None,
         };
+        let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO api_keys (id, owner_id, scope, label, token_hash, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -49,7 +55,7 @@ impl PostgresStore {
         .bind(&key.label)
         .bind(new.token_hash.to_vec())
         .bind(key.created_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(|error| match error {
             sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound {
@@ -62,6 +68,9 @@ impl PostgresStore {
             },
             other => store_error(other),
         })?;
+        let entry = snapshot::api_key_change(actor, AuditAction::ApiKeyCreate, None, &key);
+        insert_audit(&mut tx, &entry).await?;
+        tx.commit().await.map_err(store_error)?;
         Ok(key)
     }
 
@@ -100,21 +109,46 @@ impl PostgresStore {
         .collect()
     }
 
-    pub(crate) async fn revoke_key(&self, id: ApiKeyId) -> Result<ApiKey, StoreError> {
-        let row = sqlx::query(concat!(
-            "UPDATE api_keys SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2 RETURNING ",
-            api_key_columns!()
+    pub(crate) async fn revoke_key(
+        &self,
+        id: ApiKeyId,
+        actor: Actor,
+    ) -> Result<ApiKey, StoreError> {
+        let mut tx = self.write().await?;
+        let before = sqlx::query(concat!(
+            "SELECT ",
+            api_key_columns!(),
+            " FROM api_keys WHERE id = $1 FOR UPDATE"
         ))
-        .bind(now_utc())
         .bind(id.as_uuid())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(store_error)?
+        .map(|row| api_key_from_row(&row))
+        .transpose()?
         .ok_or_else(|| StoreError::NotFound {
             what: "API key",
             id: id.to_string(),
         })?;
-        api_key_from_row(&row)
+        // Revoking again keeps the first time and writes nothing, so nothing to audit.
+        if before.revoked_at.is_some() {
+            return Ok(before);
+        }
+        let after = ApiKey {
+            revoked_at: Some(now_utc()),
+            ..before.clone()
+        };
+        sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2")
+            .bind(after.revoked_at)
+            .bind(id.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        let entry =
+            snapshot::api_key_change(actor, AuditAction::ApiKeyRevoke, Some(&before), &after);
+        insert_audit(&mut tx, &entry).await?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(after)
     }
 
     pub(crate) async fn insert_capture_job(

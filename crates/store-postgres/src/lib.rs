@@ -8,6 +8,7 @@
 
 #![warn(missing_docs)]
 
+mod accounts;
 mod api;
 mod error;
 mod events;
@@ -22,6 +23,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use nguon_domain::{
+    Access, Actor, AuditAction, AuditQuery, Email, NewSession, NewUser, PasswordHash, Session,
+    SessionId, User, UserId, UserStatus,
+};
+use nguon_domain::{
     ApiKey, ApiKeyId, CaptureJob, CaptureJobId, EventId, EventQuery, IdentifierRole, NewApiKey,
     NewCaptureJob, NewEvent, NewOrganisation, Organisation, OrganisationId, OrganisationStatus,
     StoredEvent, VocabularyElement,
@@ -35,11 +40,12 @@ use nguon_store::{
     AppendOutcome, EventPage, EventResource, OrganisationPage, OrganisationQuery,
     OrganisationRecord, PostgresUrl, Store, StoreError, company_prefix_candidates, now_utc,
 };
-use nguon_store::{no_such_query, no_such_subscription};
+use nguon_store::{AuditPage, no_such_query, no_such_subscription, no_such_user, snapshot};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Connection, Postgres, QueryBuilder, Row};
 use uuid::Uuid;
 
+use crate::accounts::{UserChange, insert_audit};
 use crate::error::store_error;
 
 /// The migrations in `migrations/`, embedded at compile time.
@@ -120,10 +126,15 @@ impl Store for PostgresStore {
         self.pool.close().await;
     }
 
-    async fn create_organisation(&self, new: &NewOrganisation) -> Result<Organisation, StoreError> {
+    async fn create_organisation(
+        &self,
+        new: &NewOrganisation,
+        actor: Actor,
+    ) -> Result<Organisation, StoreError> {
         let id = OrganisationId::generate();
         let now = now_utc();
         let status = OrganisationStatus::Pending;
+        let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO organisations (id, kind, name, tax_code, status, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -135,14 +146,14 @@ impl Store for PostgresStore {
         .bind(status.as_str())
         .bind(now)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(|error| match error {
             // The id is fresh, so the only unique column that can collide is the tax code.
             sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::tax_code_taken(),
             other => store_error(other),
         })?;
-        Ok(Organisation {
+        let organisation = Organisation {
             id,
             kind: new.kind(),
             name: new.name().clone(),
@@ -151,7 +162,16 @@ impl Store for PostgresStore {
             created_at: now,
             updated_at: now,
             company_prefixes: Vec::new(),
-        })
+        };
+        let entry = snapshot::organisation_change(
+            actor,
+            AuditAction::OrganisationCreate,
+            None,
+            &organisation,
+        );
+        insert_audit(&mut tx, &entry).await?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(organisation)
     }
 
     async fn organisation(&self, id: OrganisationId) -> Result<Organisation, StoreError> {
@@ -202,8 +222,9 @@ impl Store for PostgresStore {
         &self,
         id: OrganisationId,
         status: OrganisationStatus,
+        actor: Actor,
     ) -> Result<Organisation, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let mut tx = self.write().await?;
         lock_organisation(&mut tx, id).await?;
         let current = fetch_organisation(&mut tx, id).await?;
         // Dropping `tx` on an error rolls back; nothing was written yet anyway.
@@ -216,6 +237,13 @@ impl Store for PostgresStore {
             .await
             .map_err(store_error)?;
         let updated = fetch_organisation(&mut tx, id).await?;
+        let entry = snapshot::organisation_change(
+            actor,
+            AuditAction::OrganisationStatus,
+            Some(&current),
+            &updated,
+        );
+        insert_audit(&mut tx, &entry).await?;
         tx.commit().await.map_err(store_error)?;
         Ok(updated)
     }
@@ -224,8 +252,9 @@ impl Store for PostgresStore {
         &self,
         id: OrganisationId,
         prefix: &CompanyPrefix,
+        actor: Actor,
     ) -> Result<Organisation, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let mut tx = self.write().await?;
         lock_organisation(&mut tx, id).await?;
         let organisation = fetch_organisation(&mut tx, id).await?;
         if organisation.company_prefixes.contains(prefix) {
@@ -254,6 +283,13 @@ impl Store for PostgresStore {
             .await
             .map_err(store_error)?;
         let updated = fetch_organisation(&mut tx, id).await?;
+        let entry = snapshot::organisation_change(
+            actor,
+            AuditAction::CompanyPrefixAdd,
+            Some(&organisation),
+            &updated,
+        );
+        insert_audit(&mut tx, &entry).await?;
         tx.commit().await.map_err(store_error)?;
         Ok(updated)
     }
@@ -350,8 +386,8 @@ impl Store for PostgresStore {
         self.resource_values(owner, resource, after, limit).await
     }
 
-    async fn create_api_key(&self, new: &NewApiKey) -> Result<ApiKey, StoreError> {
-        self.insert_api_key(new).await
+    async fn create_api_key(&self, new: &NewApiKey, actor: Actor) -> Result<ApiKey, StoreError> {
+        self.insert_api_key(new, actor).await
     }
 
     async fn api_key_by_token_hash(
@@ -365,8 +401,8 @@ impl Store for PostgresStore {
         self.api_keys_of(owner).await
     }
 
-    async fn revoke_api_key(&self, id: ApiKeyId) -> Result<ApiKey, StoreError> {
-        self.revoke_key(id).await
+    async fn revoke_api_key(&self, id: ApiKeyId, actor: Actor) -> Result<ApiKey, StoreError> {
+        self.revoke_key(id, actor).await
     }
 
     async fn create_capture_job(&self, new: &NewCaptureJob) -> Result<CaptureJob, StoreError> {
@@ -498,6 +534,100 @@ impl Store for PostgresStore {
         error: &str,
     ) -> Result<(), StoreError> {
         self.note_subscription_failure(id, error).await
+    }
+
+    async fn create_user(&self, new: &NewUser, actor: Actor) -> Result<User, StoreError> {
+        self.insert_user(new, actor).await
+    }
+
+    async fn user(&self, id: UserId) -> Result<User, StoreError> {
+        self.find_user(Some(id), None)
+            .await?
+            .ok_or_else(|| no_such_user(id))
+    }
+
+    async fn user_by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
+        self.find_user(None, Some(email)).await
+    }
+
+    async fn list_users(
+        &self,
+        organisation: Option<OrganisationId>,
+    ) -> Result<Vec<User>, StoreError> {
+        self.users_of(organisation).await
+    }
+
+    async fn set_user_access(
+        &self,
+        id: UserId,
+        access: Access,
+        actor: Actor,
+    ) -> Result<User, StoreError> {
+        self.change_user(
+            id,
+            actor,
+            AuditAction::UserAccess,
+            UserChange::Access(access),
+        )
+        .await
+    }
+
+    async fn set_user_status(
+        &self,
+        id: UserId,
+        status: UserStatus,
+        actor: Actor,
+    ) -> Result<User, StoreError> {
+        self.change_user(
+            id,
+            actor,
+            AuditAction::UserStatus,
+            UserChange::Status(status),
+        )
+        .await
+    }
+
+    async fn set_user_password(
+        &self,
+        id: UserId,
+        password_hash: &PasswordHash,
+        keep: Option<SessionId>,
+        actor: Actor,
+    ) -> Result<User, StoreError> {
+        let change = UserChange::Password(password_hash, keep);
+        self.change_user(id, actor, AuditAction::UserPassword, change)
+            .await
+    }
+
+    async fn create_session(&self, new: &NewSession) -> Result<Session, StoreError> {
+        self.insert_session(new).await
+    }
+
+    async fn session_by_token_hash(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<Session>, StoreError> {
+        self.find_session(token_hash).await
+    }
+
+    async fn touch_session(
+        &self,
+        id: SessionId,
+        at: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.mark_session_seen(id, at).await
+    }
+
+    async fn revoke_session(&self, id: SessionId, actor: Actor) -> Result<Session, StoreError> {
+        self.end_session(id, actor).await
+    }
+
+    async fn revoke_user_sessions(&self, user: UserId, actor: Actor) -> Result<u64, StoreError> {
+        self.end_user_sessions(user, actor).await
+    }
+
+    async fn search_audit_log(&self, query: &AuditQuery) -> Result<AuditPage, StoreError> {
+        self.audit_page(query).await
     }
 }
 

@@ -2,17 +2,18 @@
 //! the SQL allows it (`RETURNING`), multi-row statements for master data.
 
 use nguon_domain::{
-    ApiKey, ApiKeyId, CaptureJob, CaptureJobId, NewApiKey, NewCaptureJob, OrganisationId,
-    VocabularyElement,
+    Actor, ApiKey, ApiKeyId, AuditAction, CaptureJob, CaptureJobId, NewApiKey, NewCaptureJob,
+    OrganisationId, VocabularyElement,
 };
 use nguon_store::{
     ApiKeyRecord, CaptureJobRecord, MAX_CAPTURE_JOBS_PAGE, StoreError, attributes_from_json,
-    attributes_json, errors_json, last_of_each_element, now_utc,
+    attributes_json, errors_json, last_of_each_element, now_utc, snapshot,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use crate::SqliteStore;
+use crate::accounts::insert_audit;
 use crate::error::store_error;
 
 /// Master data rows per INSERT or DELETE (at most 4 parameters each).
@@ -34,7 +35,11 @@ macro_rules! capture_job_columns {
 }
 
 impl SqliteStore {
-    pub(crate) async fn insert_api_key(&self, new: &NewApiKey) -> Result<ApiKey, StoreError> {
+    pub(crate) async fn insert_api_key(
+        &self,
+        new: &NewApiKey,
+        actor: Actor,
+    ) -> Result<ApiKey, StoreError> {
         let key = ApiKey {
             id: ApiKeyId::generate(),
             scope: new.scope,
@@ -42,6 +47,7 @@ impl SqliteStore {
             created_at: now_utc(),
             revoked_at: None,
         };
+        let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO api_keys (id, owner_id, scope, label, token_hash, created_at) \
              VALUES (?, ?, ?, ?, ?, ?)",
@@ -52,7 +58,7 @@ impl SqliteStore {
         .bind(&key.label)
         .bind(new.token_hash.to_vec())
         .bind(key.created_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(|error| match error {
             sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound {
@@ -65,6 +71,9 @@ impl SqliteStore {
             },
             other => store_error(other),
         })?;
+        let entry = snapshot::api_key_change(actor, AuditAction::ApiKeyCreate, None, &key);
+        insert_audit(&mut tx, &entry).await?;
+        tx.commit().await.map_err(store_error)?;
         Ok(key)
     }
 
@@ -103,21 +112,46 @@ impl SqliteStore {
         .collect()
     }
 
-    pub(crate) async fn revoke_key(&self, id: ApiKeyId) -> Result<ApiKey, StoreError> {
-        let row = sqlx::query(concat!(
-            "UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? RETURNING ",
-            api_key_columns!()
+    pub(crate) async fn revoke_key(
+        &self,
+        id: ApiKeyId,
+        actor: Actor,
+    ) -> Result<ApiKey, StoreError> {
+        let mut tx = self.write().await?;
+        let before = sqlx::query(concat!(
+            "SELECT ",
+            api_key_columns!(),
+            " FROM api_keys WHERE id = ?"
         ))
-        .bind(now_utc())
         .bind(id.as_uuid())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(store_error)?
+        .map(|row| api_key_from_row(&row))
+        .transpose()?
         .ok_or_else(|| StoreError::NotFound {
             what: "API key",
             id: id.to_string(),
         })?;
-        api_key_from_row(&row)
+        // Revoking again keeps the first time and writes nothing, so nothing to audit.
+        if before.revoked_at.is_some() {
+            return Ok(before);
+        }
+        let after = ApiKey {
+            revoked_at: Some(now_utc()),
+            ..before.clone()
+        };
+        sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE id = ?")
+            .bind(after.revoked_at)
+            .bind(id.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        let entry =
+            snapshot::api_key_change(actor, AuditAction::ApiKeyRevoke, Some(&before), &after);
+        insert_audit(&mut tx, &entry).await?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(after)
     }
 
     pub(crate) async fn insert_capture_job(

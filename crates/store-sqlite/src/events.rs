@@ -86,12 +86,13 @@ fn operator(comparison: Comparison) -> &'static str {
 }
 
 /// Microseconds since the epoch: the stored form of times, so they compare as integers.
-fn micros(time: OffsetDateTime) -> i64 {
+pub(crate) fn micros(time: OffsetDateTime) -> i64 {
     // An OffsetDateTime spans ±9999 years, well inside i64 microseconds.
     (time.unix_timestamp_nanos() / 1_000) as i64
 }
 
-fn from_micros(micros: i64) -> Result<OffsetDateTime, StoreError> {
+/// A time from its stored microseconds.
+pub(crate) fn from_micros(micros: i64) -> Result<OffsetDateTime, StoreError> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000)
         .map_err(|e| StoreError::Internal(format!("stored time {micros} is invalid: {e}")))
 }

@@ -6,15 +6,17 @@ use std::io::Write;
 use std::sync::Arc;
 
 use nguon_domain::{
-    Action, ApiKeyId, ApiKeyScope, CaptureErrorBehaviour, CaptureJobId, Comparison, Direction,
-    DomainError, EventCursor, EventHash, EventId, EventQuery, EventType, FieldCondition,
-    FieldFilter, IdentifierMatch, IdentifierRole, IndexedField, NewApiKey, NewCaptureJob, NewEvent,
-    NewNamedQuery, NewOrganisation, NewSubscription, OrderBy, Organisation, OrganisationId,
-    OrganisationKind, OrganisationName, OrganisationStatus, QueryName, Schedule, ScheduleText,
-    StoredEvent, SubscriptionId, TaxCode, TimeRange, Trigger, VocabularyElement,
+    Access, Action, Actor, ApiKeyId, ApiKeyScope, AuditAction, AuditQuery, CaptureErrorBehaviour,
+    CaptureJobId, Comparison, Direction, DomainError, Email, EntityKind, EventCursor, EventHash,
+    EventId, EventQuery, EventType, FieldCondition, FieldFilter, IdentifierMatch, IdentifierRole,
+    IndexedField, NewApiKey, NewCaptureJob, NewEvent, NewNamedQuery, NewOrganisation, NewSession,
+    NewSubscription, NewUser, OrderBy, Organisation, OrganisationId, OrganisationKind,
+    OrganisationName, OrganisationStatus, PasswordHash, PersonName, QueryName, Role, Schedule,
+    ScheduleText, SessionId, StoredEvent, SubscriptionId, TaxCode, TimeRange, Trigger, UserId,
+    UserStatus, VocabularyElement,
 };
 use nguon_gs1::CompanyPrefix;
-use nguon_store::{DatabaseUrl, EventResource, OrganisationQuery, Store, StoreError};
+use nguon_store::{AuditPage, DatabaseUrl, EventResource, OrganisationQuery, Store, StoreError};
 use nguon_store_postgres::{PostgresStore, ScratchDatabase};
 use nguon_store_sqlite::SqliteStore;
 use time::OffsetDateTime;
@@ -70,11 +72,14 @@ async fn run_story(store: Arc<dyn Store>) {
     // The province registers a shrimp cooperative in Cà Mau, a seafood processor, and a shrimp
     // farming household that uses a personal ID number as its tax code.
     let cooperative = store
-        .create_organisation(&new(
-            OrganisationKind::Cooperative,
-            "HTX Nuôi tôm sinh thái Tân Hưng (Cà Mau)",
-            "2001234567",
-        ))
+        .create_organisation(
+            &new(
+                OrganisationKind::Cooperative,
+                "HTX Nuôi tôm sinh thái Tân Hưng (Cà Mau)",
+                "2001234567",
+            ),
+            Actor::Cli,
+        )
         .await
         .expect("register the cooperative");
     assert_eq!(cooperative.status, OrganisationStatus::Pending);
@@ -82,27 +87,36 @@ async fn run_story(store: Arc<dyn Store>) {
     assert!(cooperative.company_prefixes.is_empty());
 
     let processor = store
-        .create_organisation(&new(
-            OrganisationKind::Enterprise,
-            "Công ty TNHH Chế biến Thủy sản Sông Đốc",
-            "2009876543",
-        ))
+        .create_organisation(
+            &new(
+                OrganisationKind::Enterprise,
+                "Công ty TNHH Chế biến Thủy sản Sông Đốc",
+                "2009876543",
+            ),
+            Actor::Cli,
+        )
         .await
         .expect("register the processor");
     let household = store
-        .create_organisation(&new(
-            OrganisationKind::Household,
-            "Hộ ông Nguyễn Văn Tư",
-            "096085001234",
-        ))
+        .create_organisation(
+            &new(
+                OrganisationKind::Household,
+                "Hộ ông Nguyễn Văn Tư",
+                "096085001234",
+            ),
+            Actor::Cli,
+        )
         .await
         .expect("register the household");
     let province = store
-        .create_organisation(&new(
-            OrganisationKind::Agency,
-            "Sở Khoa học và Công nghệ tỉnh Cà Mau",
-            "2000100001",
-        ))
+        .create_organisation(
+            &new(
+                OrganisationKind::Agency,
+                "Sở Khoa học và Công nghệ tỉnh Cà Mau",
+                "2000100001",
+            ),
+            Actor::Cli,
+        )
         .await
         .expect("register the provincial department");
 
@@ -115,11 +129,14 @@ async fn run_story(store: Arc<dyn Store>) {
 
     // A second registration with the processor's tax code is refused, and names the field.
     let duplicate = store
-        .create_organisation(&new(
-            OrganisationKind::Enterprise,
-            "Công ty trùng mã số thuế",
-            "2009876543",
-        ))
+        .create_organisation(
+            &new(
+                OrganisationKind::Enterprise,
+                "Công ty trùng mã số thuế",
+                "2009876543",
+            ),
+            Actor::Cli,
+        )
         .await
         .unwrap_err();
     assert!(
@@ -149,12 +166,12 @@ async fn run_story(store: Arc<dyn Store>) {
     // An inspection suspends the processor; it cannot go back to pending, and a refused change
     // leaves the record as it was.
     let suspended = store
-        .set_organisation_status(processor.id, OrganisationStatus::Suspended)
+        .set_organisation_status(processor.id, OrganisationStatus::Suspended, Actor::Cli)
         .await
         .expect("suspend the processor");
     assert_eq!(suspended.status, OrganisationStatus::Suspended);
     let refused = store
-        .set_organisation_status(processor.id, OrganisationStatus::Pending)
+        .set_organisation_status(processor.id, OrganisationStatus::Pending, Actor::Cli)
         .await
         .unwrap_err();
     assert!(
@@ -169,7 +186,7 @@ async fn run_story(store: Arc<dyn Store>) {
     );
     assert_eq!(store.organisation(processor.id).await.unwrap(), suspended);
     let again = store
-        .set_organisation_status(cooperative.id, OrganisationStatus::Approved)
+        .set_organisation_status(cooperative.id, OrganisationStatus::Approved, Actor::Cli)
         .await
         .unwrap_err();
     assert!(matches!(
@@ -177,7 +194,7 @@ async fn run_story(store: Arc<dyn Store>) {
         StoreError::Domain(DomainError::StatusTransition { .. })
     ));
     let no_one = store
-        .set_organisation_status(stranger, OrganisationStatus::Approved)
+        .set_organisation_status(stranger, OrganisationStatus::Approved, Actor::Cli)
         .await
         .unwrap_err();
     assert!(matches!(no_one, StoreError::NotFound { .. }), "{no_one:?}");
@@ -194,11 +211,14 @@ async fn run_story(store: Arc<dyn Store>) {
         .enumerate()
     {
         let applicant = store
-            .create_organisation(&new(
-                OrganisationKind::Cooperative,
-                &format!("HTX Muối Long Điền {}", number + 1),
-                code,
-            ))
+            .create_organisation(
+                &new(
+                    OrganisationKind::Cooperative,
+                    &format!("HTX Muối Long Điền {}", number + 1),
+                    code,
+                ),
+                Actor::Cli,
+            )
             .await
             .expect("register a salt cooperative");
         assert_eq!(
@@ -215,11 +235,11 @@ async fn run_story(store: Arc<dyn Store>) {
     let cooperative_prefix = prefix("893600123");
     let processor_prefix = prefix("8934567");
     store
-        .add_company_prefix(province.id, &province_prefix)
+        .add_company_prefix(province.id, &province_prefix, Actor::Cli)
         .await
         .expect("province prefix");
     let cooperative = store
-        .add_company_prefix(cooperative.id, &cooperative_prefix)
+        .add_company_prefix(cooperative.id, &cooperative_prefix, Actor::Cli)
         .await
         .expect("cooperative prefix");
     assert_eq!(
@@ -227,11 +247,11 @@ async fn run_story(store: Arc<dyn Store>) {
         std::slice::from_ref(&cooperative_prefix)
     );
     let processor = store
-        .add_company_prefix(processor.id, &processor_prefix)
+        .add_company_prefix(processor.id, &processor_prefix, Actor::Cli)
         .await
         .expect("processor prefix");
     let processor = store
-        .add_company_prefix(processor.id, &prefix("89345680"))
+        .add_company_prefix(processor.id, &prefix("89345680"), Actor::Cli)
         .await
         .expect("processor's second prefix");
     assert_eq!(
@@ -242,14 +262,14 @@ async fn run_story(store: Arc<dyn Store>) {
 
     // Registering the same prefix twice for the same organisation changes nothing.
     let repeated = store
-        .add_company_prefix(cooperative.id, &cooperative_prefix)
+        .add_company_prefix(cooperative.id, &cooperative_prefix, Actor::Cli)
         .await
         .expect("same prefix, same organisation");
     assert_eq!(repeated, cooperative);
 
     // Another organisation cannot take it.
     let taken = store
-        .add_company_prefix(processor.id, &cooperative_prefix)
+        .add_company_prefix(processor.id, &cooperative_prefix, Actor::Cli)
         .await
         .unwrap_err();
     assert!(
@@ -257,7 +277,7 @@ async fn run_story(store: Arc<dyn Store>) {
         "{taken:?}"
     );
     let nobody = store
-        .add_company_prefix(stranger, &prefix("8939999"))
+        .add_company_prefix(stranger, &prefix("8939999"), Actor::Cli)
         .await
         .unwrap_err();
     assert!(matches!(nobody, StoreError::NotFound { .. }), "{nobody:?}");
@@ -289,11 +309,14 @@ async fn run_story(store: Arc<dyn Store>) {
     {
         extra.push(
             store
-                .create_organisation(&new(
-                    OrganisationKind::Cooperative,
-                    &format!("HTX Tôm lúa số {}", number + 1),
-                    code,
-                ))
+                .create_organisation(
+                    &new(
+                        OrganisationKind::Cooperative,
+                        &format!("HTX Tôm lúa số {}", number + 1),
+                        code,
+                    ),
+                    Actor::Cli,
+                )
                 .await
                 .expect("register another cooperative"),
         );
@@ -339,19 +362,25 @@ async fn run_story(store: Arc<dyn Store>) {
 
     // Two more organisations for the EPCIS API chapters, so their expectations are exact.
     let farm = store
-        .create_organisation(&new(
-            OrganisationKind::Enterprise,
-            "Công ty CP Tôm Giống Năm Căn",
-            "2002000001",
-        ))
+        .create_organisation(
+            &new(
+                OrganisationKind::Enterprise,
+                "Công ty CP Tôm Giống Năm Căn",
+                "2002000001",
+            ),
+            Actor::Cli,
+        )
         .await
         .expect("register farm A");
     let hatchery = store
-        .create_organisation(&new(
-            OrganisationKind::Enterprise,
-            "Công ty TNHH Trại Giống Đất Mũi",
-            "2002000002",
-        ))
+        .create_organisation(
+            &new(
+                OrganisationKind::Enterprise,
+                "Công ty TNHH Trại Giống Đất Mũi",
+                "2002000002",
+            ),
+            Actor::Cli,
+        )
         .await
         .expect("register hatchery B");
     master_data_chapter(&store, farm.id, hatchery.id).await;
@@ -361,6 +390,7 @@ async fn run_story(store: Arc<dyn Store>) {
     api_keys_chapter(&store, farm.id, hatchery.id).await;
     capture_jobs_chapter(&store, farm.id, hatchery.id).await;
     named_queries_chapter(&store, farm.id, hatchery.id).await;
+    accounts_chapter(&store, farm.id, hatchery.id).await;
 
     // Shutting down: once closed, the store says it is unavailable instead of hanging.
     store.close().await;
@@ -1695,17 +1725,23 @@ async fn api_keys_chapter(store: &Arc<dyn Store>, a: OrganisationId, b: Organisa
         token_hash: [byte; 32],
     };
     let erp = store
-        .create_api_key(&key(ApiKeyScope::Organisation(a), "ERP đồng bộ", 1))
+        .create_api_key(
+            &key(ApiKeyScope::Organisation(a), "ERP đồng bộ", 1),
+            Actor::Cli,
+        )
         .await
         .expect("farm A's key");
     assert_eq!(erp.scope, ApiKeyScope::Organisation(a));
     assert_eq!(erp.revoked_at, None);
     let province = store
-        .create_api_key(&key(ApiKeyScope::Province, "Sở KH&CN", 2))
+        .create_api_key(&key(ApiKeyScope::Province, "Sở KH&CN", 2), Actor::Cli)
         .await
         .expect("province key");
     let scanner = store
-        .create_api_key(&key(ApiKeyScope::Organisation(a), "máy quét kho 2", 3))
+        .create_api_key(
+            &key(ApiKeyScope::Organisation(a), "máy quét kho 2", 3),
+            Actor::Cli,
+        )
         .await
         .expect("farm A's second key");
     assert_eq!(
@@ -1725,7 +1761,10 @@ async fn api_keys_chapter(store: &Arc<dyn Store>, a: OrganisationId, b: Organisa
 
     let stranger = OrganisationId::generate();
     let refused = store
-        .create_api_key(&key(ApiKeyScope::Organisation(stranger), "x", 4))
+        .create_api_key(
+            &key(ApiKeyScope::Organisation(stranger), "x", 4),
+            Actor::Cli,
+        )
         .await
         .unwrap_err();
     assert!(
@@ -1733,7 +1772,10 @@ async fn api_keys_chapter(store: &Arc<dyn Store>, a: OrganisationId, b: Organisa
         "{refused:?}"
     );
     let refused = store
-        .create_api_key(&key(ApiKeyScope::Organisation(b), "same token", 1))
+        .create_api_key(
+            &key(ApiKeyScope::Organisation(b), "same token", 1),
+            Actor::Cli,
+        )
         .await
         .unwrap_err();
     assert!(
@@ -1748,7 +1790,10 @@ async fn api_keys_chapter(store: &Arc<dyn Store>, a: OrganisationId, b: Organisa
     );
 
     // Revoking keeps the key (for the audit trail) and its first revocation time.
-    let revoked = store.revoke_api_key(erp.id).await.expect("revoke");
+    let revoked = store
+        .revoke_api_key(erp.id, Actor::Cli)
+        .await
+        .expect("revoke");
     let when = revoked.revoked_at.expect("revoked");
     assert_eq!(
         revoked,
@@ -1761,9 +1806,12 @@ async fn api_keys_chapter(store: &Arc<dyn Store>, a: OrganisationId, b: Organisa
         store.api_key_by_token_hash(&[1; 32]).await.unwrap(),
         Some(revoked.clone())
     );
-    assert_eq!(store.revoke_api_key(erp.id).await.unwrap(), revoked);
+    assert_eq!(
+        store.revoke_api_key(erp.id, Actor::Cli).await.unwrap(),
+        revoked
+    );
     let unknown = ApiKeyId::generate();
-    let missing = store.revoke_api_key(unknown).await.unwrap_err();
+    let missing = store.revoke_api_key(unknown, Actor::Cli).await.unwrap_err();
     assert!(
         matches!(
             missing,
@@ -2168,7 +2216,7 @@ fn prefix(digits: &str) -> CompanyPrefix {
 
 async fn approve(store: &Arc<dyn Store>, id: OrganisationId) -> Organisation {
     let approved = store
-        .set_organisation_status(id, OrganisationStatus::Approved)
+        .set_organisation_status(id, OrganisationStatus::Approved, Actor::Cli)
         .await
         .expect("approve");
     assert_eq!(approved.status, OrganisationStatus::Approved);
@@ -2187,7 +2235,7 @@ async fn approve_concurrently(
             let store = Arc::clone(store);
             tokio::spawn(async move {
                 store
-                    .set_organisation_status(id, OrganisationStatus::Approved)
+                    .set_organisation_status(id, OrganisationStatus::Approved, Actor::Cli)
                     .await
             })
         })
@@ -2249,4 +2297,339 @@ async fn page_through(
             None => return seen,
         }
     }
+}
+
+/// Accounts: users of the province and of two organisations, sessions opened, touched and
+/// revoked one by one, by a password change and by disabling, and the audit log those changes
+/// wrote in their own transactions, searched by every filter and paged.
+async fn accounts_chapter(store: &Arc<dyn Store>, a: OrganisationId, b: OrganisationId) {
+    let hash = |n: u32| {
+        PasswordHash::parse(&format!("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$h{n}")).unwrap()
+    };
+    let user = |email: &str, role, organisation, n| NewUser {
+        email: Email::parse(email).unwrap(),
+        name: Some(PersonName::parse("Trần Thị Hoa").unwrap()),
+        access: Access::new(role, organisation).unwrap(),
+        password_hash: hash(n),
+    };
+    let started = nguon_store::now_utc();
+
+    // The first administrator comes from the command line.
+    let admin = store
+        .create_user(
+            &user("Admin@SoKHCN.camau.gov.vn", Role::ProvinceAdmin, None, 1),
+            Actor::Cli,
+        )
+        .await
+        .expect("create the province admin");
+    assert_eq!(admin.email.as_str(), "admin@sokhcn.camau.gov.vn");
+    assert_eq!(admin.status, UserStatus::Active);
+    assert_eq!(store.user(admin.id).await.unwrap(), admin);
+    assert_eq!(
+        store.user_by_email(&admin.email).await.unwrap(),
+        Some(admin.clone())
+    );
+    let by = Actor::User(admin.id);
+    let org_admin = store
+        .create_user(&user("quanly@farm-a.vn", Role::OrgAdmin, Some(a), 2), by)
+        .await
+        .unwrap();
+    let staff = store
+        .create_user(&user("nhanvien@farm-a.vn", Role::OrgStaff, Some(a), 3), by)
+        .await
+        .unwrap();
+    let other = store
+        .create_user(
+            &user("nhanvien@hatchery-b.vn", Role::OrgStaff, Some(b), 4),
+            by,
+        )
+        .await
+        .unwrap();
+
+    // The address is unique whatever its case; the organisation must exist.
+    let taken = store
+        .create_user(&user("QUANLY@farm-a.vn", Role::OrgStaff, Some(a), 5), by)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(taken, StoreError::Conflict { what: "email", .. }),
+        "{taken:?}"
+    );
+    let stranger = OrganisationId::generate();
+    let missing = store
+        .create_user(&user("x@nowhere.vn", Role::OrgStaff, Some(stranger), 6), by)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            missing,
+            StoreError::NotFound {
+                what: "organisation",
+                ..
+            }
+        ),
+        "{missing:?}"
+    );
+    assert!(matches!(
+        store.user(UserId::generate()).await.unwrap_err(),
+        StoreError::NotFound { what: "user", .. }
+    ));
+    assert_eq!(
+        store
+            .user_by_email(&Email::parse("nobody@camau.vn").unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+
+    // Lists are scoped to an organisation, or everyone's, by address.
+    let emails = |users: Vec<nguon_domain::User>| -> Vec<String> {
+        users.into_iter().map(|u| u.email.to_string()).collect()
+    };
+    assert_eq!(
+        emails(store.list_users(Some(a)).await.unwrap()),
+        ["nhanvien@farm-a.vn", "quanly@farm-a.vn"]
+    );
+    assert_eq!(
+        emails(store.list_users(Some(b)).await.unwrap()),
+        ["nhanvien@hatchery-b.vn"]
+    );
+    assert_eq!(store.list_users(None).await.unwrap().len(), 4);
+    assert_eq!(store.user(org_admin.id).await.unwrap(), org_admin);
+
+    // A promotion is audited with the user before and after.
+    let promoted = store
+        .set_user_access(staff.id, Access::new(Role::OrgAdmin, Some(a)).unwrap(), by)
+        .await
+        .unwrap();
+    assert_eq!(promoted.access.role(), Role::OrgAdmin);
+    let entry = only(
+        store
+            .search_audit_log(&AuditQuery {
+                action: Some(AuditAction::UserAccess),
+                ..AuditQuery::default()
+            })
+            .await
+            .unwrap(),
+    );
+    assert_eq!(entry.actor, by);
+    assert_eq!(entry.entity_kind, EntityKind::User);
+    assert_eq!(entry.entity_id, staff.id.to_string());
+    assert_eq!(entry.organisation, Some(a));
+    assert_eq!(entry.before.as_ref().unwrap()["role"], "org_staff");
+    assert_eq!(entry.after.as_ref().unwrap()["role"], "org_admin");
+    assert!(!entry.after.as_ref().unwrap().to_string().contains("argon2"));
+
+    // Sessions: found by token hash, touched, revoked once (again changes nothing).
+    let open = |n: u8| NewSession {
+        user: staff.id,
+        token_hash: [n; 32],
+        csrf_token: format!("csrf-{n}"),
+        expires_at: started + time::Duration::hours(12),
+    };
+    let first = store.create_session(&open(1)).await.unwrap();
+    let second = store.create_session(&open(2)).await.unwrap();
+    let third = store.create_session(&open(3)).await.unwrap();
+    assert_eq!(
+        store.session_by_token_hash(&[2; 32]).await.unwrap(),
+        Some(second.clone())
+    );
+    assert_eq!(store.session_by_token_hash(&[9; 32]).await.unwrap(), None);
+    let later = second.last_seen_at + time::Duration::minutes(5);
+    store.touch_session(second.id, later).await.unwrap();
+    let touched = store
+        .session_by_token_hash(&[2; 32])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(touched.last_seen_at, later);
+    let revoked = store
+        .revoke_session(first.id, Actor::User(staff.id))
+        .await
+        .unwrap();
+    assert!(revoked.revoked_at.is_some());
+    assert_eq!(
+        store.revoke_session(first.id, by).await.unwrap().revoked_at,
+        revoked.revoked_at
+    );
+    assert!(matches!(
+        store
+            .revoke_session(SessionId::generate(), by)
+            .await
+            .unwrap_err(),
+        StoreError::NotFound {
+            what: "session",
+            ..
+        }
+    ));
+    let nobody = NewSession {
+        user: UserId::generate(),
+        ..open(4)
+    };
+    assert!(matches!(
+        store.create_session(&nobody).await.unwrap_err(),
+        StoreError::NotFound { what: "user", .. }
+    ));
+
+    // A password change keeps the session that asked for it and ends the others.
+    let changed = store
+        .set_user_password(staff.id, &hash(7), Some(second.id), Actor::User(staff.id))
+        .await
+        .unwrap();
+    assert_eq!(changed.password_hash, hash(7));
+    let live = |n: u8| {
+        let store = Arc::clone(store);
+        async move {
+            store
+                .session_by_token_hash(&[n; 32])
+                .await
+                .unwrap()
+                .unwrap()
+                .revoked_at
+                .is_none()
+        }
+    };
+    assert!(live(2).await && !live(3).await);
+    assert_eq!(third.user, staff.id);
+
+    // Disabling signs the user out everywhere.
+    let disabled = store
+        .set_user_status(staff.id, UserStatus::Disabled, by)
+        .await
+        .unwrap();
+    assert_eq!(disabled.status, UserStatus::Disabled);
+    assert!(!live(2).await);
+
+    // Revoking all of a user's sessions counts only the live ones.
+    for n in [5, 6] {
+        store
+            .create_session(&NewSession {
+                user: other.id,
+                ..open(n)
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.revoke_user_sessions(other.id, by).await.unwrap(), 2);
+    assert_eq!(store.revoke_user_sessions(other.id, by).await.unwrap(), 0);
+
+    // The audit log: every change above, newest first, found by each filter.
+    let search = |query: AuditQuery| {
+        let store = Arc::clone(store);
+        async move { store.search_audit_log(&query).await.unwrap().entries }
+    };
+    let of_staff = search(AuditQuery {
+        entity_kind: Some(EntityKind::User),
+        entity_id: Some(staff.id.to_string()),
+        ..AuditQuery::default()
+    })
+    .await;
+    let actions: Vec<_> = of_staff.iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        [
+            AuditAction::UserStatus,
+            AuditAction::UserPassword,
+            AuditAction::UserAccess,
+            AuditAction::UserCreate
+        ]
+    );
+    assert_eq!(of_staff[3].before, None);
+    assert_eq!(of_staff[0].before.as_ref().unwrap()["status"], "active");
+    assert_eq!(of_staff[0].after.as_ref().unwrap()["status"], "disabled");
+
+    let by_cli = search(AuditQuery {
+        actor: Some(Actor::Cli),
+        action: Some(AuditAction::UserCreate),
+        ..AuditQuery::default()
+    })
+    .await;
+    assert_eq!(by_cli.len(), 1);
+    assert_eq!(by_cli[0].entity_id, admin.id.to_string());
+
+    // Sessions: three opened and one by the stranger refused; revoked: first, third (password),
+    // second (disabled), and the other user's two.
+    let session_actions = |action| {
+        search(AuditQuery {
+            action: Some(action),
+            from: Some(started),
+            ..AuditQuery::default()
+        })
+    };
+    assert_eq!(session_actions(AuditAction::SessionCreate).await.len(), 5);
+    let revocations = session_actions(AuditAction::SessionRevoke).await;
+    assert_eq!(revocations.len(), 5);
+    assert!(
+        revocations
+            .iter()
+            .all(|e| e.before.as_ref().unwrap()["revoked_at"].is_null()
+                && e.after.as_ref().unwrap()["revoked_at"].is_string())
+    );
+    assert!(
+        !revocations
+            .iter()
+            .any(|e| e.after.as_ref().unwrap().to_string().contains("csrf-"))
+    );
+
+    // The organisation changes of earlier chapters are in the log too, as done by the CLI.
+    let registered = search(AuditQuery {
+        entity_kind: Some(EntityKind::Organisation),
+        entity_id: Some(a.to_string()),
+        action: Some(AuditAction::OrganisationCreate),
+        ..AuditQuery::default()
+    })
+    .await;
+    assert_eq!(registered.len(), 1);
+    assert_eq!(registered[0].actor, Actor::Cli);
+    assert_eq!(registered[0].after.as_ref().unwrap()["status"], "pending");
+    let key_revoked = search(AuditQuery {
+        organisation: Some(a),
+        action: Some(AuditAction::ApiKeyRevoke),
+        ..AuditQuery::default()
+    })
+    .await;
+    assert_eq!(key_revoked.len(), 1);
+    assert!(key_revoked[0].before.as_ref().unwrap()["revoked_at"].is_null());
+
+    // Nothing before the chapter started has its time; nothing is after now.
+    let before_chapter = search(AuditQuery {
+        to: Some(started),
+        entity_kind: Some(EntityKind::User),
+        ..AuditQuery::default()
+    })
+    .await;
+    assert!(before_chapter.is_empty());
+
+    // Paging through organisation A's history two at a time gives the one-page answer.
+    let whole = search(AuditQuery {
+        organisation: Some(a),
+        limit: AuditQuery::MAX_LIMIT,
+        ..AuditQuery::default()
+    })
+    .await;
+    assert!(whole.len() > 6, "{}", whole.len());
+    assert!(whole.windows(2).all(|w| w[0].id > w[1].id));
+    let mut paged = Vec::new();
+    let mut query = AuditQuery {
+        organisation: Some(a),
+        limit: 2,
+        ..AuditQuery::default()
+    };
+    loop {
+        let page = store.search_audit_log(&query).await.unwrap();
+        assert!(page.entries.len() <= 2);
+        paged.extend(page.entries);
+        match page.next_before {
+            Some(before) => query.before = Some(before),
+            None => break,
+        }
+    }
+    assert_eq!(paged, whole);
+}
+
+/// The one entry of a page.
+fn only(page: AuditPage) -> nguon_domain::AuditEntry {
+    assert_eq!(page.entries.len(), 1, "{:?}", page.entries);
+    assert_eq!(page.next_before, None);
+    page.entries.into_iter().next().unwrap()
 }

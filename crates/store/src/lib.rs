@@ -4,6 +4,7 @@
 
 #![warn(missing_docs)]
 
+mod accounts;
 mod error;
 mod event;
 mod query;
@@ -12,6 +13,10 @@ mod store;
 mod subscription;
 mod url;
 
+pub use accounts::{
+    AuditPage, AuditRecord, SessionRecord, UserRecord, audit_json_text, email_taken,
+    no_such_session, no_such_user, snapshot,
+};
 pub use error::{StoreError, io_reason};
 pub use event::{
     EventRecord, ExistingEvent, MAX_IDENTIFIERS_PER_EVENT, SkipPlan, check_batch,

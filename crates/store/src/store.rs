@@ -2,6 +2,10 @@
 
 use async_trait::async_trait;
 use nguon_domain::{
+    Access, Actor, AuditQuery, Email, NewSession, NewUser, PasswordHash, Session, SessionId, User,
+    UserId, UserStatus,
+};
+use nguon_domain::{
     ApiKey, ApiKeyId, CaptureJob, CaptureJobId, EventCursor, EventId, EventQuery, IdentifierRole,
     NamedQuery, NewApiKey, NewCaptureJob, NewEvent, NewNamedQuery, NewOrganisation,
     NewSubscription, Organisation, OrganisationId, OrganisationStatus, QueryName, StoredEvent,
@@ -10,7 +14,7 @@ use nguon_domain::{
 use nguon_gs1::CompanyPrefix;
 use time::OffsetDateTime;
 
-use crate::StoreError;
+use crate::{AuditPage, StoreError};
 
 /// Everything Nguồn keeps, behind one object-safe trait so the server holds an `Arc<dyn Store>`
 /// and does not care which database is underneath.
@@ -26,9 +30,13 @@ pub trait Store: Send + Sync {
     /// with [`StoreError::Unavailable`].
     async fn close(&self);
 
-    /// Registers an organisation as pending. A tax code already registered is a
-    /// [`StoreError::Conflict`].
-    async fn create_organisation(&self, new: &NewOrganisation) -> Result<Organisation, StoreError>;
+    /// Registers an organisation as pending, with its audit entry by `actor`. A tax code already
+    /// registered is a [`StoreError::Conflict`].
+    async fn create_organisation(
+        &self,
+        new: &NewOrganisation,
+        actor: Actor,
+    ) -> Result<Organisation, StoreError>;
 
     /// Fetches one organisation, or [`StoreError::NotFound`].
     async fn organisation(&self, id: OrganisationId) -> Result<Organisation, StoreError>;
@@ -41,20 +49,23 @@ pub trait Store: Send + Sync {
 
     /// Moves an organisation to `status` if the domain allows the transition from its current
     /// status. The check and the write are one atomic step, so two officers acting at once cannot
-    /// both pass the check against the same old status.
+    /// both pass the check against the same old status. Audited as done by `actor`.
     async fn set_organisation_status(
         &self,
         id: OrganisationId,
         status: OrganisationStatus,
+        actor: Actor,
     ) -> Result<Organisation, StoreError>;
 
     /// Registers a GS1 company prefix to an organisation. Doing it again for the same
     /// organisation changes nothing; a prefix held by another organisation is a
-    /// [`StoreError::Conflict`]. Returns the organisation with its prefixes.
+    /// [`StoreError::Conflict`]. Returns the organisation with its prefixes. A prefix added is
+    /// audited as done by `actor`.
     async fn add_company_prefix(
         &self,
         id: OrganisationId,
         prefix: &CompanyPrefix,
+        actor: Actor,
     ) -> Result<Organisation, StoreError>;
 
     /// Finds who owns a GS1 key: the organisation holding the longest registered company prefix
@@ -127,7 +138,8 @@ pub trait Store: Send + Sync {
 
     /// Stores a new API key. An organisation key for an organisation that does not exist is
     /// [`StoreError::NotFound`]; a token hash already stored is a [`StoreError::Conflict`].
-    async fn create_api_key(&self, new: &NewApiKey) -> Result<ApiKey, StoreError>;
+    /// Audited as done by `actor`.
+    async fn create_api_key(&self, new: &NewApiKey, actor: Actor) -> Result<ApiKey, StoreError>;
 
     /// The key whose token hashes to `token_hash`, revoked or not (the caller checks
     /// `revoked_at`), or `None`.
@@ -140,8 +152,9 @@ pub trait Store: Send + Sync {
     async fn list_api_keys(&self, owner: OrganisationId) -> Result<Vec<ApiKey>, StoreError>;
 
     /// Revokes a key and returns it; revoking it again keeps the first revocation time. An
-    /// unknown id is [`StoreError::NotFound`].
-    async fn revoke_api_key(&self, id: ApiKeyId) -> Result<ApiKey, StoreError>;
+    /// unknown id is [`StoreError::NotFound`]. The first revocation is audited as done by
+    /// `actor`.
+    async fn revoke_api_key(&self, id: ApiKeyId, actor: Actor) -> Result<ApiKey, StoreError>;
 
     /// Records a capture job as running. An owner that does not exist is
     /// [`StoreError::NotFound`].
@@ -266,6 +279,76 @@ pub trait Store: Send + Sync {
         id: SubscriptionId,
         error: &str,
     ) -> Result<(), StoreError>;
+
+    /// Creates an active user, with its audit entry by `actor`. An address already in use is a
+    /// [`StoreError::Conflict`]; an organisation that does not exist is
+    /// [`StoreError::NotFound`].
+    async fn create_user(&self, new: &NewUser, actor: Actor) -> Result<User, StoreError>;
+
+    /// One user, or [`StoreError::NotFound`].
+    async fn user(&self, id: UserId) -> Result<User, StoreError>;
+
+    /// The user signing in with `email`, if any.
+    async fn user_by_email(&self, email: &Email) -> Result<Option<User>, StoreError>;
+
+    /// The users of `organisation`, or every user when `None`, by e-mail address.
+    async fn list_users(
+        &self,
+        organisation: Option<OrganisationId>,
+    ) -> Result<Vec<User>, StoreError>;
+
+    /// Gives a user another role or organisation, audited as done by `actor`.
+    async fn set_user_access(
+        &self,
+        id: UserId,
+        access: Access,
+        actor: Actor,
+    ) -> Result<User, StoreError>;
+
+    /// Enables or disables a user, audited as done by `actor`. Disabling also revokes every
+    /// session of the user in the same transaction, so it signs the user out at once.
+    async fn set_user_status(
+        &self,
+        id: UserId,
+        status: UserStatus,
+        actor: Actor,
+    ) -> Result<User, StoreError>;
+
+    /// Replaces a user's password hash and revokes every session of the user except `keep` (the
+    /// one that asked for the change), in one transaction, audited as done by `actor`.
+    async fn set_user_password(
+        &self,
+        id: UserId,
+        password_hash: &PasswordHash,
+        keep: Option<SessionId>,
+        actor: Actor,
+    ) -> Result<User, StoreError>;
+
+    /// Opens a session, audited as done by its user. A user that does not exist is
+    /// [`StoreError::NotFound`].
+    async fn create_session(&self, new: &NewSession) -> Result<Session, StoreError>;
+
+    /// The session whose token hashes to `token_hash`, live or not (the caller checks), or
+    /// `None`.
+    async fn session_by_token_hash(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<Session>, StoreError>;
+
+    /// Records that a session served a request at `at`, which restarts its idle timeout. Not
+    /// audited: it is bookkeeping, not a change anyone makes.
+    async fn touch_session(&self, id: SessionId, at: OffsetDateTime) -> Result<(), StoreError>;
+
+    /// Revokes a session, audited as done by `actor`; revoking it again changes nothing and keeps
+    /// the first time. An unknown id is [`StoreError::NotFound`].
+    async fn revoke_session(&self, id: SessionId, actor: Actor) -> Result<Session, StoreError>;
+
+    /// Revokes every live session of a user, each audited as done by `actor`, in one
+    /// transaction; returns how many there were.
+    async fn revoke_user_sessions(&self, user: UserId, actor: Actor) -> Result<u64, StoreError>;
+
+    /// One page of the audit log, newest first.
+    async fn search_audit_log(&self, query: &AuditQuery) -> Result<AuditPage, StoreError>;
 }
 
 /// Largest page of [`Store::event_resource_values`].

@@ -1,6 +1,6 @@
-//! The Nguồn HTTP server: the axum [`router`] and [`serve`], which runs it until a shutdown
-//! signal. Handlers get the store through [`AppState`]; errors become RFC 7807 problems in
-//! [`error`].
+//! The Nguồn HTTP server: the axum [`router`] (the EPCIS API, its OpenAPI document and the
+//! portal's pages in [`ui`]) and [`serve`], which runs it until a shutdown signal. Handlers get
+//! the store through [`AppState`]; API errors become RFC 7807 problems in [`error`].
 
 #![warn(missing_docs)]
 
@@ -8,7 +8,9 @@ pub mod auth;
 pub mod epcis;
 pub mod error;
 mod health;
+pub mod password;
 pub mod trace;
+pub mod ui;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -37,6 +39,8 @@ pub struct AppState {
     /// Fired with the owner after every capture that stored events: wakes WebSocket streams and
     /// webhook deliveries ([`epcis::subscriptions::notifier`]).
     pub captured: tokio::sync::broadcast::Sender<nguon_domain::OrganisationId>,
+    /// Portal session settings.
+    pub ui: Arc<ui::UiSettings>,
 }
 
 impl AppState {
@@ -46,6 +50,7 @@ impl AppState {
             store,
             epcis: Arc::new(EpcisSettings::default()),
             captured: epcis::subscriptions::notifier(),
+            ui: Arc::new(ui::UiSettings::default()),
         }
     }
 }
@@ -85,7 +90,9 @@ pub fn router(state: AppState) -> Router {
     let api: Arc<str> = serde_json::to_string(&api)
         .expect("an OpenAPI document serialises")
         .into();
+    // The portal's pages are merged after the split, so they stay out of the OpenAPI document.
     routes
+        .merge(ui::routes())
         .route(
             "/api/openapi.json",
             get(move || {

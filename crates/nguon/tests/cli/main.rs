@@ -8,3 +8,4 @@ mod migrate;
 mod serve;
 mod support;
 mod trace;
+mod user;

@@ -1,7 +1,9 @@
 //! `nguon trace`: the genealogy from a database prepared through the store, as a tree and as
 //! JSON; unknown and malformed identifiers fail with the reason.
 
-use nguon_domain::{NewOrganisation, OrganisationId, OrganisationKind, OrganisationName, TaxCode};
+use nguon_domain::{
+    Actor, NewOrganisation, OrganisationId, OrganisationKind, OrganisationName, TaxCode,
+};
 use nguon_gs1::PrefixLengths;
 use nguon_store::Store;
 use nguon_store_sqlite::SqliteStore;
@@ -49,7 +51,13 @@ async fn prepare(path: &std::path::Path) {
             TaxCode::parse(tax_code).unwrap(),
         )
         .unwrap();
-        owners.push(store.create_organisation(&new).await.unwrap().id);
+        owners.push(
+            store
+                .create_organisation(&new, Actor::Cli)
+                .await
+                .unwrap()
+                .id,
+        );
     }
     let (farm, processor) = (owners[0], owners[1]);
     let chain = [

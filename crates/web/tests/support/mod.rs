@@ -10,8 +10,8 @@ use std::time::Duration;
 use axum::body::{Body, to_bytes};
 use axum::http::{HeaderMap, Request, StatusCode};
 use nguon_domain::{
-    ApiKeyScope, NewApiKey, NewOrganisation, OrganisationId, OrganisationKind, OrganisationName,
-    TaxCode,
+    Actor, ApiKeyScope, NewApiKey, NewOrganisation, OrganisationId, OrganisationKind,
+    OrganisationName, TaxCode,
 };
 use nguon_store_sqlite::SqliteStore;
 use nguon_web::{AppState, EpcisSettings, router};
@@ -78,6 +78,7 @@ impl TestApp {
                     TaxCode::parse(tax_code).unwrap(),
                 )
                 .unwrap(),
+                Actor::Cli,
             )
             .await
             .expect("create organisation");
@@ -90,11 +91,14 @@ impl TestApp {
         let (token, token_hash) = nguon_web::auth::generate_token().unwrap();
         self.state
             .store
-            .create_api_key(&NewApiKey {
-                scope,
-                label: "test".into(),
-                token_hash,
-            })
+            .create_api_key(
+                &NewApiKey {
+                    scope,
+                    label: "test".into(),
+                    token_hash,
+                },
+                Actor::Cli,
+            )
             .await
             .expect("create key");
         token

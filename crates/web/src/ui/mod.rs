@@ -1,0 +1,198 @@
+//! The portal: server-rendered HTML pages in Vietnamese and English, usable without JavaScript,
+//! signed in with a session cookie (see [`session`]). Pages are askama templates in
+//! `templates/`, messages are Fluent files in `locales/`, and the one stylesheet is served from a
+//! URL that carries a hash of its content, so browsers may cache it for a year.
+//!
+//! These routes are not part of the OpenAPI document: they answer HTML to people, not JSON to
+//! programs. The API keeps its API keys.
+
+mod admin;
+pub mod i18n;
+mod pages;
+pub mod session;
+
+use std::sync::LazyLock;
+
+use axum::Router;
+use axum::extract::{Path, Query};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use nguon_domain::Role;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use time::Duration;
+
+use crate::AppState;
+use crate::ui::i18n::{LANG_COOKIE, Lang, Tr};
+use crate::ui::session::SignedIn;
+
+/// How the portal's sessions behave.
+#[derive(Debug, Clone)]
+pub struct UiSettings {
+    /// Whether cookies carry `Secure` (set it when the portal is served over HTTPS).
+    pub secure_cookies: bool,
+    /// How long a session lasts at most.
+    pub session_lifetime: Duration,
+    /// How long a session may go unused before it ends.
+    pub idle_timeout: Duration,
+}
+
+impl Default for UiSettings {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            session_lifetime: Duration::hours(12),
+            idle_timeout: Duration::minutes(30),
+        }
+    }
+}
+
+/// The stylesheet.
+const CSS: &str = include_str!("../../static/app.css");
+
+/// The stylesheet's URL: its name carries the first hex digits of its SHA-256, so a changed
+/// stylesheet gets a new URL and the old one may be cached for good.
+static CSS_URL: LazyLock<String> = LazyLock::new(|| {
+    let digest = Sha256::digest(CSS.as_bytes());
+    let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    format!("/static/app.{hex}.css")
+});
+
+/// The portal's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", axum::routing::post(pages::logout))
+        .route(
+            "/account/password",
+            get(pages::password_form).post(pages::change_password),
+        )
+        .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/audit", get(admin::audit))
+        .route("/lang/{code}", get(switch_language))
+        .route("/static/{name}", get(stylesheet))
+}
+
+/// `GET /static/{name}`: the stylesheet under its current name only.
+async fn stylesheet(Path(name): Path<String>) -> Response {
+    if format!("/static/{name}") != *CSS_URL {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        CSS,
+    )
+        .into_response()
+}
+
+/// Where the language switch returns to.
+#[derive(Debug, Deserialize)]
+struct Back {
+    back: Option<String>,
+}
+
+/// `GET /lang/{vi|en}?back=/path`: remembers the language in a cookie for a year and returns to
+/// the page. Only a path on this site is followed, so the switch cannot send anyone elsewhere.
+async fn switch_language(
+    Path(code): Path<String>,
+    Query(back): Query<Back>,
+    jar: CookieJar,
+) -> Response {
+    let Some(lang) = Lang::from_tag(&code) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let back = back
+        .back
+        .filter(|path| path.starts_with('/') && !path.starts_with("//") && !path.contains('\\'))
+        .unwrap_or_else(|| "/".to_owned());
+    let cookie = Cookie::build((LANG_COOKIE, lang.code()))
+        .path("/")
+        .same_site(SameSite::Lax)
+        .http_only(true)
+        .max_age(Duration::days(365))
+        .build();
+    (jar.add(cookie), Redirect::to(&back)).into_response()
+}
+
+/// What every page's frame shows: the language, the stylesheet, the signed-in user and the
+/// sign-out form.
+pub struct Chrome {
+    /// The translator, for templates.
+    pub tr: Tr,
+    /// The stylesheet URL.
+    pub css: &'static str,
+    /// The signed-in user's name, if any.
+    pub user_name: Option<String>,
+    /// The session's CSRF token, for the sign-out form.
+    pub csrf: String,
+    /// This page's path, URL-encoded, for the language switch to return to.
+    pub here: String,
+}
+
+impl Chrome {
+    /// The frame of a page seen signed out.
+    pub fn signed_out(lang: Lang, here: &str) -> Self {
+        Self {
+            tr: Tr { lang },
+            css: CSS_URL.as_str(),
+            user_name: None,
+            csrf: String::new(),
+            here: query_escape(here),
+        }
+    }
+
+    /// The frame of a page seen by `who`.
+    pub fn signed_in(who: &SignedIn, here: &str) -> Self {
+        Self {
+            user_name: Some(who.user.display_name().to_owned()),
+            csrf: who.session.csrf_token.clone(),
+            ..Self::signed_out(who.lang, here)
+        }
+    }
+
+    /// The language tag of the page.
+    pub fn lang(&self) -> &'static str {
+        self.tr.lang.code()
+    }
+}
+
+/// A role's name in the user's language.
+pub fn role_label(tr: Tr, role: Role) -> String {
+    tr.t(&format!("role-{}", role.as_str()))
+}
+
+/// Percent-encodes a query-string value: everything but unreserved characters.
+pub fn query_escape(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                (byte as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_are_escaped() {
+        assert_eq!(query_escape("user:0190 a&b"), "user%3A0190%20a%26b");
+        assert_eq!(query_escape("/admin/audit"), "/admin/audit");
+    }
+
+    #[test]
+    fn the_stylesheet_url_carries_its_hash() {
+        assert!(CSS_URL.starts_with("/static/app.") && CSS_URL.ends_with(".css"));
+        assert_eq!(CSS_URL.len(), "/static/app.".len() + 12 + ".css".len());
+    }
+}
