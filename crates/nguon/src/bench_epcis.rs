@@ -245,11 +245,14 @@ async fn store_ceiling(
     let scratch = ScratchStore::open(postgres).await?;
     let store = scratch.store.clone();
     let owner = store
-        .create_organisation(&NewOrganisation::new(
-            OrganisationKind::Enterprise,
-            OrganisationName::parse("Công ty Thủy sản Bench")?,
-            TaxCode::parse("1900000001")?,
-        )?)
+        .create_organisation(
+            &NewOrganisation::new(
+                OrganisationKind::Enterprise,
+                OrganisationName::parse("Công ty Thủy sản Bench")?,
+                TaxCode::parse("1900000001")?,
+            )?,
+            Actor::Cli,
+        )
         .await?
         .id;
     let lengths = nguon_gs1::PrefixLengths::builtin();

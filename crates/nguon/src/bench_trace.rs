@@ -16,7 +16,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use nguon_domain::{NewEvent, NewOrganisation, OrganisationId, OrganisationKind};
+use nguon_domain::{Actor, NewEvent, NewOrganisation, OrganisationId, OrganisationKind};
 use nguon_domain::{OrganisationName, TaxCode};
 use nguon_gs1::{PrefixLengths, mod10_check_digit};
 use nguon_store::{PostgresUrl, Store};
@@ -186,7 +186,12 @@ async fn load(store: &dyn Store, width: u32) -> anyhow::Result<()> {
             OrganisationName::parse(&format!("{stage} — cơ sở đo tải"))?,
             TaxCode::parse(&format!("20100000{level:02}"))?,
         )?;
-        owners.push(store.create_organisation(&organisation).await?.id);
+        owners.push(
+            store
+                .create_organisation(&organisation, Actor::Cli)
+                .await?
+                .id,
+        );
     }
     let lengths = PrefixLengths::builtin();
     let mut batch = Vec::with_capacity(LOAD_BATCH);
