@@ -108,12 +108,28 @@ impl Tr {
         LOCALES.lookup(self.lang.identifier(), id)
     }
 
+    /// The message `id`, or `None` when there is none: for ids built from data, such as a
+    /// CBV term, that only some values have a message for.
+    pub fn try_t(&self, id: &str) -> Option<String> {
+        LOCALES.try_lookup(self.lang.identifier(), id)
+    }
+
     /// The message `id` with one argument.
     pub fn t1(&self, id: &str, name: &str, value: &str) -> String {
-        let args = HashMap::from([(
-            std::borrow::Cow::Owned(name.to_owned()),
-            FluentValue::from(value.to_owned()),
-        )]);
+        self.tn(id, &[(name, value)])
+    }
+
+    /// The message `id` with named arguments.
+    pub fn tn(&self, id: &str, args: &[(&str, &str)]) -> String {
+        let args: HashMap<_, _> = args
+            .iter()
+            .map(|(name, value)| {
+                (
+                    std::borrow::Cow::Owned((*name).to_owned()),
+                    FluentValue::from((*value).to_owned()),
+                )
+            })
+            .collect();
         LOCALES.lookup_with_args(self.lang.identifier(), id, &args)
     }
 }

@@ -10,6 +10,7 @@ mod admin;
 pub mod i18n;
 mod pages;
 pub mod session;
+mod trace_page;
 
 use std::sync::LazyLock;
 
@@ -72,6 +73,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/audit", get(admin::audit))
+        .route("/trace", get(trace_page::search))
+        .route("/trace/{id}", get(trace_page::page))
         .route("/lang/{code}", get(switch_language))
         .route("/static/{name}", get(stylesheet))
 }

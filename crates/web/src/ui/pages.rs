@@ -255,7 +255,7 @@ struct HomePage {
 /// `GET /`: who is signed in, as what, and the pages the role may use.
 pub async fn home(who: SignedIn) -> Response {
     let tr = Tr { lang: who.lang };
-    let mut links = Vec::new();
+    let mut links = vec![("/trace", tr.t("nav-trace"))];
     if who.user.access.managed_users().is_some() {
         links.push(("/admin/users", tr.t("nav-users")));
     }

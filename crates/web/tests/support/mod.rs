@@ -4,6 +4,9 @@
 // Each test binary compiles this module and uses only part of it.
 #![allow(dead_code)]
 
+pub mod chain;
+pub mod portal;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -68,13 +71,19 @@ impl TestApp {
 
     /// Registers an organisation and returns it with a fresh API key.
     pub async fn organisation(&self, tax_code: &str) -> (OrganisationId, String) {
+        self.named_organisation(&format!("Công ty {tax_code}"), tax_code)
+            .await
+    }
+
+    /// Registers an organisation called `name` and returns it with a fresh API key.
+    pub async fn named_organisation(&self, name: &str, tax_code: &str) -> (OrganisationId, String) {
         let organisation = self
             .state
             .store
             .create_organisation(
                 &NewOrganisation::new(
                     OrganisationKind::Enterprise,
-                    OrganisationName::parse(&format!("Công ty {tax_code}")).unwrap(),
+                    OrganisationName::parse(name).unwrap(),
                     TaxCode::parse(tax_code).unwrap(),
                 )
                 .unwrap(),
