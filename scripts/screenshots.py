@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Screenshots of the portal at phone and desktop width, for a person to look at.
 
-Starts `nguon serve` on a scratch SQLite database, creates an organisation and users with the
-CLI (passwords on standard input), signs in through the real form in headless Chromium and saves
-/login, /, /admin/users and /admin/audit at 390x844 and 1280x800, in the browser language
-given (Vietnamese by default).
+Starts `nguon serve` on a scratch SQLite database, creates organisations, API keys and users with
+the CLI (passwords on standard input), captures a shrimp chain (hatchery -> pond -> processor ->
+cartons on a pallet) through the EPCIS capture API, signs in through the real form in headless
+Chromium and saves /login, /, /admin/users, /admin/audit, /trace and the pond lot's trace page
+(whole page) at 390x844 and 1280x800, in the browser language given (Vietnamese by default).
 
 Needs Debian's `chromium` and `chromium-driver`, and `pip install selenium`.
 
@@ -12,10 +13,14 @@ Needs Debian's `chromium` and `chromium-driver`, and `pip install selenium`.
 """
 
 import argparse
+import json
 import pathlib
 import shutil
 import subprocess
 import tempfile
+import time
+import urllib.parse
+import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.common.by import By
@@ -49,7 +54,103 @@ def prepare(binary, database):
         if name:
             args += ["--name", name]
         nguon(binary, *args, stdin=PASSWORD + "\n")
-    return users[0][0]
+    return users[0][0], org
+
+
+# The chain: the seed lot, the pond's harvest lot, the frozen lot, two cartons and the pallet.
+SEED = "https://id.gs1.org/01/08931234560010/10/PL7"
+POND = "https://id.gs1.org/01/08931234560027/10/AO7"
+FROZEN = "https://id.gs1.org/01/08931234560034/10/F7"
+CARTONS = ["https://id.gs1.org/01/08931234560034/21/C7-1",
+           "https://id.gs1.org/01/08931234560034/21/C7-2"]
+PALLET = "https://id.gs1.org/00/089312345600000072"
+
+
+def event(kind, day, hour, step, place, **fields):
+    return {"type": kind, "eventTime": f"2026-01-{day:02}T{hour:02}:00:00+07:00",
+            "eventTimeZoneOffset": "+07:00", "bizStep": step,
+            "readPoint": {"id": place}, "bizLocation": {"id": place}, **fields}
+
+
+def quantity(lot, amount, uom):
+    return [{"epcClass": lot, "quantity": amount, "uom": uom}]
+
+
+def chain_documents(farm):
+    """(organisation, place GLN, place name, events) for each organisation of the chain."""
+    hatchery, pond, plant = (f"https://id.gs1.org/414/{gln}"
+                             for gln in ("8931234560010", "8931234560027", "8931234560034"))
+    return [
+        (("Trại giống Hòa Bình", "2001234568"), hatchery, "Khu ương giống số 1", [
+            event("ObjectEvent", 1, 8, "commissioning", hatchery, action="ADD",
+                  quantityList=quantity(SEED, 200000, "H87")),
+            event("ObjectEvent", 1, 9, "shipping", hatchery, action="OBSERVE",
+                  quantityList=quantity(SEED, 200000, "H87")),
+        ]),
+        (farm, pond, "Ao nuôi số 3", [
+            event("ObjectEvent", 1, 14, "receiving", pond, action="OBSERVE",
+                  quantityList=quantity(SEED, 199500, "H87")),
+            event("TransformationEvent", 1, 15, "commissioning", pond,
+                  inputQuantityList=quantity(SEED, 199500, "H87"),
+                  outputQuantityList=quantity(POND, 1800, "KGM")),
+            event("ObjectEvent", 3, 6, "shipping", pond, action="OBSERVE",
+                  quantityList=quantity(POND, 1800, "KGM")),
+        ]),
+        (("Công ty Chế biến Thủy sản Cà Mau", "2001234569"), plant, "Nhà máy chế biến Sông Đốc", [
+            event("ObjectEvent", 3, 10, "receiving", plant, action="OBSERVE",
+                  quantityList=quantity(POND, 1788, "KGM")),
+            event("TransformationEvent", 3, 12, "commissioning", plant,
+                  inputQuantityList=quantity(POND, 1788, "KGM"),
+                  outputQuantityList=quantity(FROZEN, 1108, "KGM")),
+            event("TransformationEvent", 3, 13, "packing", plant,
+                  inputQuantityList=quantity(FROZEN, 20, "KGM"), outputEPCList=CARTONS),
+            event("AggregationEvent", 3, 14, "packing", plant, action="ADD",
+                  parentID=PALLET, childEPCs=CARTONS),
+            event("ObjectEvent", 3, 16, "shipping", plant, action="OBSERVE", epcList=[PALLET]),
+        ]),
+    ]
+
+
+def keys_for_chain(binary, database, farm):
+    """Registers the chain's other organisations and makes a key for each; returns the
+    (key, place, place name, events) of every capture."""
+    captures = []
+    for organisation, place, name, events in chain_documents(farm):
+        if isinstance(organisation, tuple):
+            org_name, tax_code = organisation
+            organisation = nguon(binary, "org", "add", "--name", org_name, "--tax-code", tax_code,
+                                 "--database", database)
+        key = nguon(binary, "key", "create", "--org", organisation, "--database", database)
+        captures.append((key, place, name, events))
+    return captures
+
+
+def capture(base, key, place, name, events):
+    """Sends one EPCIS document with the place's name as master data and waits for its job."""
+    document = {
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument", "schemaVersion": "2.0",
+        "creationDate": "2026-01-05T00:00:00+07:00",
+        "epcisHeader": {"epcisMasterData": {"vocabularyList": [{
+            "type": "urn:epcglobal:epcis:vtype:BusinessLocation",
+            "vocabularyElementList": [{"id": place, "attributes": [
+                {"id": "urn:epcglobal:cbv:mda#name", "attribute": name}]}]}]}},
+        "epcisBody": {"eventList": events},
+    }
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/ld+json"}
+    request = urllib.request.Request(base + "/epcis/capture", json.dumps(document).encode(),
+                                     headers, method="POST")
+    with urllib.request.urlopen(request) as reply:
+        job = reply.headers["Location"]
+    for _ in range(200):
+        with urllib.request.urlopen(urllib.request.Request(base + job, headers=headers)) as reply:
+            state = json.load(reply)
+        if not state["running"]:
+            if not state["success"]:
+                raise SystemExit(f"capture failed: {state}")
+            return
+        time.sleep(0.05)
+    raise SystemExit(f"capture job {job} never finished")
 
 
 def serve(binary, database):
@@ -84,9 +185,17 @@ def shoot(base, email, out, lang):
             driver.find_element(By.ID, "email").send_keys(email)
             driver.find_element(By.ID, "password").send_keys(PASSWORD)
             driver.find_element(By.CSS_SELECTOR, "form.stack button").click()
-            for name, path in (("home", "/"), ("users", "/admin/users"), ("audit", "/admin/audit")):
+            for name, path in (("home", "/"), ("users", "/admin/users"), ("audit", "/admin/audit"),
+                               ("trace", "/trace")):
                 driver.get(base + path)
                 driver.save_screenshot(str(out / f"{name}-{label}-{lang}.png"))
+            # The trace page is long: shot whole, as tall as its content.
+            driver.get(base + "/trace/" + urllib.parse.quote(POND, safe=""))
+            height = driver.execute_script("return document.documentElement.scrollHeight")
+            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile,
+            })
+            driver.save_screenshot(str(out / f"trace-lot-{label}-{lang}.png"))
     finally:
         driver.quit()
 
@@ -102,9 +211,12 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         database = str(pathlib.Path(scratch) / "shots.db")
-        email = prepare(args.nguon, database)
+        email, farm = prepare(args.nguon, database)
+        captures = keys_for_chain(args.nguon, database, farm)
         server, base = serve(args.nguon, database)
         try:
+            for key, place, name, events in captures:
+                capture(base, key, place, name, events)
             shoot(base, email, out, args.lang)
         finally:
             server.terminate()
