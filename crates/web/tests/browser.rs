@@ -1,0 +1,201 @@
+//! The portal in a real browser: headless Chromium driven through a local chromedriver over
+//! WebDriver, against the real server on a random port over a temporary SQLite store. A farm
+//! worker signs in through the form, switches to Vietnamese, searches a lot on `/trace`,
+//! follows its one-step-back link and reads the page as shown.
+//!
+//! Without chromedriver the test says `SKIPPED` and passes, except in CI (`CI=true`), where the
+//! browser tests are mandatory and a missing driver fails it.
+
+mod support;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use nguon_domain::Role;
+use serde_json::json;
+use support::TestApp;
+use support::chain::{FARM_NAME, HATCHERY_NAME, POND_PLACE, shrimp_chain};
+use support::portal::{PASSWORD, user};
+use tokio::process::{Child, Command};
+
+/// A command on `PATH`.
+fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// A chromedriver of our own on a free local port, stopped when dropped with the browsers it
+/// started: a failed check ends the test before its session is closed.
+struct ChromeDriver {
+    url: String,
+    process: Child,
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        // chromedriver leads its own process group, which its Chromium processes join.
+        if let Some(id) = self.process.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{id}")])
+                .status();
+        }
+    }
+}
+
+impl ChromeDriver {
+    /// Starts chromedriver; `None` (after saying so) when it is not installed outside CI.
+    async fn start() -> Option<Self> {
+        let Some(binary) = on_path("chromedriver") else {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "chromedriver not found: browser tests are mandatory in CI \
+                 (apt-get install chromium chromium-driver)"
+            );
+            // Written to stderr directly: the test harness swallows `println!` of passing tests.
+            let _ =
+                std::io::stderr().write_all(b"SKIPPED: browser tests (chromedriver not found)\n");
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free local port")
+            .port();
+        let process = Command::new(binary)
+            .arg(format!("--port={port}"))
+            .process_group(0)
+            .kill_on_drop(true)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let address = SocketAddr::from(([127, 0, 0, 1], port));
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(address).await.is_ok() {
+                return Some(Self {
+                    url: format!("http://{address}"),
+                    process,
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("chromedriver did not listen on {address}");
+    }
+
+    /// A headless Chromium session at phone width.
+    async fn session(&self) -> Client {
+        let mut options = json!({
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=390,844"],
+        });
+        if let Some(chromium) = on_path("chromium") {
+            options["binary"] = json!(chromium);
+        }
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("goog:chromeOptions".into(), options);
+        ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await
+            .expect("a Chromium session")
+    }
+}
+
+/// The visible text of the page's main part, once `selector` is on the page.
+async fn main_text(browser: &Client, selector: &str) -> String {
+    browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|e| panic!("{selector} never appeared: {e}"));
+    browser
+        .find(Locator::Css("main"))
+        .await
+        .expect("a main element")
+        .text()
+        .await
+        .expect("its text")
+}
+
+/// Clicks the element `selector` finds.
+async fn click(browser: &Client, selector: &str) {
+    browser
+        .find(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|e| panic!("no {selector}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("{selector} cannot be clicked: {e}"));
+}
+
+#[tokio::test]
+async fn a_farm_worker_signs_in_searches_a_lot_and_steps_back_to_the_hatchery() {
+    let Some(driver) = ChromeDriver::start().await else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let [_, farm, _] = shrimp_chain(&app).await;
+    user(&app, "nhanvien@tanhung.vn", Role::OrgStaff, Some(farm)).await;
+    let base = format!("http://{}", app.serve().await);
+    let browser = driver.session().await;
+    browser.goto(&format!("{base}/login")).await.unwrap();
+    // The page's language comes from a cookie the switch sets, whatever the browser asks for.
+    click(&browser, r#"nav.lang a[lang="vi"]"#).await;
+    let email = browser.find(Locator::Id("email")).await.unwrap();
+    email.send_keys("nhanvien@tanhung.vn").await.unwrap();
+    let password = browser.find(Locator::Id("password")).await.unwrap();
+    password.send_keys(PASSWORD).await.unwrap();
+    click(&browser, r#"form[action="/login"] button"#).await;
+
+    let home = main_text(&browser, r#"a[href="/trace"]"#).await;
+    assert!(home.contains("Xin chào"), "{home}");
+    click(&browser, r#"main a[href="/trace"]"#).await;
+    let search = browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Id("trace-id"))
+        .await
+        .unwrap();
+    search.send_keys("(01)08931234560027(10)AO7").await.unwrap();
+    click(&browser, "form.trace-search > button").await;
+
+    let pond = main_text(&browser, ".subject").await;
+    assert!(pond.contains("LÔ HÀNG"), "{pond}");
+    assert!(pond.contains("Số lô AO7"), "{pond}");
+    assert!(pond.contains("Một bước trước: nguồn cung cấp"), "{pond}");
+    assert!(
+        pond.contains("Xuất hàng") && pond.contains(POND_PLACE),
+        "{pond}"
+    );
+    assert!(pond.contains("1.788 kg"), "{pond}");
+
+    // One step back: the seed lot the pond was stocked with.
+    click(&browser, ".one-step section:first-child .steps a").await;
+    let seed = main_text(&browser, ".subject").await;
+    assert!(seed.contains("Số lô PL7"), "{seed}");
+    assert!(
+        seed.contains(&format!("{HATCHERY_NAME} → {FARM_NAME}")),
+        "{seed}"
+    );
+    assert!(
+        seed.contains("Không có nguồn nào được ghi: đây là điểm khởi đầu."),
+        "{seed}"
+    );
+    assert!(
+        seed.contains("Khởi tạo") && seed.contains("200.000 con/cái"),
+        "{seed}"
+    );
+    let url = browser.current_url().await.unwrap();
+    assert!(
+        url.path()
+            .starts_with("/trace/https%3A%2F%2Fid.gs1.org%2F01%2F08931234560010%2F10%2FPL7"),
+        "{url}"
+    );
+    browser.close().await.unwrap();
+}
