@@ -371,3 +371,48 @@ async fn unknown_codes_get_a_404_page_and_bad_ones_a_400_naming_the_rule() {
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert!(unknown.body.contains("No event records this code."));
 }
+
+#[tokio::test]
+async fn a_trace_cut_at_the_page_limit_says_so() {
+    let app = TestApp::new().await;
+    let (packer, key) = app.organisation("0300000021").await;
+    let cartons: Vec<String> = (0..301)
+        .map(|n| format!("https://id.gs1.org/01/08931234560034/21/S{n}"))
+        .collect();
+    let document = serde_json::json!({
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2026-01-05T00:00:00+07:00",
+        "epcisBody": {"eventList": [{
+            "type": "AggregationEvent",
+            "eventTime": "2026-01-04T08:00:00+07:00",
+            "eventTimeZoneOffset": "+07:00",
+            "action": "ADD",
+            "bizStep": "packing",
+            "parentID": PALLET,
+            "childEPCs": cartons,
+        }]},
+    });
+    let job = app
+        .capture(&key, "application/ld+json", &document.to_string(), &[])
+        .await
+        .unwrap_or_else(|r| panic!("{} {}", r.status, r.body));
+    assert_eq!(job["success"], true, "{job}");
+    let mut browser = signed_in(&app, packer).await;
+
+    let reply = browser.get(&page(PALLET)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(
+        reply
+            .body
+            .contains("Chuỗi quá dài nên chỉ hiện một phần: trang này dừng ở 300 mã mỗi chiều."),
+        "{}",
+        reply.body
+    );
+    let carton = browser.get(&page(&cartons[0])).await;
+    assert!(
+        !carton.body.contains("Chuỗi quá dài"),
+        "a short trace is whole"
+    );
+}

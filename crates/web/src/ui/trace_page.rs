@@ -260,18 +260,18 @@ async fn view(
     else {
         return Ok(None);
     };
-    let forward = nguon_trace::trace(store, identifier, Direction::Forward, PAGE_LIMITS)
-        .await?
-        .unwrap_or_else(|| Trace {
-            nodes: Vec::new(),
-            edges: Vec::new(),
-            ..back.clone()
-        });
-    let names = Names::of(state, [&back, &forward]).await?;
+    // Events naming the start exist, so the forward walk finds them too; `None` would only
+    // mean they vanished in between, which an append-only store does not do.
+    let forward = nguon_trace::trace(store, identifier, Direction::Forward, PAGE_LIMITS).await?;
+    let walks: Vec<&Trace> = std::iter::once(&back).chain(&forward).collect();
+    let names = Names::of(state, &walks).await?;
     let start = &back.nodes[0];
     let (kind, facts) = describe(tr, identifier);
     let back_tree = tree(tr, &names, &back);
-    let forward_tree = tree(tr, &names, &forward);
+    let forward_tree = forward
+        .as_ref()
+        .map(|walk| tree(tr, &names, walk))
+        .unwrap_or_default();
     Ok(Some(TraceView {
         kind,
         facts,
@@ -281,7 +281,7 @@ async fn view(
         recipients: first_level(&forward_tree),
         back: back_tree,
         forward: forward_tree,
-        truncated: (back.truncated || forward.truncated).then(|| {
+        truncated: walks.iter().any(|walk| walk.truncated).then(|| {
             tr.t1(
                 "trace-truncated",
                 "limit",
@@ -310,7 +310,7 @@ struct Names {
 
 impl Names {
     /// The names of every owner and place the walks mention.
-    async fn of(state: &AppState, walks: [&Trace; 2]) -> Result<Self, UiError> {
+    async fn of(state: &AppState, walks: &[&Trace]) -> Result<Self, UiError> {
         let mut names = Self {
             organisations: HashMap::new(),
             places: HashMap::new(),
