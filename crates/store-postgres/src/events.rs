@@ -429,35 +429,26 @@ impl PostgresStore {
         rows.iter().map(event_from_row).collect()
     }
 
-    /// [`Store::events_with_identifiers`]: the first `limit_each` distinct events of each
-    /// identifier, numbered by a window over the identifier index, in one statement.
+    /// [`Store::events_with_identifiers`] as one lookup per identifier. A single statement over
+    /// the identifier array (a window, or a lateral lookup per array element) measured about
+    /// 1.5 s per trace at 200,000 events on PostgreSQL 15, where these lookups take well under
+    /// a millisecond each; the plan has yet to be understood.
     pub(crate) async fn find_events_with_identifiers(
         &self,
         identifiers: &[String],
         limit_each: u32,
     ) -> Result<Vec<(String, StoredEvent)>, StoreError> {
-        let rows = sqlx::query(concat!(
-            "WITH hits AS (SELECT identifier, owner_id, sequence FROM (SELECT identifier, \
-             owner_id, sequence, row_number() OVER (PARTITION BY identifier ORDER BY sequence) \
-             AS n FROM (SELECT DISTINCT identifier, owner_id, sequence FROM event_identifiers \
-             WHERE identifier = ANY($1)) d) numbered WHERE n <= $2) \
-             SELECT hits.identifier AS hit, ",
-            event_select_columns!(),
-            " FROM hits JOIN events e ON e.owner_id = hits.owner_id AND e.sequence = hits.sequence",
-            identifiers_lateral!(),
-            "ORDER BY hits.identifier, e.sequence"
-        ))
-        .bind(identifiers)
-        .bind(i64::from(limit_each.clamp(1, MAX_EVENTS_PER_LOOKUP)))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(store_error)?;
-        rows.iter()
-            .map(|row| {
-                let hit: String = row.try_get("hit").map_err(store_error)?;
-                Ok((hit, event_from_row(row)?))
-            })
-            .collect()
+        let mut found = Vec::new();
+        for identifier in identifiers {
+            for event in self
+                .find_events_with_identifier(identifier, &[], limit_each)
+                .await?
+            {
+                found.push((identifier.clone(), event));
+            }
+        }
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(found)
     }
 }
 
