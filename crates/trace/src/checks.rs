@@ -492,10 +492,10 @@ fn incomparable(what_en: &str, what_vi: &str) -> Finding {
         Rule::IncomparableUnits,
         Severity::Info,
         format!(
-            "The mass balance of {what_en} is not checked: an amount is missing or the units do not convert into each other."
+            "The mass balance of {what_en} is not checked: an amount is missing or zero where it came in, or the units do not convert into each other."
         ),
         format!(
-            "Không kiểm tra cân bằng khối lượng của {what_vi}: thiếu số lượng hoặc các đơn vị không quy đổi được cho nhau."
+            "Không kiểm tra cân bằng khối lượng của {what_vi}: thiếu số lượng hoặc số lượng đầu vào bằng 0, hoặc các đơn vị không quy đổi được cho nhau."
         ),
     )
 }
@@ -612,7 +612,9 @@ fn lot_balance(identifier: &str, mentions: &[Mention], tolerances: &Tolerances) 
         };
         let all: Vec<String> = ids(&inbound).into_iter().chain(ids(&outbound)).collect();
         let finding = match (amounts(&inbound), amounts(&outbound)) {
-            (Total::Sum(d_in, got), Total::Sum(d_out, gone)) if d_in == d_out => {
+            // A lot recorded with zero at its making (a pond stocked before anything can be
+            // weighed) grows afterwards: nothing to compare against.
+            (Total::Sum(d_in, got), Total::Sum(d_out, gone)) if d_in == d_out && got > 0.0 => {
                 if gone <= got * (1.0 + tolerances.lot_overdraw) {
                     continue;
                 }

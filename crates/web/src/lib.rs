@@ -79,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(health::readyz))
         .routes(routes!(trace::trace))
         .routes(routes!(trace::one_step))
+        .routes(routes!(trace::checks))
         .nest("/epcis", epcis::routes(state.clone()))
         .split_for_parts();
     // Written once: the document is fixed for the life of the process.

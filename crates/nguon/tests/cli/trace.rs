@@ -209,3 +209,36 @@ fn unknown_and_malformed_identifiers_fail_with_the_reason() {
         "one of --back and --forward is required: {stderr}"
     );
 }
+
+#[test]
+fn checks_print_the_findings_in_vietnamese_and_english_or_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(prepare(&dir.path().join("chain.db")));
+
+    let (code, stdout, stderr) = trace(dir.path(), &[POND, "--checks"]);
+    assert_eq!(code, Some(0), "stderr: {stderr}");
+    // The farm grew the pond lot from a seed lot it never recorded receiving.
+    for expected in [
+        "warning  link.no_origin",
+        "    Không có sự kiện tạo ra, thu hoạch hay tiếp nhận: thiếu thông tin một bước trước.",
+        "    No event creates, harvests or receives it: one step back is missing.",
+        &format!("    identifier {SEED}"),
+        "info  link.no_destination",
+    ] {
+        assert!(
+            stdout.lines().any(|line| line == expected),
+            "{expected:?} not in:\n{stdout}"
+        );
+    }
+
+    let (code, stdout, stderr) = trace(dir.path(), &[POND, "--checks", "--format", "json"]);
+    assert_eq!(code, Some(0), "stderr: {stderr}");
+    let json: Value = serde_json::from_str(&stdout).expect("stdout is one JSON document");
+    assert_eq!(json["start"], POND);
+    assert_eq!(json["findings"][0]["severity"], "warning", "{json:#}");
+
+    let (code, _, stderr) = trace(dir.path(), &[POND, "--checks", "--back"]);
+    assert_eq!(code, Some(2), "--checks walks both ways: {stderr}");
+}
