@@ -8,13 +8,15 @@
 //! receiving event land on the same node, whose `organisations` list the hand-over in time order.
 //!
 //! [`checks`] judges a genealogy: mass balance, timeline, withdrawal periods, missing links and
-//! cycles.
+//! cycles. [`recall`] drills from a lot to everything affected downstream and the sources
+//! upstream.
 //!
 //! The walk reads events through [`EventSource`], which every [`nguon_store::Store`] is, so it
 //! is tested without a database and served over any back end.
 
 pub mod checks;
 mod identifier;
+pub mod recall;
 #[cfg(test)]
 mod testing;
 mod units;
