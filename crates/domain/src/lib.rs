@@ -1,8 +1,8 @@
 //! Nguồn domain types: the tenant registry (organisations, their kinds, statuses, names and tax
 //! codes), what is kept about each EPCIS event, the parsed event query, API keys, capture jobs,
-//! master data, named queries and their subscriptions. Every type is parsed once at the edge and
-//! valid by construction ("parse, don't validate"), so code that holds one never checks it again.
-//! Pure: no I/O.
+//! master data, named queries and their subscriptions, recalls. Every type is parsed once at the
+//! edge and valid by construction ("parse, don't validate"), so code that holds one never checks
+//! it again. Pure: no I/O.
 
 #![warn(missing_docs)]
 
@@ -15,6 +15,7 @@ mod master_data;
 mod name;
 mod organisation;
 mod query;
+mod recall;
 mod status;
 mod subscription;
 mod tax_code;
@@ -26,7 +27,7 @@ pub use error::DomainError;
 pub use event::{
     Action, EventHash, EventId, EventType, IdentifierRole, IndexedField, NewEvent, StoredEvent,
 };
-pub use id::{ApiKeyId, CaptureJobId, OrganisationId, SubscriptionId};
+pub use id::{ApiKeyId, CaptureJobId, OrganisationId, RecallId, SubscriptionId};
 pub use master_data::VocabularyElement;
 pub use name::OrganisationName;
 pub use organisation::{NewOrganisation, Organisation, OrganisationKind};
@@ -34,6 +35,7 @@ pub use query::{
     Comparison, Direction, EventCursor, EventQuery, FieldCondition, FieldFilter, IdentifierMatch,
     MAX_PAGE, OrderBy, TimeRange,
 };
+pub use recall::{NewRecall, Recall, RecallReason, RecallRole, RecallStatus, RecalledLot};
 pub use status::OrganisationStatus;
 pub use subscription::{
     NamedQuery, NewNamedQuery, NewSubscription, QueryName, Schedule, ScheduleText, Subscription,

@@ -11,6 +11,7 @@
 mod api;
 mod error;
 mod events;
+mod recalls;
 mod scratch;
 mod subscriptions;
 

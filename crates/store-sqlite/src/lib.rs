@@ -10,6 +10,7 @@
 mod api;
 mod error;
 mod events;
+mod recalls;
 mod subscriptions;
 
 use std::collections::HashMap;
