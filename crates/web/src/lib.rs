@@ -8,6 +8,7 @@ pub mod auth;
 pub mod epcis;
 pub mod error;
 mod health;
+pub mod recall;
 pub mod trace;
 
 use std::future::Future;
@@ -80,6 +81,12 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(trace::trace))
         .routes(routes!(trace::one_step))
         .routes(routes!(trace::checks))
+        .routes(routes!(recall::raise, recall::list))
+        .routes(routes!(recall::one))
+        .routes(routes!(recall::set_status))
+        .routes(routes!(recall::report_csv))
+        .routes(routes!(recall::report_xlsx))
+        .routes(routes!(recall::report_pdf))
         .nest("/epcis", epcis::routes(state.clone()))
         .split_for_parts();
     // Written once: the document is fixed for the life of the process.
@@ -113,7 +120,7 @@ pub fn router(state: AppState) -> Router {
 #[openapi(
     info(
         title = "Nguồn",
-        description = "Provincial product traceability on GS1 keys: the EPCIS 2.0 REST bindings under /epcis (capture, queries, top-level resources) and operations probes. Every error is an RFC 7807 problem."
+        description = "Provincial product traceability on GS1 keys: the EPCIS 2.0 REST bindings under /epcis (capture, queries, top-level resources), traceability (genealogy, one step back and forward, checks), recalls with their reports, and operations probes. Every error is an RFC 7807 problem."
     ),
     modifiers(&ApiKeyScheme)
 )]
