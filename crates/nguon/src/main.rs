@@ -5,6 +5,7 @@
 mod admin_cmd;
 mod bench_cmd;
 mod bench_epcis;
+mod bench_recall;
 mod chain_data;
 mod cli;
 mod config;
@@ -13,6 +14,7 @@ mod epcis_hash_cmd;
 mod gs1_cmd;
 mod logging;
 mod migrate;
+mod recall_cmd;
 mod serve;
 mod trace_cmd;
 
@@ -20,7 +22,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, KeyCommand, OrgCommand};
+use crate::cli::{Cli, Command, KeyCommand, OrgCommand, RecallCommand};
 use crate::config::Flags;
 
 fn main() -> ExitCode {
@@ -53,6 +55,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Trace(args) => trace_cmd::run(config, args)
             .await
             .map(|()| ExitCode::SUCCESS),
+        Command::Recall(RecallCommand::Drill(args)) => recall_cmd::run(config, args)
+            .await
+            .map(|()| ExitCode::SUCCESS),
+        Command::BenchRecall(args) => bench_recall::run(args).await.map(|()| ExitCode::SUCCESS),
         Command::Org(OrgCommand::Add(args)) => admin_cmd::org_add(config, args)
             .await
             .map(|()| ExitCode::SUCCESS),

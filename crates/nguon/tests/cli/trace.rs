@@ -9,11 +9,11 @@ use serde_json::{Value, json};
 
 use crate::support::{nguon, run};
 
-const SEED: &str = "https://id.gs1.org/01/08931234560010/10/PL9";
-const POND: &str = "https://id.gs1.org/01/08931234560027/10/AO9";
-const FROZEN: &str = "https://id.gs1.org/01/08931234560034/10/F9";
-const CARTON: &str = "https://id.gs1.org/01/08931234560034/21/C9-1";
-const PALLET: &str = "https://id.gs1.org/00/089312345600000096";
+pub(crate) const SEED: &str = "https://id.gs1.org/01/08931234560010/10/PL9";
+pub(crate) const POND: &str = "https://id.gs1.org/01/08931234560027/10/AO9";
+pub(crate) const FROZEN: &str = "https://id.gs1.org/01/08931234560034/10/F9";
+pub(crate) const CARTON: &str = "https://id.gs1.org/01/08931234560034/21/C9-1";
+pub(crate) const PALLET: &str = "https://id.gs1.org/00/089312345600000096";
 
 fn event(kind: &str, hour: u8, biz_step: &str, fields: Value) -> Value {
     let mut event = json!({
@@ -36,7 +36,7 @@ fn kilograms(class: &str, amount: f64) -> Value {
 
 /// A farm that grows a pond lot from a seed lot and a processor that freezes, cartons and
 /// palletises it, appended straight into `path`.
-async fn prepare(path: &std::path::Path) {
+pub(crate) async fn prepare(path: &std::path::Path) {
     let store = SqliteStore::open(path).await.expect("open store");
     let mut owners: Vec<OrganisationId> = Vec::new();
     for (name, tax_code) in [
