@@ -112,7 +112,7 @@ async fn measure(store: Arc<dyn Store>, args: &BenchRecallArgs) -> anyhow::Resul
             .with_context(|| format!("no event names {seed}"))?;
         let lots = recalled_lots(&drill);
         let names = organisation_names(&*store, &lots).await?;
-        let table = report_table(&drill, &names);
+        let table = report_table(&drill, &names)?;
         stages[0].push(began.elapsed());
         for (stage, format) in Format::ALL.into_iter().enumerate() {
             let began = Instant::now();

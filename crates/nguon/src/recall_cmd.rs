@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use nguon_domain::OrganisationId;
-use nguon_report::{Format, Table};
+use nguon_report::{Format, ReportError, Table};
 use nguon_store::Store;
 use nguon_trace::recall::Drill;
 use nguon_trace::{Identifier, Limits, amount_text};
@@ -96,7 +96,7 @@ async fn drill_and_print(
         .await
         .context("cannot read the organisations")?;
     let drilled = began.elapsed();
-    let table = report_table(&drill, &names);
+    let table = report_table(&drill, &names)?;
     if args.timing {
         eprintln!("{}", timing(drilled, &table, lots.len())?);
     }
@@ -121,7 +121,10 @@ async fn drill_and_print(
 }
 
 /// The recall report of a drill, with its totals above the table.
-pub fn report_table(drill: &Drill, names: &BTreeMap<OrganisationId, String>) -> Table {
+pub(crate) fn report_table(
+    drill: &Drill,
+    names: &BTreeMap<OrganisationId, String>,
+) -> Result<Table, ReportError> {
     let mut notes = vec![
         format!("Bắt đầu từ / Started from: {}", drill.start),
         format!(

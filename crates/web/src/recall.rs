@@ -17,7 +17,7 @@ use nguon_domain::{
     NewRecall, OrganisationId, Recall, RecallId, RecallReason, RecallRole, RecallStatus,
     RecalledLot,
 };
-use nguon_report::{Cell, Column, Format, Table};
+use nguon_report::{Cell, Column, Format, ReportError, Table};
 use nguon_store::{MAX_RECALLS_PAGE, Store, StoreError};
 use nguon_trace::recall::Drill;
 use nguon_trace::{Identifier, Limits};
@@ -293,15 +293,17 @@ async fn report(state: &AppState, id: &str, format: Format) -> Result<Response, 
     let recall = state.store.recall(id).await?;
     let lots = state.store.recall_lots(id).await?;
     let names = organisation_names(&*state.store, &lots).await?;
+    let failed = |error: ReportError| {
+        ApiError::Store(StoreError::Internal(format!("recall report {id}: {error}")))
+    };
     let table = lots_table(
         "Thu hồi sản phẩm / Product recall",
         record_notes(&recall),
         &lots,
         &names,
-    );
-    let bytes = format.write(&table).map_err(|error| {
-        ApiError::Store(StoreError::Internal(format!("recall report {id}: {error}")))
-    })?;
+    )
+    .map_err(failed)?;
+    let bytes = format.write(&table).map_err(failed)?;
     let disposition = format!(
         "attachment; filename=\"recall-{id}.{}\"",
         format.extension()
@@ -402,7 +404,7 @@ pub fn lots_table(
     notes: Vec<String>,
     lots: &[RecalledLot],
     names: &BTreeMap<OrganisationId, String>,
-) -> Table {
+) -> Result<Table, ReportError> {
     let mut table = Table::new(
         title,
         vec![
@@ -424,17 +426,16 @@ pub fn lots_table(
         let organisation = lot
             .organisation
             .map(|id| names.get(&id).cloned().unwrap_or_else(|| id.to_string()));
-        // Every cell matches its column's type, so the row is always accepted.
-        let _ = table.push_row(vec![
+        table.push_row(vec![
             Cell::Text(role.to_owned()),
             Cell::Text(lot.identifier.clone()),
             Cell::Text(lot.kind.clone()),
             text(organisation),
             lot.quantity.map_or(Cell::Empty, Cell::Number),
             text(lot.uom.clone()),
-        ]);
+        ])?;
     }
-    table
+    Ok(table)
 }
 
 /// Refuses a key that is not the province's.

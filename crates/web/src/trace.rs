@@ -116,7 +116,7 @@ pub async fn checks(
 }
 
 /// The `id` path parameter, already percent-decoded by the router.
-pub(crate) fn identifier(id: &str) -> Result<Identifier, ApiError> {
+fn identifier(id: &str) -> Result<Identifier, ApiError> {
     Identifier::parse(id).map_err(|error| ApiError::BadRequest {
         field: "id",
         rule: error.to_string(),
