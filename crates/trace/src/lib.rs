@@ -23,7 +23,7 @@ mod units;
 mod walk;
 
 pub use identifier::{Identifier, IdentifierError, IdentifierKind};
-pub use units::{Dimension, amount_text, to_base};
+pub use units::amount_text;
 pub use walk::{
     Direction, Edge, EventSource, Limits, MAX_EVENTS_PER_IDENTIFIER, Node, NodeEvent, OneStep,
     Quantity, Reference, Relation, Step, Trace, one_step, trace,
