@@ -1,7 +1,7 @@
 //! The crate's one error type. Every message starts with the field it is about and states the rule,
 //! so it can be shown to the person who typed the value.
 
-use crate::{OrganisationKind, OrganisationStatus, Role};
+use crate::{OrganisationKind, OrganisationStatus, RecallStatus, Role};
 
 /// A value broke a rule of the tenant registry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,6 +27,34 @@ pub enum DomainError {
     )]
     UnknownOrganisationKind {
         /// The text that was given.
+        found: String,
+    },
+    /// The recall status is not one we know.
+    #[error("recall status: must be one of open, notified, closed; found {found:?}")]
+    UnknownRecallStatus {
+        /// The text that was given.
+        found: String,
+    },
+    /// A recall status change that is not the next step.
+    #[error(
+        "recall status: cannot change from {from} to {to}; a recall moves open → notified → closed, one step at a time"
+    )]
+    RecallStatusTransition {
+        /// The current status.
+        from: RecallStatus,
+        /// The status that was asked for.
+        to: RecallStatus,
+    },
+    /// A recall reason that is empty or too long.
+    #[error("reason: must be 1 to 2000 characters, found {found}")]
+    RecallReasonLength {
+        /// Its length in characters, once trimmed.
+        found: usize,
+    },
+    /// A stored recall role that is not one we know.
+    #[error("recall role: must be affected or suspect; found {found:?}")]
+    UnknownRecallRole {
+        /// The text that was stored.
         found: String,
     },
     /// The organisation status is not one we know.

@@ -173,6 +173,12 @@ uuid_v7_id!(
 );
 
 uuid_v7_id!(
+    /// The id of a recall: a UUID version 7, so recalls list newest first by id alone.
+    RecallId,
+    "recall id"
+);
+
+uuid_v7_id!(
     /// The id of a query subscription: a UUID version 7.
     SubscriptionId,
     "subscription id"

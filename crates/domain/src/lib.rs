@@ -1,9 +1,8 @@
 //! Nguồn domain types: the tenant registry (organisations, their kinds, statuses, names and tax
 //! codes), what is kept about each EPCIS event, the parsed event query, API keys, capture jobs,
-//! master data, named queries and their subscriptions, portal accounts and the audit log. Every
-//! type is parsed once at the edge and valid by construction ("parse, don't validate"), so code
-//! that holds one never checks it again.
-//! Pure: no I/O.
+//! master data, named queries and their subscriptions, portal accounts and the audit log, recalls.
+//! Every type is parsed once at the edge and valid by construction ("parse, don't validate"), so
+//! code that holds one never checks it again. Pure: no I/O.
 
 #![warn(missing_docs)]
 
@@ -18,6 +17,7 @@ mod master_data;
 mod name;
 mod organisation;
 mod query;
+mod recall;
 mod status;
 mod subscription;
 mod tax_code;
@@ -35,7 +35,8 @@ pub use event::{
     Action, EventHash, EventId, EventType, IdentifierRole, IndexedField, NewEvent, StoredEvent,
 };
 pub use id::{
-    ApiKeyId, AuditEntryId, CaptureJobId, OrganisationId, SessionId, SubscriptionId, UserId,
+    ApiKeyId, AuditEntryId, CaptureJobId, OrganisationId, RecallId, SessionId, SubscriptionId,
+    UserId,
 };
 pub use master_data::VocabularyElement;
 pub use name::OrganisationName;
@@ -44,6 +45,7 @@ pub use query::{
     Comparison, Direction, EventCursor, EventQuery, FieldCondition, FieldFilter, IdentifierMatch,
     MAX_PAGE, OrderBy, TimeRange,
 };
+pub use recall::{NewRecall, Recall, RecallReason, RecallRole, RecallStatus, RecalledLot};
 pub use status::OrganisationStatus;
 pub use subscription::{
     NamedQuery, NewNamedQuery, NewSubscription, QueryName, Schedule, ScheduleText, Subscription,

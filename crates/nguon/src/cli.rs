@@ -66,6 +66,12 @@ pub enum Command {
     /// recipients (--forward) across every organisation's events, as an indented tree or the
     /// API's JSON.
     Trace(crate::trace_cmd::TraceArgs),
+    /// Recalls: `drill` rehearses one from a lot or serial.
+    #[command(subcommand)]
+    Recall(RecallCommand),
+    /// Measure the time from a lot to a complete recall report (drill, CSV, XLSX, PDF) on a
+    /// scratch SQLite file of generated shrimp-chain events; print the figures and delete it.
+    BenchRecall(crate::bench_recall::BenchRecallArgs),
     /// Organisations in the registry.
     #[command(subcommand)]
     Org(OrgCommand),
@@ -109,6 +115,15 @@ pub struct UserAddArgs {
 pub enum OrgCommand {
     /// Register an organisation (pending approval) and print its id.
     Add(OrgAddArgs),
+}
+
+/// `nguon recall …`.
+#[derive(Debug, Subcommand)]
+pub enum RecallCommand {
+    /// Every downstream lot a recall from ID would reach, with holder and quantity, totals per
+    /// organisation and the upstream suspects; as text, JSON or the report (CSV, XLSX, PDF).
+    /// Nothing is stored.
+    Drill(crate::recall_cmd::DrillArgs),
 }
 
 /// `nguon key …`.

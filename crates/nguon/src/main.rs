@@ -5,6 +5,7 @@
 mod admin_cmd;
 mod bench_cmd;
 mod bench_epcis;
+mod bench_recall;
 mod bench_trace;
 mod chain_data;
 mod cli;
@@ -14,6 +15,7 @@ mod epcis_hash_cmd;
 mod gs1_cmd;
 mod logging;
 mod migrate;
+mod recall_cmd;
 mod serve;
 mod trace_cmd;
 
@@ -21,7 +23,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, KeyCommand, OrgCommand, UserCommand};
+use crate::cli::{Cli, Command, KeyCommand, OrgCommand, RecallCommand, UserCommand};
 use crate::config::Flags;
 
 fn main() -> ExitCode {
@@ -55,6 +57,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Trace(args) => trace_cmd::run(config, args)
             .await
             .map(|()| ExitCode::SUCCESS),
+        Command::Recall(RecallCommand::Drill(args)) => recall_cmd::run(config, args)
+            .await
+            .map(|()| ExitCode::SUCCESS),
+        Command::BenchRecall(args) => bench_recall::run(args).await.map(|()| ExitCode::SUCCESS),
         Command::Org(OrgCommand::Add(args)) => admin_cmd::org_add(config, args)
             .await
             .map(|()| ExitCode::SUCCESS),

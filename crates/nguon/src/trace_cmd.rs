@@ -1,5 +1,6 @@
-//! `nguon trace ID --back|--forward`: the genealogy of a lot, serial or logistic unit from the
-//! database, as an indented tree for a person or as the JSON `GET /api/v1/trace/{id}` answers.
+//! `nguon trace ID --back|--forward|--checks`: the genealogy of a lot, serial or logistic unit
+//! from the database, or the findings of the checks over it, as text for a person or as the JSON
+//! `GET /api/v1/trace/{id}` and `GET /api/v1/trace/{id}/checks` answer.
 
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -8,6 +9,7 @@ use std::fmt::Write as _;
 use anyhow::{Context, bail};
 use nguon_domain::OrganisationId;
 use nguon_store::Store;
+use nguon_trace::checks::{Checked, Severity, Tolerances};
 use nguon_trace::{Direction, Edge, Identifier, Limits, Node, NodeEvent, Relation, Trace};
 
 use crate::cli::DatabaseArg;
@@ -29,7 +31,7 @@ pub struct TraceArgs {
     pub database: DatabaseArg,
 }
 
-/// Exactly one of `--back` and `--forward`.
+/// Exactly one of `--back`, `--forward` and `--checks`.
 #[derive(Debug, clap::Args)]
 #[group(required = true, multiple = false)]
 pub struct DirectionFlags {
@@ -39,6 +41,10 @@ pub struct DirectionFlags {
     /// Toward the recipients: outputs of transformations, containers packed.
     #[arg(long)]
     pub forward: bool,
+    /// Both ways, printing the checks' findings (mass balance, timeline, withdrawal periods,
+    /// missing links, cycles) instead of the genealogy.
+    #[arg(long)]
+    pub checks: bool,
 }
 
 /// How `nguon trace` prints.
@@ -53,15 +59,65 @@ pub enum TraceFormat {
 /// Walks the genealogy and prints it.
 pub async fn run(config: Config, args: TraceArgs) -> anyhow::Result<()> {
     let identifier = Identifier::parse(&args.id).with_context(|| format!("ID {:?}", args.id))?;
-    let direction = if args.direction.back {
-        Direction::Back
-    } else {
-        Direction::Forward
-    };
     let store = database::open_configured(config, args.database.url).await?;
-    let outcome = print(&*store, &identifier, direction, args.format).await;
+    let outcome = if args.direction.checks {
+        print_checks(&*store, &identifier, args.format).await
+    } else {
+        let direction = if args.direction.back {
+            Direction::Back
+        } else {
+            Direction::Forward
+        };
+        print(&*store, &identifier, direction, args.format).await
+    };
     store.close().await;
     outcome
+}
+
+async fn print_checks(
+    store: &dyn Store,
+    identifier: &Identifier,
+    format: TraceFormat,
+) -> anyhow::Result<()> {
+    let Some(checked) =
+        nguon_trace::checks::run(store, identifier, Limits::default(), &Tolerances::default())
+            .await
+            .context("cannot read the events")?
+    else {
+        bail!("no event names {identifier}");
+    };
+    match format {
+        TraceFormat::Json => println!("{}", serde_json::to_string_pretty(&checked)?),
+        TraceFormat::Text => print!("{}", findings_text(&checked)),
+    }
+    Ok(())
+}
+
+/// One block per finding: severity and rule, the Vietnamese then the English message, and what
+/// causes it.
+fn findings_text(checked: &Checked) -> String {
+    if checked.findings.is_empty() {
+        return format!("{}: không có phát hiện nào / no findings\n", checked.start);
+    }
+    let mut out = String::new();
+    for finding in &checked.findings {
+        let severity = match finding.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        };
+        let rule = serde_json::to_value(finding.rule).unwrap_or_default();
+        let _ = writeln!(out, "{severity}  {}", rule.as_str().unwrap_or_default());
+        let _ = writeln!(out, "    {}", finding.message.vi);
+        let _ = writeln!(out, "    {}", finding.message.en);
+        for identifier in &finding.identifiers {
+            let _ = writeln!(out, "    identifier {identifier}");
+        }
+        for event in &finding.event_ids {
+            let _ = writeln!(out, "    event {event}");
+        }
+    }
+    out
 }
 
 async fn print(

@@ -12,6 +12,7 @@ mod accounts;
 mod api;
 mod error;
 mod events;
+mod recalls;
 mod scratch;
 mod subscriptions;
 

@@ -11,6 +11,7 @@ mod accounts;
 mod api;
 mod error;
 mod events;
+mod recalls;
 mod subscriptions;
 
 use std::collections::HashMap;

@@ -9,11 +9,12 @@ use nguon_domain::{
     Access, Action, Actor, ApiKeyId, ApiKeyScope, AuditAction, AuditQuery, CaptureErrorBehaviour,
     CaptureJobId, Comparison, Direction, DomainError, Email, EntityKind, EventCursor, EventHash,
     EventId, EventQuery, EventType, FieldCondition, FieldFilter, IdentifierMatch, IdentifierRole,
-    IndexedField, NewApiKey, NewCaptureJob, NewEvent, NewNamedQuery, NewOrganisation, NewSession,
-    NewSubscription, NewUser, OrderBy, Organisation, OrganisationId, OrganisationKind,
-    OrganisationName, OrganisationStatus, PasswordHash, PersonName, QueryName, Role, Schedule,
-    ScheduleText, SessionId, StoredEvent, SubscriptionId, TaxCode, TimeRange, Trigger, UserId,
-    UserStatus, VocabularyElement,
+    IndexedField, NewApiKey, NewCaptureJob, NewEvent, NewNamedQuery, NewOrganisation, NewRecall,
+    NewSession, NewSubscription, NewUser, OrderBy, Organisation, OrganisationId, OrganisationKind,
+    OrganisationName, OrganisationStatus, PasswordHash, PersonName, QueryName, RecallId,
+    RecallReason, RecallRole, RecallStatus, RecalledLot, Role, Schedule, ScheduleText, SessionId,
+    StoredEvent, SubscriptionId, TaxCode, TimeRange, Trigger, UserId, UserStatus,
+    VocabularyElement,
 };
 use nguon_gs1::CompanyPrefix;
 use nguon_store::{AuditPage, DatabaseUrl, EventResource, OrganisationQuery, Store, StoreError};
@@ -391,6 +392,7 @@ async fn run_story(store: Arc<dyn Store>) {
     capture_jobs_chapter(&store, farm.id, hatchery.id).await;
     named_queries_chapter(&store, farm.id, hatchery.id).await;
     accounts_chapter(&store, farm.id, hatchery.id).await;
+    recalls_chapter(&store, farm.id, hatchery.id).await;
 
     // Shutting down: once closed, the store says it is unavailable instead of hanging.
     store.close().await;
@@ -2199,6 +2201,244 @@ async fn named_queries_chapter(store: &Arc<dyn Store>, a: OrganisationId, b: Org
         store.subscription(Some(b), hatchery.id).await.unwrap(),
         hatchery
     );
+}
+
+/// Recalls: a processor's lot is recalled with the farm's lot as suspect; the public question
+/// "is this lot under recall?" is answered until the recall closes; the status only moves
+/// forward, one step at a time, stamped with who and when; a recall with a bad lot is not
+/// half-written; thousands of lots keep their order.
+async fn recalls_chapter(store: &Arc<dyn Store>, farm: OrganisationId, processor: OrganisationId) {
+    const PRODUCT: &str = "https://id.gs1.org/01/18934673000014/10/R-0312";
+    const CARTON: &str = "https://id.gs1.org/01/18934673000014/21/R-0312-1";
+    const RAW: &str = "https://id.gs1.org/01/08934673000017/10/R-TOM";
+    let lot = |identifier: &str, role, kind: &str, organisation, quantity, uom: Option<&str>| {
+        RecalledLot {
+            identifier: identifier.to_owned(),
+            role,
+            kind: kind.to_owned(),
+            organisation,
+            quantity,
+            uom: uom.map(str::to_owned),
+        }
+    };
+    let lots = vec![
+        lot(
+            PRODUCT,
+            RecallRole::Affected,
+            "lot",
+            Some(processor),
+            Some(512.5),
+            Some("KGM"),
+        ),
+        lot(
+            CARTON,
+            RecallRole::Affected,
+            "serial",
+            Some(processor),
+            Some(1.0),
+            Some("H87"),
+        ),
+        lot(RAW, RecallRole::Suspect, "lot", Some(farm), None, None),
+    ];
+    let officer = ApiKeyId::generate();
+    let new_recall = |lots: Vec<RecalledLot>| NewRecall {
+        id: RecallId::generate(),
+        reason: RecallReason::parse("Phát hiện dư lượng Enrofloxacin vượt mức cho phép").unwrap(),
+        start: PRODUCT.to_owned(),
+        created_by: officer,
+        lots,
+    };
+    let first = new_recall(lots.clone());
+    let recall = store.create_recall(&first).await.expect("raise a recall");
+    assert_eq!(recall.id, first.id);
+    assert_eq!(recall.status, RecallStatus::Open);
+    assert_eq!(recall.reason, first.reason);
+    assert_eq!(recall.start, PRODUCT);
+    assert_eq!(recall.created_by, officer);
+    assert_eq!(recall.lot_count, 3);
+    assert_eq!((recall.notified_at, recall.closed_by), (None, None));
+    assert_eq!(store.recall(first.id).await.unwrap(), recall);
+    assert_eq!(store.recall_lots(first.id).await.unwrap(), lots);
+
+    // The public page of an affected lot asks; a suspect source is not itself recalled.
+    assert_eq!(
+        store.active_recalls_naming(CARTON).await.unwrap(),
+        std::slice::from_ref(&recall)
+    );
+    assert_eq!(store.active_recalls_naming(RAW).await.unwrap(), []);
+    assert_eq!(
+        store
+            .active_recalls_naming("urn:example:lot:none")
+            .await
+            .unwrap(),
+        []
+    );
+
+    // The same id again, or a lot held by nobody registered: refused, nothing half-written.
+    let again = store.create_recall(&first).await.unwrap_err();
+    assert!(
+        matches!(
+            again,
+            StoreError::Conflict {
+                what: "recall id",
+                ..
+            }
+        ),
+        "{again:?}"
+    );
+    let stranger = OrganisationId::generate();
+    let broken = new_recall(vec![
+        lot(
+            PRODUCT,
+            RecallRole::Affected,
+            "lot",
+            Some(processor),
+            None,
+            None,
+        ),
+        lot(RAW, RecallRole::Suspect, "lot", Some(stranger), None, None),
+    ]);
+    let refused = store.create_recall(&broken).await.unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            StoreError::NotFound {
+                what: "organisation",
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    let nothing = store.recall(broken.id).await.unwrap_err();
+    assert!(
+        matches!(nothing, StoreError::NotFound { what: "recall", .. }),
+        "{nothing:?}"
+    );
+    let twice = new_recall(vec![lots[0].clone(), lots[0].clone()]);
+    let refused = store.create_recall(&twice).await.unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            StoreError::Conflict {
+                what: "recall lots",
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    assert!(store.recall(twice.id).await.is_err());
+
+    // Only forward, one step at a time.
+    let skip = store
+        .set_recall_status(first.id, RecallStatus::Closed, officer)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        skip.to_string(),
+        "recall status: cannot change from open to closed; a recall moves open → notified → closed, one step at a time"
+    );
+    let notifier = ApiKeyId::generate();
+    let notified = store
+        .set_recall_status(first.id, RecallStatus::Notified, notifier)
+        .await
+        .expect("notify");
+    assert_eq!(notified.status, RecallStatus::Notified);
+    assert_eq!(notified.notified_by, Some(notifier));
+    assert!(notified.notified_at.unwrap() >= recall.created_at);
+    assert_eq!(notified.closed_at, None);
+    let repeat = store
+        .set_recall_status(first.id, RecallStatus::Notified, notifier)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            repeat,
+            StoreError::Conflict {
+                what: "recall status",
+                ..
+            }
+        ),
+        "{repeat:?}"
+    );
+    assert_eq!(
+        store.active_recalls_naming(PRODUCT).await.unwrap(),
+        std::slice::from_ref(&notified)
+    );
+
+    // A second, larger recall: more lots than one INSERT carries, in the drill's order.
+    let many: Vec<RecalledLot> = (0..2_345)
+        .map(|n| {
+            lot(
+                &format!("https://id.gs1.org/01/18934673000014/21/R-{n}"),
+                RecallRole::Affected,
+                "serial",
+                Some(processor),
+                Some(1.0),
+                Some("H87"),
+            )
+        })
+        .collect();
+    let second = store
+        .create_recall(&new_recall(many.clone()))
+        .await
+        .unwrap();
+    assert_eq!(second.lot_count, 2_345);
+    assert_eq!(store.recall_lots(second.id).await.unwrap(), many);
+
+    let closer = ApiKeyId::generate();
+    let closed = store
+        .set_recall_status(first.id, RecallStatus::Closed, closer)
+        .await
+        .expect("close");
+    assert_eq!(
+        (closed.status, closed.closed_by),
+        (RecallStatus::Closed, Some(closer))
+    );
+    assert_eq!(
+        closed.notified_at, notified.notified_at,
+        "earlier stamps stay"
+    );
+    let reopen = store
+        .set_recall_status(first.id, RecallStatus::Open, closer)
+        .await
+        .unwrap_err();
+    assert!(
+        reopen
+            .to_string()
+            .contains("cannot change from closed to open"),
+        "{reopen}"
+    );
+    assert_eq!(store.active_recalls_naming(PRODUCT).await.unwrap(), []);
+
+    // Newest first, by status.
+    let all = store.list_recalls(None, 50).await.unwrap();
+    assert_eq!(
+        all.iter().map(|r| r.id).collect::<Vec<_>>(),
+        [second.id, first.id]
+    );
+    assert_eq!(
+        store
+            .list_recalls(Some(RecallStatus::Open), 50)
+            .await
+            .unwrap(),
+        std::slice::from_ref(&second)
+    );
+    assert_eq!(store.list_recalls(None, 1).await.unwrap(), [second]);
+
+    let unknown = RecallId::generate();
+    for error in [
+        store.recall(unknown).await.unwrap_err(),
+        store.recall_lots(unknown).await.unwrap_err(),
+        store
+            .set_recall_status(unknown, RecallStatus::Notified, closer)
+            .await
+            .unwrap_err(),
+    ] {
+        assert!(
+            matches!(error, StoreError::NotFound { what: "recall", .. }),
+            "{error:?}"
+        );
+    }
 }
 
 fn new(kind: OrganisationKind, name: &str, tax_code: &str) -> NewOrganisation {

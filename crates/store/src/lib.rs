@@ -8,6 +8,7 @@ mod accounts;
 mod error;
 mod event;
 mod query;
+mod recall;
 mod record;
 mod store;
 mod subscription;
@@ -24,6 +25,10 @@ pub use event::{
 };
 pub use query::{
     MAX_HIERARCHY_DEPTH, QueriedEventRecord, event_fetch_limit, event_page, prefix_upper_bound,
+};
+pub use recall::{
+    MAX_RECALLS_PAGE, RecallRecord, RecallStore, RecalledLotRecord, no_such_recall,
+    recall_status_conflict, recalls_page, status_columns,
 };
 pub use record::{
     ApiKeyRecord, CaptureJobRecord, OrganisationRecord, attributes_from_json, attributes_json,

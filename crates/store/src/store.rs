@@ -14,15 +14,15 @@ use nguon_domain::{
 use nguon_gs1::CompanyPrefix;
 use time::OffsetDateTime;
 
-use crate::{AuditPage, StoreError};
+use crate::{AuditPage, RecallStore, StoreError};
 
 /// Everything Nguồn keeps, behind one object-safe trait so the server holds an `Arc<dyn Store>`
 /// and does not care which database is underneath.
 ///
 /// Every back end must behave the same; `crates/store-tests` runs one story against each to
-/// hold them to it.
+/// hold them to it. Recall records are the [`RecallStore`] half, kept in their own file.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: RecallStore + Send + Sync {
     /// Checks that the database answers a trivial query (for `/readyz`).
     async fn ping(&self) -> Result<(), StoreError>;
 

@@ -7,13 +7,23 @@
 //! organisation naming an identifier, so the sender's shipping event and the recipient's
 //! receiving event land on the same node, whose `organisations` list the hand-over in time order.
 //!
+//! [`checks`] judges a genealogy: mass balance, timeline, withdrawal periods, missing links and
+//! cycles. [`recall`] drills from a lot to everything affected downstream and the sources
+//! upstream.
+//!
 //! The walk reads events through [`EventSource`], which every [`nguon_store::Store`] is, so it
 //! is tested without a database and served over any back end.
 
+pub mod checks;
 mod identifier;
+pub mod recall;
+#[cfg(test)]
+mod testing;
+mod units;
 mod walk;
 
 pub use identifier::{Identifier, IdentifierError, IdentifierKind};
+pub use units::amount_text;
 pub use walk::{
     Direction, Edge, EventSource, Limits, MAX_EVENTS_PER_IDENTIFIER, Node, NodeEvent, OneStep,
     Quantity, Reference, Relation, Step, Trace, one_step, trace,

@@ -9,6 +9,7 @@ pub mod epcis;
 pub mod error;
 mod health;
 pub mod password;
+pub mod recall;
 pub mod trace;
 pub mod ui;
 
@@ -84,6 +85,13 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(health::readyz))
         .routes(routes!(trace::trace))
         .routes(routes!(trace::one_step))
+        .routes(routes!(trace::checks))
+        .routes(routes!(recall::raise, recall::list))
+        .routes(routes!(recall::one))
+        .routes(routes!(recall::set_status))
+        .routes(routes!(recall::report_csv))
+        .routes(routes!(recall::report_xlsx))
+        .routes(routes!(recall::report_pdf))
         .nest("/epcis", epcis::routes(state.clone()))
         .split_for_parts();
     // Written once: the document is fixed for the life of the process.
@@ -119,7 +127,7 @@ pub fn router(state: AppState) -> Router {
 #[openapi(
     info(
         title = "Nguồn",
-        description = "Provincial product traceability on GS1 keys: the EPCIS 2.0 REST bindings under /epcis (capture, queries, top-level resources) and operations probes. Every error is an RFC 7807 problem."
+        description = "Provincial product traceability on GS1 keys: the EPCIS 2.0 REST bindings under /epcis (capture, queries, top-level resources), traceability (genealogy, one step back and forward, checks), recalls with their reports, and operations probes. Every error is an RFC 7807 problem."
     ),
     modifiers(&ApiKeyScheme)
 )]

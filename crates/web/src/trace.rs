@@ -1,6 +1,7 @@
 //! Traceability: `GET /api/v1/trace/{id}` walks the genealogy of a lot, serial or logistic unit
 //! back to every origin or forward to every recipient, and `GET /api/v1/trace/{id}/one-step`
-//! gives its immediate suppliers and recipients. The walk itself is [`nguon_trace`].
+//! gives its immediate suppliers and recipients, and `GET /api/v1/trace/{id}/checks` judges the
+//! genealogy both ways. The walk and the checks are [`nguon_trace`].
 //!
 //! Any valid API key may trace, across every organisation's events: a recall has to follow the
 //! goods wherever they went. Limiting what an organisation key sees to data shared with it is
@@ -9,6 +10,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use nguon_store::StoreError;
+use nguon_trace::checks::{Checked, Tolerances};
 use nguon_trace::{Direction, Identifier, Limits, OneStep, Trace};
 
 use crate::AppState;
@@ -78,6 +80,41 @@ pub async fn one_step(
         .ok_or_else(|| unknown(&identifier))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/trace/{id}/checks",
+    tag = "Traceability",
+    summary = "Check the genealogy of a lot, serial or logistic unit",
+    description = "Walks back and forward from `id` and checks every event read: mass balance per transformation and per lot and organisation (UN/ECE Rec 20 units converted; 2% gain and 1% overdraw tolerated), timeline (events before the lot was made, shipping before production, use before receipt, receipts with no matching shipment or before it), harvests within the withdrawal period or pre-harvest interval of a treatment of the same pond or field, identifiers with no way in or no way on, and cycles. Each finding has a rule code, a severity (error, warning, info), a message in English and Vietnamese, and the event IDs and identifiers behind it; errors first.",
+    params(
+        ("id" = String, Path, description = "A GS1 identifier, percent-encoded: Digital Link URI, EPC URN or element string; or a private URN")
+    ),
+    responses(
+        (status = 200, description = "start and findings: rule, severity, message {en, vi}, eventIds, identifiers", body = serde_json::Value),
+        (status = 400, description = "`id` is not an identifier", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No event names `id`", body = crate::error::Problem, content_type = "application/problem+json")
+    ),
+    security(("api_key" = []))
+)]
+/// `GET /api/v1/trace/{id}/checks`.
+pub async fn checks(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Checked>, ApiError> {
+    let identifier = identifier(&id)?;
+    nguon_trace::checks::run(
+        &*state.store,
+        &identifier,
+        Limits::default(),
+        &Tolerances::default(),
+    )
+    .await?
+    .map(Json)
+    .ok_or_else(|| unknown(&identifier))
+}
+
 /// The `id` path parameter, already percent-decoded by the router.
 fn identifier(id: &str) -> Result<Identifier, ApiError> {
     Identifier::parse(id).map_err(|error| ApiError::BadRequest {
@@ -105,7 +142,7 @@ fn direction(pairs: &[(String, String)]) -> Result<Direction, ApiError> {
 }
 
 /// `404` for an identifier no event names.
-fn unknown(identifier: &Identifier) -> ApiError {
+pub(crate) fn unknown(identifier: &Identifier) -> ApiError {
     ApiError::Store(StoreError::NotFound {
         what: "identifier",
         id: identifier.to_string(),

@@ -400,3 +400,119 @@ async fn bad_identifiers_directions_and_keys_are_refused_and_unknown_ones_are_40
         .await;
     assert_eq!(no_key.status, StatusCode::UNAUTHORIZED);
 }
+
+async fn checks(app: &TestApp, key: &str, id: &str) -> Value {
+    let reply = app
+        .get(
+            key,
+            &format!("/api/v1/trace/{}/checks", percent_encode(id)),
+            &[],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.json()
+}
+
+#[tokio::test]
+async fn checks_of_a_sound_chain_only_note_what_cannot_be_compared_and_bad_data_is_reported() {
+    let app = TestApp::new().await;
+    let [_, (farm, farm_key), _] = shrimp_chain(&app).await;
+    let checked = checks(&app, &farm_key, CARTON_URN).await;
+    assert_eq!(checked["start"], CARTON);
+    let findings = checked["findings"].as_array().unwrap();
+    let rules: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["severity"].as_str().unwrap()))
+        .collect();
+    // Pieces of seed into a pond weighed at zero, zero kilograms before harvest, and
+    // kilograms into cartons counted in pieces: nothing wrong, nothing to compare.
+    assert_eq!(
+        rules,
+        [
+            ("mass_balance.units", "info"),
+            ("mass_balance.units", "info"),
+            ("mass_balance.units", "info"),
+        ],
+        "{checked:#}"
+    );
+    assert!(
+        findings[0]["message"]["vi"]
+            .as_str()
+            .unwrap()
+            .contains("Không kiểm tra cân bằng")
+    );
+
+    // The farm sends more than it recorded harvesting, and a receipt nobody shipped.
+    let extra = vec![
+        event(
+            "ObjectEvent",
+            4,
+            6,
+            "shipping",
+            json!({"action": "OBSERVE", "quantityList": [quantity(FROZEN, 2_000.0, "KGM")]}),
+        ),
+        event(
+            "ObjectEvent",
+            4,
+            7,
+            "receiving",
+            json!({"action": "OBSERVE", "quantityList": [quantity(SEED, 10.0, "H87")],
+                   "bizTransactionList": [{"type": "po", "bizTransaction": "urn:epcglobal:cbv:bt:8931234560027:PO8"}]}),
+        ),
+    ];
+    let job = app
+        .capture(&farm_key, "application/ld+json", &document(extra), &[])
+        .await
+        .unwrap();
+    assert_eq!(job["success"], true, "{job}");
+    let checked = checks(&app, &farm_key, POND).await;
+    let found: Vec<(&str, &str)> = checked["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["severity"].as_str().unwrap()))
+        .collect();
+    assert!(
+        found.contains(&("mass_balance.no_inbound", "warning")),
+        "{checked:#}"
+    );
+    assert!(
+        found.contains(&("timeline.receipt_without_shipment", "warning")),
+        "{checked:#}"
+    );
+    let farm_finding = checked["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "mass_balance.no_inbound")
+        .unwrap();
+    assert!(
+        farm_finding["message"]["en"]
+            .as_str()
+            .unwrap()
+            .contains(&farm.to_string())
+    );
+    assert_eq!(farm_finding["identifiers"], json!([FROZEN]));
+
+    let unknown = app
+        .get(
+            &farm_key,
+            &format!(
+                "/api/v1/trace/{}/checks",
+                percent_encode("urn:epc:id:sgtin:893123456.0003.NOPE")
+            ),
+            &[],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.body);
+    let bad = app.get(&farm_key, "/api/v1/trace/nope/checks", &[]).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    let no_key = app
+        .get(
+            "nguon_nope",
+            &format!("/api/v1/trace/{}/checks", percent_encode(POND)),
+            &[],
+        )
+        .await;
+    assert_eq!(no_key.status, StatusCode::UNAUTHORIZED);
+}

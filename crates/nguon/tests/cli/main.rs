@@ -5,6 +5,7 @@ mod bad_start;
 mod epcis_hash;
 mod gs1;
 mod migrate;
+mod recall;
 mod serve;
 mod support;
 mod trace;

@@ -11,11 +11,11 @@ use serde_json::{Value, json};
 
 use crate::support::{nguon, run};
 
-const SEED: &str = "https://id.gs1.org/01/08931234560010/10/PL9";
-const POND: &str = "https://id.gs1.org/01/08931234560027/10/AO9";
-const FROZEN: &str = "https://id.gs1.org/01/08931234560034/10/F9";
-const CARTON: &str = "https://id.gs1.org/01/08931234560034/21/C9-1";
-const PALLET: &str = "https://id.gs1.org/00/089312345600000096";
+pub(crate) const SEED: &str = "https://id.gs1.org/01/08931234560010/10/PL9";
+pub(crate) const POND: &str = "https://id.gs1.org/01/08931234560027/10/AO9";
+pub(crate) const FROZEN: &str = "https://id.gs1.org/01/08931234560034/10/F9";
+pub(crate) const CARTON: &str = "https://id.gs1.org/01/08931234560034/21/C9-1";
+pub(crate) const PALLET: &str = "https://id.gs1.org/00/089312345600000096";
 
 fn event(kind: &str, hour: u8, biz_step: &str, fields: Value) -> Value {
     let mut event = json!({
@@ -38,7 +38,7 @@ fn kilograms(class: &str, amount: f64) -> Value {
 
 /// A farm that grows a pond lot from a seed lot and a processor that freezes, cartons and
 /// palletises it, appended straight into `path`.
-async fn prepare(path: &std::path::Path) {
+pub(crate) async fn prepare(path: &std::path::Path) {
     let store = SqliteStore::open(path).await.expect("open store");
     let mut owners: Vec<OrganisationId> = Vec::new();
     for (name, tax_code) in [
@@ -216,4 +216,37 @@ fn unknown_and_malformed_identifiers_fail_with_the_reason() {
         Some(2),
         "one of --back and --forward is required: {stderr}"
     );
+}
+
+#[test]
+fn checks_print_the_findings_in_vietnamese_and_english_or_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(prepare(&dir.path().join("chain.db")));
+
+    let (code, stdout, stderr) = trace(dir.path(), &[POND, "--checks"]);
+    assert_eq!(code, Some(0), "stderr: {stderr}");
+    // The farm grew the pond lot from a seed lot it never recorded receiving.
+    for expected in [
+        "warning  link.no_origin",
+        "    Không có sự kiện tạo ra, thu hoạch hay tiếp nhận: thiếu thông tin một bước trước.",
+        "    No event creates, harvests or receives it: one step back is missing.",
+        &format!("    identifier {SEED}"),
+        "info  link.no_destination",
+    ] {
+        assert!(
+            stdout.lines().any(|line| line == expected),
+            "{expected:?} not in:\n{stdout}"
+        );
+    }
+
+    let (code, stdout, stderr) = trace(dir.path(), &[POND, "--checks", "--format", "json"]);
+    assert_eq!(code, Some(0), "stderr: {stderr}");
+    let json: Value = serde_json::from_str(&stdout).expect("stdout is one JSON document");
+    assert_eq!(json["start"], POND);
+    assert_eq!(json["findings"][0]["severity"], "warning", "{json:#}");
+
+    let (code, _, stderr) = trace(dir.path(), &[POND, "--checks", "--back"]);
+    assert_eq!(code, Some(2), "--checks walks both ways: {stderr}");
 }

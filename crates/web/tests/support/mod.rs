@@ -36,8 +36,10 @@ pub struct Reply {
     pub status: StatusCode,
     /// Headers.
     pub headers: HeaderMap,
-    /// Body text.
+    /// Body text (invalid UTF-8 replaced).
     pub body: String,
+    /// Body bytes, for binary files.
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -124,7 +126,8 @@ impl TestApp {
         Reply {
             status,
             headers,
-            body: String::from_utf8(body.to_vec()).expect("UTF-8 body"),
+            body: String::from_utf8_lossy(&body).into_owned(),
+            bytes: body.to_vec(),
         }
     }
 
