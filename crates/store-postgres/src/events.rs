@@ -430,9 +430,9 @@ impl PostgresStore {
     }
 
     /// [`Store::events_with_identifiers`] as one lookup per identifier. A single statement over
-    /// the identifier array (a window, or a lateral lookup per array element) measured about
-    /// 1.5 s per trace at 200,000 events on PostgreSQL 15, where these lookups take well under
-    /// a millisecond each; the plan has yet to be understood.
+    /// the identifier array (a window, or a lateral lookup per array element) took about 1.5 s
+    /// per trace on a freshly loaded 200,000-event database, most likely planned without table
+    /// statistics (ANALYZE had not run yet); it is worth measuring again with statistics.
     pub(crate) async fn find_events_with_identifiers(
         &self,
         identifiers: &[String],
