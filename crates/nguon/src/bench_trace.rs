@@ -109,6 +109,7 @@ pub async fn run(args: BenchTraceArgs) -> anyhow::Result<()> {
     let store = scratch.store.clone();
     let started = Instant::now();
     load(store.as_ref(), width).await?;
+    store.refresh_statistics().await?;
     println!("loaded in {:.1} s", started.elapsed().as_secs_f64());
 
     let expected_nodes = 1 + (1..=DEPTH).map(|k| (2 * k + 1).min(width)).sum::<u32>() as usize;

@@ -123,6 +123,14 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        sqlx::query("ANALYZE")
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }

@@ -604,6 +604,10 @@ async fn events_chapter(store: &Arc<dyn Store>, farm: OrganisationId, processor:
         .append_events(&batch)
         .await
         .expect("append 1,500 events");
+    store
+        .refresh_statistics()
+        .await
+        .expect("statistics are gathered after a bulk load");
     let found = store
         .events_with_identifier(crate_lot, &[], 10_000)
         .await

@@ -26,6 +26,11 @@ pub trait Store: RecallStore + Send + Sync {
     /// Checks that the database answers a trivial query (for `/readyz`).
     async fn ping(&self) -> Result<(), StoreError>;
 
+    /// Gathers fresh table statistics for the query planner (`ANALYZE`), as wanted after a bulk
+    /// load: without them a freshly filled PostgreSQL database plans identifier lookups as scans
+    /// until autovacuum gets round to it.
+    async fn refresh_statistics(&self) -> Result<(), StoreError>;
+
     /// Closes the connection pool, waiting for connections in use to be returned. Later calls fail
     /// with [`StoreError::Unavailable`].
     async fn close(&self);
