@@ -245,14 +245,7 @@ async fn store_ceiling(
     let scratch = ScratchStore::open(postgres).await?;
     let store = scratch.store.clone();
     let owner = store
-        .create_organisation(
-            &NewOrganisation::new(
-                OrganisationKind::Enterprise,
-                OrganisationName::parse("Công ty Thủy sản Bench")?,
-                TaxCode::parse("1900000001")?,
-            )?,
-            Actor::Cli,
-        )
+        .create_organisation(&bench_organisation()?, Actor::Cli)
         .await?
         .id;
     let lengths = nguon_gs1::PrefixLengths::builtin();
@@ -282,18 +275,20 @@ async fn store_ceiling(
     Ok(rate)
 }
 
+/// The organisation that captures the benchmark's events.
+fn bench_organisation() -> anyhow::Result<NewOrganisation> {
+    Ok(NewOrganisation::new(
+        OrganisationKind::Enterprise,
+        OrganisationName::parse("Công ty Thủy sản Bench")?,
+        TaxCode::parse("1900000001")?,
+    )?)
+}
+
 /// Registers the benchmark's organisation and returns an API key for it.
 async fn prepare(url: &DatabaseUrl) -> anyhow::Result<String> {
     let store = database::open(url).await?;
     let organisation = store
-        .create_organisation(
-            &NewOrganisation::new(
-                OrganisationKind::Enterprise,
-                OrganisationName::parse("Công ty Thủy sản Bench")?,
-                TaxCode::parse("1900000001")?,
-            )?,
-            Actor::Cli,
-        )
+        .create_organisation(&bench_organisation()?, Actor::Cli)
         .await?;
     let (token, token_hash) = nguon_web::auth::generate_token()?;
     store

@@ -24,6 +24,7 @@ use nguon_trace::{Direction, Identifier, Limits};
 use serde_json::{Value, json};
 
 use crate::bench_cmd::{ScratchStore, median, micros, next_random, percentile, ratio};
+use crate::chain_data::with;
 
 /// Transformation levels between the first lots and the last.
 const DEPTH: u32 = 8;
@@ -270,7 +271,7 @@ fn lot_events(level: u32, lot: u32, width: u32) -> [Value; EVENTS_PER_LOT as usi
         })
     };
     let made = if level == 0 {
-        merge(
+        with(
             common(0, "commissioning", &here),
             json!({
                 "type": "ObjectEvent",
@@ -282,7 +283,7 @@ fn lot_events(level: u32, lot: u32, width: u32) -> [Value; EVENTS_PER_LOT as usi
         let inputs: Vec<Value> = (0..FAN_IN)
             .map(|k| quantity(level - 1, (lot + k) % width, 300.0))
             .collect();
-        merge(
+        with(
             common(0, "commissioning", &here),
             json!({
                 "type": "TransformationEvent",
@@ -293,7 +294,7 @@ fn lot_events(level: u32, lot: u32, width: u32) -> [Value; EVENTS_PER_LOT as usi
     };
     let order = format!("urn:epcglobal:cbv:bt:{}:PO{level}-{lot}", gln(level));
     let moved = |hour: i64, biz_step: &str, location: &str| {
-        merge(
+        with(
             common(hour, biz_step, location),
             json!({
                 "type": "ObjectEvent",
@@ -305,7 +306,7 @@ fn lot_events(level: u32, lot: u32, width: u32) -> [Value; EVENTS_PER_LOT as usi
             }),
         )
     };
-    let stored = merge(
+    let stored = with(
         common(3, "storing", &next),
         json!({
             "type": "ObjectEvent",
@@ -322,11 +323,4 @@ fn lot_events(level: u32, lot: u32, width: u32) -> [Value; EVENTS_PER_LOT as usi
         moved(2, "receiving", &next),
         stored,
     ]
-}
-
-fn merge(mut base: Value, fields: Value) -> Value {
-    if let (Value::Object(base), Value::Object(fields)) = (&mut base, fields) {
-        base.extend(fields);
-    }
-    base
 }

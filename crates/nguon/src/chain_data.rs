@@ -79,7 +79,8 @@ fn common(kind: &str, cycle: u32, step: u32, biz_step: &str, place: u32) -> Valu
     })
 }
 
-fn with(mut base: Value, fields: Value) -> Value {
+/// `base` with the members of `fields` added or replaced (both JSON objects).
+pub(crate) fn with(mut base: Value, fields: Value) -> Value {
     if let (Value::Object(base), Value::Object(fields)) = (&mut base, fields) {
         base.extend(fields);
     }
