@@ -5,7 +5,7 @@ use std::fmt;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::{ApiKeyId, AuditEntryId, DomainError, OrganisationId, UserId};
+use crate::{ApiKeyId, AuditEntryId, DomainError, OrganisationId, RegistryKind, UserId};
 
 /// Who made a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -55,11 +55,28 @@ pub enum EntityKind {
     User,
     /// A sign-in session.
     Session,
+    /// A facility.
+    Facility,
+    /// A product.
+    Product,
+    /// A group of the province's product catalogue.
+    ProductGroup,
+    /// An uploaded image.
+    Media,
 }
 
 impl EntityKind {
     /// Every kind.
-    pub const ALL: [Self; 4] = [Self::Organisation, Self::ApiKey, Self::User, Self::Session];
+    pub const ALL: [Self; 8] = [
+        Self::Organisation,
+        Self::ApiKey,
+        Self::User,
+        Self::Session,
+        Self::Facility,
+        Self::Product,
+        Self::ProductGroup,
+        Self::Media,
+    ];
 
     /// The stored name.
     pub fn as_str(self) -> &'static str {
@@ -68,6 +85,10 @@ impl EntityKind {
             Self::ApiKey => "api_key",
             Self::User => "user",
             Self::Session => "session",
+            Self::Facility => "facility",
+            Self::Product => "product",
+            Self::ProductGroup => "product_group",
+            Self::Media => "media",
         }
     }
 
@@ -88,7 +109,7 @@ pub enum AuditAction {
     /// An organisation was registered.
     OrganisationCreate,
     /// An organisation's status changed.
-    OrganisationStatus,
+    ApprovalStatus,
     /// A GS1 company prefix was registered to an organisation.
     CompanyPrefixAdd,
     /// An API key was created.
@@ -107,13 +128,21 @@ pub enum AuditAction {
     SessionCreate,
     /// A session ended by sign-out or revocation.
     SessionRevoke,
+    /// A facility, product or product group was registered.
+    RecordCreate(RegistryKind),
+    /// A facility, product or product group was edited.
+    RecordUpdate(RegistryKind),
+    /// A facility's or product's approval status changed.
+    RecordStatus(RegistryKind),
+    /// An image was uploaded.
+    MediaUpload,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 21] = [
         Self::OrganisationCreate,
-        Self::OrganisationStatus,
+        Self::ApprovalStatus,
         Self::CompanyPrefixAdd,
         Self::ApiKeyCreate,
         Self::ApiKeyRevoke,
@@ -123,13 +152,23 @@ impl AuditAction {
         Self::UserPassword,
         Self::SessionCreate,
         Self::SessionRevoke,
+        Self::RecordCreate(RegistryKind::Facility),
+        Self::RecordUpdate(RegistryKind::Facility),
+        Self::RecordStatus(RegistryKind::Facility),
+        Self::RecordCreate(RegistryKind::Product),
+        Self::RecordUpdate(RegistryKind::Product),
+        Self::RecordStatus(RegistryKind::Product),
+        Self::RecordCreate(RegistryKind::ProductGroup),
+        Self::RecordUpdate(RegistryKind::ProductGroup),
+        Self::RecordStatus(RegistryKind::ProductGroup),
+        Self::MediaUpload,
     ];
 
     /// The stored name, `<entity>.<verb>`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::OrganisationCreate => "organisation.create",
-            Self::OrganisationStatus => "organisation.status",
+            Self::ApprovalStatus => "organisation.status",
             Self::CompanyPrefixAdd => "organisation.company_prefix",
             Self::ApiKeyCreate => "api_key.create",
             Self::ApiKeyRevoke => "api_key.revoke",
@@ -139,6 +178,16 @@ impl AuditAction {
             Self::UserPassword => "user.password",
             Self::SessionCreate => "session.create",
             Self::SessionRevoke => "session.revoke",
+            Self::RecordCreate(RegistryKind::Facility) => "facility.create",
+            Self::RecordUpdate(RegistryKind::Facility) => "facility.update",
+            Self::RecordStatus(RegistryKind::Facility) => "facility.status",
+            Self::RecordCreate(RegistryKind::Product) => "product.create",
+            Self::RecordUpdate(RegistryKind::Product) => "product.update",
+            Self::RecordStatus(RegistryKind::Product) => "product.status",
+            Self::RecordCreate(RegistryKind::ProductGroup) => "product_group.create",
+            Self::RecordUpdate(RegistryKind::ProductGroup) => "product_group.update",
+            Self::RecordStatus(RegistryKind::ProductGroup) => "product_group.status",
+            Self::MediaUpload => "media.upload",
         }
     }
 
@@ -155,7 +204,7 @@ impl AuditAction {
     /// The kind of record the action changes.
     pub fn entity_kind(self) -> EntityKind {
         match self {
-            Self::OrganisationCreate | Self::OrganisationStatus | Self::CompanyPrefixAdd => {
+            Self::OrganisationCreate | Self::ApprovalStatus | Self::CompanyPrefixAdd => {
                 EntityKind::Organisation
             }
             Self::ApiKeyCreate | Self::ApiKeyRevoke => EntityKind::ApiKey,
@@ -163,6 +212,14 @@ impl AuditAction {
                 EntityKind::User
             }
             Self::SessionCreate | Self::SessionRevoke => EntityKind::Session,
+            Self::RecordCreate(kind) | Self::RecordUpdate(kind) | Self::RecordStatus(kind) => {
+                match kind {
+                    RegistryKind::Facility => EntityKind::Facility,
+                    RegistryKind::Product => EntityKind::Product,
+                    RegistryKind::ProductGroup => EntityKind::ProductGroup,
+                }
+            }
+            Self::MediaUpload => EntityKind::Media,
         }
     }
 }

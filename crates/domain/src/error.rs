@@ -1,7 +1,7 @@
 //! The crate's one error type. Every message starts with the field it is about and states the rule,
 //! so it can be shown to the person who typed the value.
 
-use crate::{OrganisationKind, OrganisationStatus, RecallStatus, Role};
+use crate::{ApprovalStatus, OrganisationKind, RecallStatus, Role};
 
 /// A value broke a rule of the tenant registry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,21 +57,21 @@ pub enum DomainError {
         /// The text that was stored.
         found: String,
     },
-    /// The organisation status is not one we know.
-    #[error("organisation status: must be one of pending, approved, suspended; found {found:?}")]
-    UnknownOrganisationStatus {
+    /// The approval status is not one we know.
+    #[error("status: must be one of pending, approved, suspended; found {found:?}")]
+    UnknownApprovalStatus {
         /// The text that was given.
         found: String,
     },
     /// The status change is not one of the allowed transitions.
     #[error(
-        "organisation status: cannot change from {from} to {to} (allowed: pending to approved or suspended, approved to suspended, suspended to approved)"
+        "status: cannot change from {from} to {to} (allowed: pending to approved or suspended, approved to suspended, suspended to approved)"
     )]
     StatusTransition {
         /// The current status.
-        from: OrganisationStatus,
+        from: ApprovalStatus,
         /// The status that was asked for.
-        to: OrganisationStatus,
+        to: ApprovalStatus,
     },
     /// The organisation name is empty once surrounding whitespace is removed.
     #[error("organisation name: must not be empty")]
@@ -261,7 +261,9 @@ pub enum DomainError {
         found: String,
     },
     /// An audit entity kind is not one we know.
-    #[error("entity kind: must be one of organisation, api_key, user, session; found {found:?}")]
+    #[error(
+        "entity kind: must be one of organisation, api_key, user, session, facility, product, product_group, media; found {found:?}"
+    )]
     UnknownEntityKind {
         /// The text that was given.
         found: String,
@@ -270,6 +272,96 @@ pub enum DomainError {
     #[error("action: not an audited action; found {found:?}")]
     UnknownAuditAction {
         /// The text that was given.
+        found: String,
+    },
+    /// A text field that must not be empty is empty.
+    #[error("{field}: must not be empty")]
+    TextEmpty {
+        /// The field.
+        field: &'static str,
+    },
+    /// A text field is longer than its limit.
+    #[error("{field}: must be at most {max} characters, found {found}")]
+    TextTooLong {
+        /// The field.
+        field: &'static str,
+        /// The largest number of characters allowed.
+        max: usize,
+        /// The number of characters found, after trimming.
+        found: usize,
+    },
+    /// A one-line text field holds a control character such as a line break.
+    #[error(
+        "{field}: must not contain control characters such as line breaks (character {position})"
+    )]
+    TextControlCharacter {
+        /// The field.
+        field: &'static str,
+        /// 1-based position of the character in the trimmed text.
+        position: usize,
+    },
+    /// A code field breaks its pattern.
+    #[error("{field}: {rule}; found {found:?}")]
+    CodeSyntax {
+        /// The field.
+        field: &'static str,
+        /// The pattern, in words.
+        rule: &'static str,
+        /// The text that was given.
+        found: String,
+    },
+    /// A GS1 key field does not hold a valid key of its kind.
+    #[error("{field}: {reason}")]
+    Gs1Key {
+        /// The field.
+        field: &'static str,
+        /// Why the key is not valid, from the GS1 rules.
+        reason: String,
+    },
+    /// A coordinate is out of range or not a number.
+    #[error("{field}: {rule}; found {found:?}")]
+    Coordinate {
+        /// The field.
+        field: &'static str,
+        /// The rule broken.
+        rule: &'static str,
+        /// The text or value that was given.
+        found: String,
+    },
+    /// A number is outside its allowed range.
+    #[error("{field}: must be {rule}; found {found}")]
+    OutOfRange {
+        /// The field.
+        field: &'static str,
+        /// The range, in words.
+        rule: &'static str,
+        /// The value that was given.
+        found: String,
+    },
+    /// A value is not one of a closed list.
+    #[error("{field}: must be one of {allowed}; found {found:?}")]
+    NotInList {
+        /// The field.
+        field: &'static str,
+        /// The allowed values.
+        allowed: String,
+        /// The text that was given.
+        found: String,
+    },
+    /// A certificate expires before it was issued.
+    #[error("certificate expiry: {expires} is before the issue date {issued}")]
+    CertificateDates {
+        /// The issue date.
+        issued: time::Date,
+        /// The expiry date.
+        expires: time::Date,
+    },
+    /// An uploaded image is not a format the portal serves.
+    #[error("image: must be a PNG, JPEG or WebP file of at most {max} bytes; {found}")]
+    ImageFile {
+        /// The largest size accepted.
+        max: usize,
+        /// What was wrong.
         found: String,
     },
 }

@@ -161,6 +161,18 @@ macro_rules! uuid_v7_id {
 }
 
 uuid_v7_id!(
+    /// The id of a registry record (a facility, a product, a product group): a UUID version 7.
+    RecordId,
+    "record id"
+);
+
+uuid_v7_id!(
+    /// The id of an uploaded file (a product image): a UUID version 7.
+    MediaId,
+    "media id"
+);
+
+uuid_v7_id!(
     /// The id of an API key: a UUID version 7.
     ApiKeyId,
     "API key id"

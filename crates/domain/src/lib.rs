@@ -1,6 +1,7 @@
 //! Nguồn domain types: the tenant registry (organisations, their kinds, statuses, names and tax
 //! codes), what is kept about each EPCIS event, the parsed event query, API keys, capture jobs,
-//! master data, named queries and their subscriptions, portal accounts and the audit log, recalls.
+//! master data, named queries and their subscriptions, portal accounts and the audit log, recalls,
+//! facilities, products and the province's product groups.
 //! Every type is parsed once at the edge and valid by construction ("parse, don't validate"), so
 //! code that holds one never checks it again. Pure: no I/O.
 
@@ -12,15 +13,20 @@ mod audit;
 mod capture_job;
 mod error;
 mod event;
+mod facility;
 mod id;
 mod master_data;
 mod name;
 mod organisation;
+mod product;
 mod query;
 mod recall;
+mod registry;
 mod status;
 mod subscription;
 mod tax_code;
+mod text;
+pub mod units;
 
 pub use account::{
     Access, Email, NewSession, NewUser, Password, PasswordHash, PersonName, Role, Session, User,
@@ -34,21 +40,31 @@ pub use error::DomainError;
 pub use event::{
     Action, EventHash, EventId, EventType, IdentifierRole, IndexedField, NewEvent, StoredEvent,
 };
+pub use facility::{
+    Certificate, CertificateKind, Facility, FacilityDetails, FacilityKind, GeoPoint, Geometry,
+    OfficialCode,
+};
 pub use id::{
-    ApiKeyId, AuditEntryId, CaptureJobId, OrganisationId, RecallId, SessionId, SubscriptionId,
-    UserId,
+    ApiKeyId, AuditEntryId, CaptureJobId, MediaId, OrganisationId, RecallId, RecordId, SessionId,
+    SubscriptionId, UserId,
 };
 pub use master_data::VocabularyElement;
 pub use name::OrganisationName;
 pub use organisation::{NewOrganisation, Organisation, OrganisationKind};
+pub use product::{
+    Image, ImageType, NetContent, Product, ProductDetails, ProductForm, ProductGroup,
+    ProductGroupCode, ProductGroupDetails, StandardRef,
+};
 pub use query::{
     Comparison, Direction, EventCursor, EventQuery, FieldCondition, FieldFilter, IdentifierMatch,
     MAX_PAGE, OrderBy, TimeRange,
 };
 pub use recall::{NewRecall, Recall, RecallReason, RecallRole, RecallStatus, RecalledLot};
-pub use status::OrganisationStatus;
+pub use registry::{Gln, Gtin, Registered, RegistryDetails, RegistryKind};
+pub use status::ApprovalStatus;
 pub use subscription::{
     NamedQuery, NewNamedQuery, NewSubscription, QueryName, Schedule, ScheduleText, Subscription,
     Trigger,
 };
 pub use tax_code::{TaxCode, TaxCodeForm};
+pub use text::{RecordName, one_line, optional_line};

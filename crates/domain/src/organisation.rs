@@ -6,9 +6,7 @@ use std::str::FromStr;
 use nguon_gs1::CompanyPrefix;
 use time::OffsetDateTime;
 
-use crate::{
-    DomainError, OrganisationId, OrganisationName, OrganisationStatus, TaxCode, TaxCodeForm,
-};
+use crate::{ApprovalStatus, DomainError, OrganisationId, OrganisationName, TaxCode, TaxCodeForm};
 
 /// What sort of body an organisation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -122,7 +120,7 @@ pub struct Organisation {
     /// Its tax code (unique in the registry).
     pub tax_code: TaxCode,
     /// Where it stands with the province.
-    pub status: OrganisationStatus,
+    pub status: ApprovalStatus,
     /// When it registered (UTC).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -197,7 +195,7 @@ mod tests {
             kind: OrganisationKind::Cooperative,
             name: name(),
             tax_code: TaxCode::parse("2000123456").unwrap(),
-            status: OrganisationStatus::Approved,
+            status: ApprovalStatus::Approved,
             created_at: time::macros::datetime!(2026-01-05 08:30:00 UTC),
             updated_at: time::macros::datetime!(2026-01-06 09:00:00.5 UTC),
             company_prefixes: vec![CompanyPrefix::parse("8931234").unwrap()],

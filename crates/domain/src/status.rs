@@ -1,11 +1,11 @@
-//! Organisation statuses and the transitions between them.
+//! Approval statuses of registry records (organisations, facilities, products) and the transitions between them.
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::DomainError;
 
-/// Where an organisation stands with the province.
+/// Where a registry record (an organisation, a facility, a product) stands with the province.
 ///
 /// Allowed transitions:
 ///
@@ -20,7 +20,7 @@ use crate::DomainError;
 /// A change to the same status is refused too, so a caller learns that its request changed nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum OrganisationStatus {
+pub enum ApprovalStatus {
     /// Registered, not yet reviewed by the province.
     Pending,
     /// Reviewed and allowed to capture events and print codes.
@@ -29,7 +29,7 @@ pub enum OrganisationStatus {
     Suspended,
 }
 
-impl OrganisationStatus {
+impl ApprovalStatus {
     /// Every status, in lifecycle order.
     pub const ALL: [Self; 3] = [Self::Pending, Self::Approved, Self::Suspended];
 
@@ -47,14 +47,14 @@ impl OrganisationStatus {
         Self::ALL
             .into_iter()
             .find(|status| status.as_str() == input)
-            .ok_or_else(|| DomainError::UnknownOrganisationStatus {
+            .ok_or_else(|| DomainError::UnknownApprovalStatus {
                 found: input.to_owned(),
             })
     }
 
     /// Whether the table above allows going from `self` to `to`.
     pub fn can_change_to(self, to: Self) -> bool {
-        use OrganisationStatus::{Approved, Pending, Suspended};
+        use ApprovalStatus::{Approved, Pending, Suspended};
         matches!(
             (self, to),
             (Pending, Approved)
@@ -74,13 +74,13 @@ impl OrganisationStatus {
     }
 }
 
-impl fmt::Display for OrganisationStatus {
+impl fmt::Display for ApprovalStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl FromStr for OrganisationStatus {
+impl FromStr for ApprovalStatus {
     type Err = DomainError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -91,17 +91,17 @@ impl FromStr for OrganisationStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use OrganisationStatus::{Approved, Pending, Suspended};
+    use ApprovalStatus::{Approved, Pending, Suspended};
     use proptest::prelude::*;
 
     #[test]
     fn names_round_trip() {
-        for status in OrganisationStatus::ALL {
-            assert_eq!(OrganisationStatus::parse(status.as_str()), Ok(status));
+        for status in ApprovalStatus::ALL {
+            assert_eq!(ApprovalStatus::parse(status.as_str()), Ok(status));
         }
         assert_eq!(
-            OrganisationStatus::parse("Approved"),
-            Err(DomainError::UnknownOrganisationStatus {
+            ApprovalStatus::parse("Approved"),
+            Err(DomainError::UnknownApprovalStatus {
                 found: "Approved".into()
             })
         );
@@ -115,8 +115,8 @@ mod tests {
             (Approved, Suspended),
             (Suspended, Approved),
         ];
-        for from in OrganisationStatus::ALL {
-            for to in OrganisationStatus::ALL {
+        for from in ApprovalStatus::ALL {
+            for to in ApprovalStatus::ALL {
                 assert_eq!(
                     from.can_change_to(to),
                     allowed.contains(&(from, to)),
@@ -138,7 +138,7 @@ mod tests {
         );
         assert!(
             err.to_string()
-                .starts_with("organisation status: cannot change from approved to pending"),
+                .starts_with("status: cannot change from approved to pending"),
             "{err}"
         );
     }
@@ -147,13 +147,13 @@ mod tests {
     fn serde_uses_lower_case_names() {
         assert_eq!(serde_json::to_string(&Suspended).unwrap(), "\"suspended\"");
         assert_eq!(
-            serde_json::from_str::<OrganisationStatus>("\"pending\"").unwrap(),
+            serde_json::from_str::<ApprovalStatus>("\"pending\"").unwrap(),
             Pending
         );
     }
 
-    fn any_status() -> impl Strategy<Value = OrganisationStatus> {
-        prop::sample::select(OrganisationStatus::ALL.to_vec())
+    fn any_status() -> impl Strategy<Value = ApprovalStatus> {
+        prop::sample::select(ApprovalStatus::ALL.to_vec())
     }
 
     proptest! {

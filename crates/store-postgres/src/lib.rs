@@ -13,6 +13,7 @@ mod api;
 mod error;
 mod events;
 mod recalls;
+mod registry;
 mod scratch;
 mod subscriptions;
 
@@ -28,9 +29,9 @@ use nguon_domain::{
     SessionId, User, UserId, UserStatus,
 };
 use nguon_domain::{
-    ApiKey, ApiKeyId, CaptureJob, CaptureJobId, EventId, EventQuery, IdentifierRole, NewApiKey,
-    NewCaptureJob, NewEvent, NewOrganisation, Organisation, OrganisationId, OrganisationStatus,
-    StoredEvent, VocabularyElement,
+    ApiKey, ApiKeyId, ApprovalStatus, CaptureJob, CaptureJobId, EventId, EventQuery,
+    IdentifierRole, NewApiKey, NewCaptureJob, NewEvent, NewOrganisation, Organisation,
+    OrganisationId, StoredEvent, VocabularyElement,
 };
 use nguon_domain::{
     EventCursor, NamedQuery, NewNamedQuery, NewSubscription, QueryName, Subscription,
@@ -142,7 +143,7 @@ impl Store for PostgresStore {
     ) -> Result<Organisation, StoreError> {
         let id = OrganisationId::generate();
         let now = now_utc();
-        let status = OrganisationStatus::Pending;
+        let status = ApprovalStatus::Pending;
         let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO organisations (id, kind, name, tax_code, status, created_at, updated_at) \
@@ -230,7 +231,7 @@ impl Store for PostgresStore {
     async fn set_organisation_status(
         &self,
         id: OrganisationId,
-        status: OrganisationStatus,
+        status: ApprovalStatus,
         actor: Actor,
     ) -> Result<Organisation, StoreError> {
         let mut tx = self.write().await?;
@@ -248,7 +249,7 @@ impl Store for PostgresStore {
         let updated = fetch_organisation(&mut tx, id).await?;
         let entry = snapshot::organisation_change(
             actor,
-            AuditAction::OrganisationStatus,
+            AuditAction::ApprovalStatus,
             Some(&current),
             &updated,
         );

@@ -12,6 +12,7 @@ mod api;
 mod error;
 mod events;
 mod recalls;
+mod registry;
 mod subscriptions;
 
 use std::collections::HashMap;
@@ -24,9 +25,9 @@ use nguon_domain::{
     SessionId, User, UserId, UserStatus,
 };
 use nguon_domain::{
-    ApiKey, ApiKeyId, CaptureJob, CaptureJobId, EventId, EventQuery, IdentifierRole, NewApiKey,
-    NewCaptureJob, NewEvent, NewOrganisation, Organisation, OrganisationId, OrganisationStatus,
-    StoredEvent, VocabularyElement,
+    ApiKey, ApiKeyId, ApprovalStatus, CaptureJob, CaptureJobId, EventId, EventQuery,
+    IdentifierRole, NewApiKey, NewCaptureJob, NewEvent, NewOrganisation, Organisation,
+    OrganisationId, StoredEvent, VocabularyElement,
 };
 use nguon_domain::{
     EventCursor, NamedQuery, NewNamedQuery, NewSubscription, QueryName, Subscription,
@@ -156,7 +157,7 @@ impl Store for SqliteStore {
     ) -> Result<Organisation, StoreError> {
         let id = OrganisationId::generate();
         let now = now_utc();
-        let status = OrganisationStatus::Pending;
+        let status = ApprovalStatus::Pending;
         let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO organisations (id, kind, name, tax_code, status, created_at, updated_at) \
@@ -244,7 +245,7 @@ impl Store for SqliteStore {
     async fn set_organisation_status(
         &self,
         id: OrganisationId,
-        status: OrganisationStatus,
+        status: ApprovalStatus,
         actor: Actor,
     ) -> Result<Organisation, StoreError> {
         let mut tx = self.write().await?;
@@ -261,7 +262,7 @@ impl Store for SqliteStore {
         let updated = fetch_organisation(&mut tx, id).await?;
         let entry = snapshot::organisation_change(
             actor,
-            AuditAction::OrganisationStatus,
+            AuditAction::ApprovalStatus,
             Some(&current),
             &updated,
         );

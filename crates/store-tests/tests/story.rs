@@ -6,18 +6,25 @@ use std::io::Write;
 use std::sync::Arc;
 
 use nguon_domain::{
-    Access, Action, Actor, ApiKeyId, ApiKeyScope, AuditAction, AuditQuery, CaptureErrorBehaviour,
-    CaptureJobId, Comparison, Direction, DomainError, Email, EntityKind, EventCursor, EventHash,
-    EventId, EventQuery, EventType, FieldCondition, FieldFilter, IdentifierMatch, IdentifierRole,
-    IndexedField, NewApiKey, NewCaptureJob, NewEvent, NewNamedQuery, NewOrganisation, NewRecall,
-    NewSession, NewSubscription, NewUser, OrderBy, Organisation, OrganisationId, OrganisationKind,
-    OrganisationName, OrganisationStatus, PasswordHash, PersonName, QueryName, RecallId,
-    RecallReason, RecallRole, RecallStatus, RecalledLot, Role, Schedule, ScheduleText, SessionId,
-    StoredEvent, SubscriptionId, TaxCode, TimeRange, Trigger, UserId, UserStatus,
-    VocabularyElement,
+    Access, Action, Actor, ApiKeyId, ApiKeyScope, ApprovalStatus, AuditAction, AuditQuery,
+    CaptureErrorBehaviour, CaptureJobId, Comparison, Direction, DomainError, Email, EntityKind,
+    EventCursor, EventHash, EventId, EventQuery, EventType, FieldCondition, FieldFilter,
+    IdentifierMatch, IdentifierRole, IndexedField, NewApiKey, NewCaptureJob, NewEvent,
+    NewNamedQuery, NewOrganisation, NewRecall, NewSession, NewSubscription, NewUser, OrderBy,
+    Organisation, OrganisationId, OrganisationKind, OrganisationName, PasswordHash, PersonName,
+    QueryName, RecallId, RecallReason, RecallRole, RecallStatus, RecalledLot, Role, Schedule,
+    ScheduleText, SessionId, StoredEvent, SubscriptionId, TaxCode, TimeRange, Trigger, UserId,
+    UserStatus, VocabularyElement,
+};
+use nguon_domain::{
+    Certificate, CertificateKind, FacilityDetails, FacilityKind, Geometry, Gln, Gtin, Image,
+    ProductDetails, ProductGroupCode, ProductGroupDetails, RecordName, RegistryKind,
 };
 use nguon_gs1::CompanyPrefix;
-use nguon_store::{AuditPage, DatabaseUrl, EventResource, OrganisationQuery, Store, StoreError};
+use nguon_store::{
+    AuditPage, DatabaseUrl, EventResource, OrganisationQuery, RecordQuery, Registry, Store,
+    StoreError,
+};
 use nguon_store_postgres::{PostgresStore, ScratchDatabase};
 use nguon_store_sqlite::SqliteStore;
 use time::OffsetDateTime;
@@ -83,7 +90,7 @@ async fn run_story(store: Arc<dyn Store>) {
         )
         .await
         .expect("register the cooperative");
-    assert_eq!(cooperative.status, OrganisationStatus::Pending);
+    assert_eq!(cooperative.status, ApprovalStatus::Pending);
     assert_eq!(cooperative.created_at, cooperative.updated_at);
     assert!(cooperative.company_prefixes.is_empty());
 
@@ -167,27 +174,27 @@ async fn run_story(store: Arc<dyn Store>) {
     // An inspection suspends the processor; it cannot go back to pending, and a refused change
     // leaves the record as it was.
     let suspended = store
-        .set_organisation_status(processor.id, OrganisationStatus::Suspended, Actor::Cli)
+        .set_organisation_status(processor.id, ApprovalStatus::Suspended, Actor::Cli)
         .await
         .expect("suspend the processor");
-    assert_eq!(suspended.status, OrganisationStatus::Suspended);
+    assert_eq!(suspended.status, ApprovalStatus::Suspended);
     let refused = store
-        .set_organisation_status(processor.id, OrganisationStatus::Pending, Actor::Cli)
+        .set_organisation_status(processor.id, ApprovalStatus::Pending, Actor::Cli)
         .await
         .unwrap_err();
     assert!(
         matches!(
             refused,
             StoreError::Domain(DomainError::StatusTransition {
-                from: OrganisationStatus::Suspended,
-                to: OrganisationStatus::Pending
+                from: ApprovalStatus::Suspended,
+                to: ApprovalStatus::Pending
             })
         ),
         "{refused:?}"
     );
     assert_eq!(store.organisation(processor.id).await.unwrap(), suspended);
     let again = store
-        .set_organisation_status(cooperative.id, OrganisationStatus::Approved, Actor::Cli)
+        .set_organisation_status(cooperative.id, ApprovalStatus::Approved, Actor::Cli)
         .await
         .unwrap_err();
     assert!(matches!(
@@ -195,7 +202,7 @@ async fn run_story(store: Arc<dyn Store>) {
         StoreError::Domain(DomainError::StatusTransition { .. })
     ));
     let no_one = store
-        .set_organisation_status(stranger, OrganisationStatus::Approved, Actor::Cli)
+        .set_organisation_status(stranger, ApprovalStatus::Approved, Actor::Cli)
         .await
         .unwrap_err();
     assert!(matches!(no_one, StoreError::NotFound { .. }), "{no_one:?}");
@@ -330,17 +337,17 @@ async fn run_story(store: Arc<dyn Store>) {
     assert_eq!(page_through(&store, None, 2).await, everyone);
     assert_eq!(page_through(&store, None, 500).await, everyone);
 
-    let approved = page_through(&store, Some(OrganisationStatus::Approved), 2).await;
+    let approved = page_through(&store, Some(ApprovalStatus::Approved), 2).await;
     let expected: Vec<OrganisationId> = [cooperative.id, processor.id, province.id]
         .into_iter()
         .chain(contested.iter().copied())
         .collect();
     assert_eq!(approved, expected);
-    let pending = page_through(&store, Some(OrganisationStatus::Pending), 1).await;
+    let pending = page_through(&store, Some(ApprovalStatus::Pending), 1).await;
     assert_eq!(pending[0], household.id);
     assert_eq!(pending.len(), 4);
     assert!(
-        page_through(&store, Some(OrganisationStatus::Suspended), 2)
+        page_through(&store, Some(ApprovalStatus::Suspended), 2)
             .await
             .is_empty()
     );
@@ -393,6 +400,7 @@ async fn run_story(store: Arc<dyn Store>) {
     named_queries_chapter(&store, farm.id, hatchery.id).await;
     accounts_chapter(&store, farm.id, hatchery.id).await;
     recalls_chapter(&store, farm.id, hatchery.id).await;
+    registry_chapter(&store, farm.id, hatchery.id).await;
 
     // Shutting down: once closed, the store says it is unavailable instead of hanging.
     store.close().await;
@@ -2460,10 +2468,10 @@ fn prefix(digits: &str) -> CompanyPrefix {
 
 async fn approve(store: &Arc<dyn Store>, id: OrganisationId) -> Organisation {
     let approved = store
-        .set_organisation_status(id, OrganisationStatus::Approved, Actor::Cli)
+        .set_organisation_status(id, ApprovalStatus::Approved, Actor::Cli)
         .await
         .expect("approve");
-    assert_eq!(approved.status, OrganisationStatus::Approved);
+    assert_eq!(approved.status, ApprovalStatus::Approved);
     approved
 }
 
@@ -2479,7 +2487,7 @@ async fn approve_concurrently(
             let store = Arc::clone(store);
             tokio::spawn(async move {
                 store
-                    .set_organisation_status(id, OrganisationStatus::Approved, Actor::Cli)
+                    .set_organisation_status(id, ApprovalStatus::Approved, Actor::Cli)
                     .await
             })
         })
@@ -2488,13 +2496,13 @@ async fn approve_concurrently(
     for task in tasks {
         match task.await.expect("approval task") {
             Ok(organisation) => {
-                assert_eq!(organisation.status, OrganisationStatus::Approved);
+                assert_eq!(organisation.status, ApprovalStatus::Approved);
                 approvals += 1;
             }
             Err(StoreError::Domain(DomainError::StatusTransition { from, to })) => {
                 assert_eq!(
                     (from, to),
-                    (OrganisationStatus::Approved, OrganisationStatus::Approved)
+                    (ApprovalStatus::Approved, ApprovalStatus::Approved)
                 );
             }
             Err(other) => panic!("unexpected error from a concurrent approval: {other:?}"),
@@ -2506,7 +2514,7 @@ async fn approve_concurrently(
 /// Follows `next_after` until the last page and returns the ids seen, checking page sizes.
 async fn page_through(
     store: &Arc<dyn Store>,
-    status: Option<OrganisationStatus>,
+    status: Option<ApprovalStatus>,
     limit: u32,
 ) -> Vec<OrganisationId> {
     let mut seen = Vec::new();
@@ -2876,4 +2884,304 @@ fn only(page: AuditPage) -> nguon_domain::AuditEntry {
     assert_eq!(page.entries.len(), 1, "{:?}", page.entries);
     assert_eq!(page.next_before, None);
     page.entries.into_iter().next().unwrap()
+}
+
+/// Registry: the province keeps its product groups; a farm registers a pond and a product, which
+/// wait for approval; keys are unique and fixed once registered; every change is audited; images
+/// come back byte for byte.
+async fn registry_chapter(store: &Arc<dyn Store>, farm: OrganisationId, other: OrganisationId) {
+    let name = |text: &str| RecordName::parse("name", text).unwrap();
+    let group = ProductGroupDetails {
+        code: ProductGroupCode::parse("tom-nuoi").unwrap(),
+        name_vi: name("Tôm nuôi"),
+        name_en: name("Farmed shrimp"),
+        key: true,
+        mandatory: true,
+    };
+    let stored_group = store
+        .register(None, &group, ApprovalStatus::Approved, Actor::Cli)
+        .await
+        .expect("the province adds a product group");
+    assert_eq!(stored_group.organisation, None);
+    assert_eq!(stored_group.details, group);
+    let again = store
+        .register(None, &group, ApprovalStatus::Approved, Actor::Cli)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &again,
+            StoreError::Conflict {
+                what: "product group",
+                ..
+            }
+        ),
+        "{again:?}"
+    );
+
+    let mut pond = FacilityDetails::new(
+        FacilityKind::Pond,
+        name("Ao số 3"),
+        Gln::parse("8934673000017").unwrap(),
+    )
+    .with_address("Ấp Thào Lạng, xã Vĩnh Hậu")
+    .unwrap();
+    pond.geometry =
+        Some(Geometry::parse("9.2851,105.7244; 9.2853,105.7249; 9.2848,105.7250").unwrap());
+    pond.certificates.push(
+        Certificate::new(
+            CertificateKind::VietGap,
+            "VietGAP-TS-11-12-0042",
+            "QUACERT",
+            time::macros::date!(2025 - 03 - 01),
+            Some(time::macros::date!(2027 - 03 - 01)),
+            true,
+        )
+        .unwrap(),
+    );
+    let stored_pond = store
+        .register(Some(farm), &pond, ApprovalStatus::Pending, Actor::Cli)
+        .await
+        .expect("the farm registers its pond");
+    assert_eq!(stored_pond.status, ApprovalStatus::Pending);
+    assert_eq!(stored_pond.details, pond, "details come back exactly");
+    assert_eq!(
+        store
+            .find::<FacilityDetails>("8934673000017")
+            .await
+            .unwrap(),
+        Some(stored_pond.clone())
+    );
+    assert_eq!(
+        store
+            .find::<FacilityDetails>("8934673000024")
+            .await
+            .unwrap(),
+        None
+    );
+    let wrong_kind = store
+        .get::<ProductDetails>(stored_pond.id)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            wrong_kind,
+            StoreError::NotFound {
+                what: "product",
+                ..
+            }
+        ),
+        "{wrong_kind:?}"
+    );
+    let taken = store
+        .register(Some(other), &pond, ApprovalStatus::Pending, Actor::Cli)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        taken.to_string(),
+        "GLN: 8934673000017 is already registered to a facility"
+    );
+    let ghost = store
+        .register(
+            Some(OrganisationId::generate()),
+            &group,
+            ApprovalStatus::Pending,
+            Actor::Cli,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            ghost,
+            StoreError::Conflict { .. } | StoreError::NotFound { .. }
+        ),
+        "{ghost:?}"
+    );
+
+    // Editing keeps the key; changing the GLN of a registered pond is refused.
+    let mut renamed = pond.clone();
+    renamed.name = name("Ao nuôi số 3");
+    let edited = store
+        .edit(stored_pond.id, &renamed, Actor::Cli)
+        .await
+        .unwrap();
+    assert_eq!(edited.details.name.as_str(), "Ao nuôi số 3");
+    assert!(edited.updated_at >= stored_pond.updated_at);
+    let mut moved = renamed.clone();
+    moved.gln = Gln::parse("8934673000024").unwrap();
+    let fixed = store
+        .edit(stored_pond.id, &moved, Actor::Cli)
+        .await
+        .unwrap_err();
+    assert!(
+        fixed
+            .to_string()
+            .starts_with("GLN: cannot change from 8934673000017 to 8934673000024"),
+        "{fixed}"
+    );
+    assert_eq!(
+        store
+            .get::<FacilityDetails>(stored_pond.id)
+            .await
+            .unwrap()
+            .details,
+        renamed
+    );
+
+    // Review: two officers approve at once; exactly one succeeds.
+    let (first, second) = tokio::join!(
+        store.review::<FacilityDetails>(stored_pond.id, ApprovalStatus::Approved, Actor::Cli),
+        store.review::<FacilityDetails>(stored_pond.id, ApprovalStatus::Approved, Actor::Cli),
+    );
+    let outcomes = [first.is_ok(), second.is_ok()];
+    assert_eq!(
+        outcomes.iter().filter(|ok| **ok).count(),
+        1,
+        "{first:?} / {second:?}"
+    );
+    let refused = first.err().or(second.err()).unwrap();
+    assert!(
+        matches!(
+            refused,
+            StoreError::Domain(DomainError::StatusTransition { .. })
+        ),
+        "{refused:?}"
+    );
+    let back = store
+        .review::<FacilityDetails>(stored_pond.id, ApprovalStatus::Pending, Actor::Cli)
+        .await
+        .unwrap_err();
+    assert!(matches!(back, StoreError::Domain(_)), "{back:?}");
+
+    // Products, with an image.
+    let png = [b"\x89PNG\r\n\x1a\n".as_slice(), &[7u8; 300]].concat();
+    let image = Image::parse(png.clone()).unwrap();
+    let media = store.store_image(farm, &image, Actor::Cli).await.unwrap();
+    let (owner, read) = store.image(media).await.unwrap();
+    assert_eq!((owner, read.bytes()), (farm, png.as_slice()));
+    let missing = store
+        .image(nguon_domain::MediaId::generate())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(missing, StoreError::NotFound { what: "image", .. }),
+        "{missing:?}"
+    );
+    let mut shrimp = ProductDetails::new(
+        Gtin::parse("8934673000031").unwrap(),
+        name("Tôm sú nguyên con đông lạnh"),
+        group.code.clone(),
+    );
+    shrimp.images.push(media);
+    let product = store
+        .register(Some(farm), &shrimp, ApprovalStatus::Pending, Actor::Cli)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .find::<ProductDetails>("08934673000031")
+            .await
+            .unwrap()
+            .map(|p| p.id),
+        Some(product.id)
+    );
+
+    // Lists: by organisation, by status, by page.
+    let farm_facilities = store
+        .list::<FacilityDetails>(&RecordQuery {
+            organisation: Some(farm),
+            ..RecordQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        farm_facilities.iter().map(|f| f.id).collect::<Vec<_>>(),
+        [stored_pond.id]
+    );
+    let others = store
+        .list::<FacilityDetails>(&RecordQuery {
+            organisation: Some(other),
+            ..RecordQuery::default()
+        })
+        .await
+        .unwrap();
+    assert!(others.is_empty());
+    let pending = store
+        .list::<ProductDetails>(&RecordQuery {
+            status: Some(ApprovalStatus::Pending),
+            ..RecordQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        pending.iter().map(|p| p.id).collect::<Vec<_>>(),
+        [product.id]
+    );
+    let mut second_group = group.clone();
+    second_group.code = ProductGroupCode::parse("lua-gao").unwrap();
+    second_group.name_vi = name("Lúa gạo");
+    let rice = store
+        .register(None, &second_group, ApprovalStatus::Approved, Actor::Cli)
+        .await
+        .unwrap();
+    let first_page = store
+        .list::<ProductGroupDetails>(&RecordQuery {
+            limit: 1,
+            ..RecordQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        first_page.iter().map(|g| g.id).collect::<Vec<_>>(),
+        [stored_group.id]
+    );
+    let next_page = store
+        .list::<ProductGroupDetails>(&RecordQuery {
+            limit: 1,
+            after: Some(stored_group.id),
+            ..RecordQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        next_page.iter().map(|g| g.id).collect::<Vec<_>>(),
+        [rice.id]
+    );
+
+    // The audit log holds each change with the record before and after.
+    let history = store
+        .search_audit_log(&AuditQuery {
+            entity_id: Some(stored_pond.id.to_string()),
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap();
+    let actions: Vec<_> = history.entries.iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        [
+            AuditAction::RecordStatus(RegistryKind::Facility),
+            AuditAction::RecordUpdate(RegistryKind::Facility),
+            AuditAction::RecordCreate(RegistryKind::Facility),
+        ]
+    );
+    let update = &history.entries[1];
+    assert_eq!(update.entity_kind, EntityKind::Facility);
+    assert_eq!(update.organisation, Some(farm));
+    assert_eq!(
+        update.before.as_ref().unwrap()["details"]["name"],
+        "Ao số 3"
+    );
+    assert_eq!(
+        update.after.as_ref().unwrap()["details"]["name"],
+        "Ao nuôi số 3"
+    );
+    let uploads = store
+        .search_audit_log(&AuditQuery {
+            action: Some(AuditAction::MediaUpload),
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(only(uploads).after.unwrap()["bytes"], 308);
 }

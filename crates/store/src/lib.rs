@@ -10,6 +10,7 @@ mod event;
 mod query;
 mod recall;
 mod record;
+mod registry;
 mod store;
 mod subscription;
 mod url;
@@ -33,6 +34,10 @@ pub use recall::{
 pub use record::{
     ApiKeyRecord, CaptureJobRecord, OrganisationRecord, attributes_from_json, attributes_json,
     errors_json, last_of_each_element,
+};
+pub use registry::{
+    MAX_RECORDS_PAGE, RecordQuery, RecordRow, RecordWrite, Registry, RegistryStore, image_audit,
+    image_from_columns, no_such_image, no_such_record, record_key_fixed, record_key_taken,
 };
 pub use store::{
     AppendOutcome, EventPage, EventResource, MAX_CAPTURE_JOBS_PAGE, MAX_EVENTS_PER_LOOKUP,

@@ -2,9 +2,8 @@
 //! Shared so that both back ends apply the same rules to what they read.
 
 use nguon_domain::{
-    ApiKey, ApiKeyId, ApiKeyScope, CaptureErrorBehaviour, CaptureJob, CaptureJobId, Organisation,
-    OrganisationId, OrganisationKind, OrganisationName, OrganisationStatus, TaxCode,
-    VocabularyElement,
+    ApiKey, ApiKeyId, ApiKeyScope, ApprovalStatus, CaptureErrorBehaviour, CaptureJob, CaptureJobId,
+    Organisation, OrganisationId, OrganisationKind, OrganisationName, TaxCode, VocabularyElement,
 };
 use nguon_gs1::CompanyPrefix;
 use time::OffsetDateTime;
@@ -47,7 +46,7 @@ impl OrganisationRecord {
             kind: OrganisationKind::parse(&self.kind).map_err(|e| corrupt(&e))?,
             name: OrganisationName::parse(&self.name).map_err(|e| corrupt(&e))?,
             tax_code: TaxCode::parse(&self.tax_code).map_err(|e| corrupt(&e))?,
-            status: OrganisationStatus::parse(&self.status).map_err(|e| corrupt(&e))?,
+            status: ApprovalStatus::parse(&self.status).map_err(|e| corrupt(&e))?,
             created_at: self.created_at,
             updated_at: self.updated_at,
             company_prefixes: company_prefixes
@@ -207,7 +206,7 @@ mod tests {
             .into_organisation(vec!["8931234".into(), "89356789".into()])
             .unwrap();
         assert_eq!(organisation.kind, OrganisationKind::Cooperative);
-        assert_eq!(organisation.status, OrganisationStatus::Approved);
+        assert_eq!(organisation.status, ApprovalStatus::Approved);
         assert_eq!(organisation.company_prefixes.len(), 2);
     }
 
@@ -238,7 +237,7 @@ mod tests {
         assert!(matches!(err, StoreError::Internal(_)));
         assert_eq!(
             err.to_string(),
-            "internal store error: stored organisation 0190f5c2-8d3a-7b4e-9f10-2a3b4c5d6e7f is invalid: organisation status: must be one of pending, approved, suspended; found \"deleted\""
+            "internal store error: stored organisation 0190f5c2-8d3a-7b4e-9f10-2a3b4c5d6e7f is invalid: status: must be one of pending, approved, suspended; found \"deleted\""
         );
         let bad_prefix = record().into_organisation(vec!["89x".into()]).unwrap_err();
         assert!(matches!(bad_prefix, StoreError::Internal(_)));

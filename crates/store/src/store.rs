@@ -6,23 +6,24 @@ use nguon_domain::{
     UserId, UserStatus,
 };
 use nguon_domain::{
-    ApiKey, ApiKeyId, CaptureJob, CaptureJobId, EventCursor, EventId, EventQuery, IdentifierRole,
-    NamedQuery, NewApiKey, NewCaptureJob, NewEvent, NewNamedQuery, NewOrganisation,
-    NewSubscription, Organisation, OrganisationId, OrganisationStatus, QueryName, StoredEvent,
-    Subscription, SubscriptionId, VocabularyElement,
+    ApiKey, ApiKeyId, ApprovalStatus, CaptureJob, CaptureJobId, EventCursor, EventId, EventQuery,
+    IdentifierRole, NamedQuery, NewApiKey, NewCaptureJob, NewEvent, NewNamedQuery, NewOrganisation,
+    NewSubscription, Organisation, OrganisationId, QueryName, StoredEvent, Subscription,
+    SubscriptionId, VocabularyElement,
 };
 use nguon_gs1::CompanyPrefix;
 use time::OffsetDateTime;
 
-use crate::{AuditPage, RecallStore, StoreError};
+use crate::{AuditPage, RecallStore, RegistryStore, StoreError};
 
 /// Everything Nguồn keeps, behind one object-safe trait so the server holds an `Arc<dyn Store>`
 /// and does not care which database is underneath.
 ///
 /// Every back end must behave the same; `crates/store-tests` runs one story against each to
-/// hold them to it. Recall records are the [`RecallStore`] half, kept in their own file.
+/// hold them to it. Recall records are the [`RecallStore`] half and facilities, products and
+/// product groups the [`RegistryStore`] half, each kept in its own file.
 #[async_trait]
-pub trait Store: RecallStore + Send + Sync {
+pub trait Store: RecallStore + RegistryStore + Send + Sync {
     /// Checks that the database answers a trivial query (for `/readyz`).
     async fn ping(&self) -> Result<(), StoreError>;
 
@@ -58,7 +59,7 @@ pub trait Store: RecallStore + Send + Sync {
     async fn set_organisation_status(
         &self,
         id: OrganisationId,
-        status: OrganisationStatus,
+        status: ApprovalStatus,
         actor: Actor,
     ) -> Result<Organisation, StoreError>;
 
@@ -443,7 +444,7 @@ pub const MAX_EVENTS_PER_LOOKUP: u32 = 10_000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrganisationQuery {
     /// Only organisations with this status; all when `None`.
-    pub status: Option<OrganisationStatus>,
+    pub status: Option<ApprovalStatus>,
     /// Keyset cursor: only organisations created after this one (the previous page's
     /// [`OrganisationPage::next_after`]).
     pub after: Option<OrganisationId>,

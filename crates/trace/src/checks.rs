@@ -26,9 +26,9 @@ use nguon_store::StoreError;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::units::{Dimension, amount_text, to_base};
 use crate::walk::{quantity_of, read_back};
 use crate::{Direction, EventSource, Identifier, Limits, Relation, Trace, trace};
+use nguon_domain::units::{Dimension, amount_text, to_base};
 
 /// The namespace of Nguồn's EPCIS extension fields and business steps.
 pub const NGUON_NS: &str = "https://nguon.example.vn/epcis/";

@@ -19,11 +19,10 @@ mod identifier;
 pub mod recall;
 #[cfg(test)]
 mod testing;
-mod units;
 mod walk;
 
 pub use identifier::{Identifier, IdentifierError, IdentifierKind};
-pub use units::amount_text;
+pub use nguon_domain::units::amount_text;
 pub use walk::{
     Direction, Edge, EventSource, Limits, MAX_EVENTS_PER_IDENTIFIER, Node, NodeEvent, OneStep,
     Quantity, Reference, Relation, Step, Trace, one_step, trace,

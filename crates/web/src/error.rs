@@ -327,7 +327,7 @@ pub(crate) async fn no_such_route(uri: Uri) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nguon_domain::{DomainError, OrganisationStatus};
+    use nguon_domain::{ApprovalStatus, DomainError};
 
     fn problem(error: StoreError) -> Problem {
         ApiError::from(error).problem()
@@ -351,15 +351,15 @@ mod tests {
         );
         assert_eq!(problem(StoreError::tax_code_taken()).status, 409);
         let refused = problem(StoreError::Domain(DomainError::StatusTransition {
-            from: OrganisationStatus::Suspended,
-            to: OrganisationStatus::Pending,
+            from: ApprovalStatus::Suspended,
+            to: ApprovalStatus::Pending,
         }));
         assert_eq!(refused.status, 422);
         assert!(
             refused
                 .detail
                 .unwrap()
-                .starts_with("organisation status: cannot change from suspended to pending")
+                .starts_with("status: cannot change from suspended to pending")
         );
     }
 
