@@ -4,7 +4,7 @@
 //! and the NSO conversion table; see `data/admin-units/SOURCES.md`), so the test does not read
 //! anything outside the repository.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use nguon_domain::{
     Address, AdminUnits, CommuneCode, CommuneKind, DistrictCode, DomainError, ProvinceCode,
@@ -163,6 +163,8 @@ fn every_old_code_resolves_to_existing_current_communes() {
     let units = units();
     let mut reached = BTreeSet::new();
     let mut old_communes = 0;
+    // Old province -> the current provinces its communes went into.
+    let mut provinces: BTreeMap<ProvinceCode, BTreeSet<ProvinceCode>> = BTreeMap::new();
     for old_province in ["01", "95", "96"] {
         assert!(units.legacy_province(province(old_province)).is_ok());
     }
@@ -173,14 +175,27 @@ fn every_old_code_resolves_to_existing_current_communes() {
         old_communes += 1;
         let successors = units.resolve_legacy_commune(old.code()).unwrap();
         assert!(!successors.is_empty(), "{} has no successor", old.code());
+        let district = units.legacy_district(old.district()).unwrap();
+        assert!(units.legacy_province(district.province()).is_ok());
         for (current, _) in successors {
             assert!(units.commune(current.code()).is_ok());
             reached.insert(current.code());
+            provinces
+                .entry(district.province())
+                .or_default()
+                .insert(current.province());
         }
-        let district = units.legacy_district(old.district()).unwrap();
-        assert!(units.legacy_province(district.province()).is_ok());
     }
     assert_eq!(old_communes, 10_035);
+    // NQ 202/2025/QH15 merged whole provinces: 63 old ones, each entirely into one of the 34.
+    assert_eq!(provinces.len(), 63);
+    assert!(
+        provinces.values().all(|targets| targets.len() == 1),
+        "{provinces:?}"
+    );
+    let targets: BTreeSet<_> = provinces.values().flatten().collect();
+    assert_eq!(targets.len(), 34);
+    assert_eq!(provinces[&province("95")], [province("96")].into());
     let mut districts = 0;
     for code in 0..1000 {
         if let Ok(successors) = units.resolve_legacy_district(district(&format!("{code:03}"))) {
