@@ -16,26 +16,27 @@ const FAMILIES: [(char, &str); 7] = [
 /// either end: "  Xã   VĨNH Hậu " and "xa vinh hau" fold to the same text.
 pub(super) fn fold(text: &str) -> String {
     let mut folded = String::with_capacity(text.len());
-    for c in text.split_whitespace().flat_map(|word| {
-        // A separating space before every word but the first.
-        std::iter::once(' ').chain(word.chars().flat_map(char::to_lowercase))
-    }) {
-        // Combining diacritical marks (U+0300–U+036F) cover every mark of decomposed Vietnamese.
-        if ('\u{300}'..='\u{36f}').contains(&c) {
-            continue;
+    for word in text.split_whitespace() {
+        if !folded.is_empty() {
+            folded.push(' ');
         }
-        // Ethnic-minority names are written with ' or ’ ("Ea H'Leo", "Ea H’Leo").
-        if matches!(c, '\u{2018}' | '\u{2019}' | '\u{2bc}') {
-            folded.push('\'');
-            continue;
+        for c in word.chars().flat_map(char::to_lowercase) {
+            match c {
+                _ if c.is_ascii() => folded.push(c),
+                // Combining diacritical marks cover every mark of decomposed Vietnamese.
+                '\u{300}'..='\u{36f}' => {}
+                // Ethnic-minority names are written with ' or ’ ("Ea H'Leo", "Ea H’Leo").
+                '\u{2018}' | '\u{2019}' | '\u{2bc}' => folded.push('\''),
+                _ => folded.push(
+                    FAMILIES
+                        .iter()
+                        .find(|(_, variants)| variants.contains(c))
+                        .map_or(c, |&(base, _)| base),
+                ),
+            }
         }
-        let base = FAMILIES
-            .iter()
-            .find(|(_, variants)| variants.contains(c))
-            .map_or(c, |&(base, _)| base);
-        folded.push(base);
     }
-    folded.split_off(folded.len().min(1))
+    folded
 }
 
 #[cfg(test)]
