@@ -401,7 +401,7 @@ impl AdminUnits {
                 _ => panic!("current.csv line {line}: not a P or C record"),
             }
         }
-        provinces.sort_by_key(Province::code);
+        sort_unique(&mut provinces, Province::code, "current.csv: province");
         communes.sort_by_key(|commune| (commune.province, commune.code));
         for province in &mut provinces {
             let start = communes.partition_point(|c| c.province < province.code);
@@ -428,15 +428,20 @@ impl AdminUnits {
         let mut legacy_provinces = Vec::new();
         let mut legacy_districts = Vec::new();
         let mut legacy_communes = Vec::new();
-        let successor_list = |text: &str, line| -> Vec<CommuneCode> {
+        // "31942 31951~": current communes, `~` marking those that took only part.
+        let successors = |text: &str, line| -> Vec<(CommuneCode, Share)> {
             text.split_whitespace()
-                .map(|code| {
-                    let code = parse(code.trim_end_matches('~'), line);
+                .map(|entry| {
+                    let (code, share) = match entry.strip_suffix('~') {
+                        Some(code) => (code, Share::Part),
+                        None => (entry, Share::Whole),
+                    };
+                    let code = parse(code, line);
                     assert!(
                         commune_positions.contains_key(&code),
                         "legacy.csv line {line}: successor {code} is not a current commune"
                     );
-                    code
+                    (code, share)
                 })
                 .collect()
         };
@@ -451,21 +456,14 @@ impl AdminUnits {
                         code: parse(code, line),
                         province: parse(province, line),
                         name,
-                        successors: successor_list(outside_communes, line),
+                        successors: successors(outside_communes, line)
+                            .into_iter()
+                            .map(|(code, _)| code)
+                            .collect(),
                     })
                 }
-                ["C", code, district, name, successors] => {
-                    let shares = successors.split_whitespace().map(|code| {
-                        if code.ends_with('~') {
-                            Share::Part
-                        } else {
-                            Share::Whole
-                        }
-                    });
-                    let successors: Vec<_> = successor_list(successors, line)
-                        .into_iter()
-                        .zip(shares)
-                        .collect();
+                ["C", code, district, name, successor_list] => {
+                    let successors = successors(successor_list, line);
                     assert!(
                         !successors.is_empty(),
                         "legacy.csv line {line}: no successor"
@@ -480,9 +478,21 @@ impl AdminUnits {
                 _ => panic!("legacy.csv line {line}: not a P, D or C record"),
             }
         }
-        legacy_provinces.sort_by_key(LegacyProvince::code);
-        legacy_districts.sort_by_key(LegacyDistrict::code);
-        legacy_communes.sort_by_key(LegacyCommune::code);
+        sort_unique(
+            &mut legacy_provinces,
+            LegacyProvince::code,
+            "legacy.csv: province",
+        );
+        sort_unique(
+            &mut legacy_districts,
+            LegacyDistrict::code,
+            "legacy.csv: district",
+        );
+        sort_unique(
+            &mut legacy_communes,
+            LegacyCommune::code,
+            "legacy.csv: commune",
+        );
         // A district's successors are those of its communes plus any territory outside them.
         for commune in &legacy_communes {
             let position = legacy_districts
@@ -526,6 +536,14 @@ fn find<T, C: Ord>(items: &[T], code: C, key: impl Fn(&T) -> C) -> Option<&T> {
         .map(|position| &items[position])
 }
 
+/// Sorts a list by code so [`find`] can search it; a repeated code is a build defect.
+fn sort_unique<T, C: Ord + fmt::Display>(items: &mut [T], key: impl Fn(&T) -> C, what: &str) {
+    items.sort_by_key(&key);
+    if let Some(pair) = items.windows(2).find(|pair| key(&pair[0]) == key(&pair[1])) {
+        panic!("{what} code {} repeats", key(&pair[0]));
+    }
+}
+
 /// The comma-separated records of an embedded file with their 1-based line numbers, skipping
 /// `#` comments.
 fn records(text: &'static str) -> impl Iterator<Item = (Vec<&'static str>, usize)> {
@@ -540,4 +558,61 @@ fn parse<T: std::str::FromStr>(field: &str, line: usize) -> T {
     field
         .parse()
         .unwrap_or_else(|_| panic!("embedded admin-unit data, line {line}: bad code {field:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CURRENT: &str = "# two provinces\nP,96,Tỉnh,Cà Mau\nP,01,Thành phố,Hà Nội\n\
+        C,31942,96,Phường,Giá Rai\nC,31957,96,Xã,Phong Thạnh\nC,00004,01,Phường,Ba Đình\n";
+
+    fn code(text: &str) -> CommuneCode {
+        CommuneCode::parse(text).unwrap()
+    }
+
+    #[test]
+    fn a_district_resolves_to_its_communes_successors_and_its_outside_territory() {
+        let legacy = "P,95,Tỉnh Bạc Liêu\nD,959,95,Thị xã Giá Rai,31957\n\
+            C,31963,959,Xã Phong Thạnh A,31942\nC,31960,959,Xã Phong Thạnh,31942~ 31957~\n";
+        let units = AdminUnits::load(CURRENT, legacy);
+        let district = DistrictCode::parse("959").unwrap();
+        let resolved: Vec<_> = units
+            .resolve_legacy_district(district)
+            .unwrap()
+            .iter()
+            .map(|c| c.code())
+            .collect();
+        assert_eq!(resolved, [code("31942"), code("31957")]);
+        let split = units.legacy_commune(code("31960")).unwrap();
+        assert_eq!(
+            split.successors(),
+            [(code("31942"), Share::Part), (code("31957"), Share::Part)]
+        );
+        let whole = units.legacy_commune(code("31963")).unwrap();
+        assert_eq!(whole.successors(), [(code("31942"), Share::Whole)]);
+        let ca_mau = ProvinceCode::parse("96").unwrap();
+        let in_ca_mau: Vec<_> = units
+            .communes_of(ca_mau)
+            .unwrap()
+            .iter()
+            .map(|c| c.code())
+            .collect();
+        assert_eq!(in_ca_mau, [code("31942"), code("31957")]);
+    }
+
+    #[test]
+    #[should_panic(expected = "legacy.csv line 1: successor 31945 is not a current commune")]
+    fn a_successor_that_is_not_current_is_a_build_defect() {
+        AdminUnits::load(CURRENT, "C,31963,959,Xã Phong Thạnh A,31945\n");
+    }
+
+    #[test]
+    #[should_panic(expected = "legacy.csv: commune code 31963 repeats")]
+    fn a_repeated_code_is_a_build_defect() {
+        AdminUnits::load(
+            CURRENT,
+            "C,31963,959,Xã Phong Thạnh A,31942\nC,31963,959,Xã Phong Thạnh A,31942\n",
+        );
+    }
 }
