@@ -1,7 +1,9 @@
 //! The crate's one error type. Every message starts with the field it is about and states the rule,
 //! so it can be shown to the person who typed the value.
 
-use crate::{ApprovalStatus, OrganisationKind, RecallStatus, Role};
+use crate::{
+    ApprovalStatus, CommuneCode, DistrictCode, OrganisationKind, ProvinceCode, RecallStatus, Role,
+};
 
 /// A value broke a rule of the tenant registry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -363,5 +365,91 @@ pub enum DomainError {
         max: usize,
         /// What was wrong.
         found: String,
+    },
+    /// An administrative-unit code does not have its fixed number of digits.
+    #[error("{field}: must be exactly {digits} digits, leading zeros included; found {found:?}")]
+    AdminCodeFormat {
+        /// The field, e.g. "commune code".
+        field: &'static str,
+        /// How many digits this kind of code has.
+        digits: usize,
+        /// What was given (cut after 16 characters).
+        found: String,
+    },
+    /// A province code that is not one of the current provinces.
+    #[error(
+        "province code: must be one of the 34 provinces in force since 01/07/2025, found {code}"
+    )]
+    UnknownProvince {
+        /// The code given.
+        code: ProvinceCode,
+    },
+    /// A commune code that is not a current commune, ward or special zone.
+    #[error(
+        "commune code: must be a commune, ward or special zone in force since 01/07/2025, found {code}; give a pre-2025 code as the legacy commune code"
+    )]
+    UnknownCommune {
+        /// The code given.
+        code: CommuneCode,
+    },
+    /// A legacy province code that was not in the pre-2025 list.
+    #[error(
+        "legacy province code: must be one of the 63 provinces before 01/07/2025, found {code}"
+    )]
+    UnknownLegacyProvince {
+        /// The code given.
+        code: ProvinceCode,
+    },
+    /// A legacy district code that was not in the pre-2025 list.
+    #[error(
+        "legacy district code: must be a district in the last list before 01/07/2025 (GSO, 18/07/2025), found {code}"
+    )]
+    UnknownLegacyDistrict {
+        /// The code given.
+        code: DistrictCode,
+    },
+    /// A legacy commune code that was not in the pre-2025 list.
+    #[error(
+        "legacy commune code: must be a commune in the last list before 01/07/2025 (GSO, 18/07/2025), found {code}"
+    )]
+    UnknownLegacyCommune {
+        /// The code given.
+        code: CommuneCode,
+    },
+    /// The street line of an address is empty, too long or has control characters.
+    #[error("street: must be 1 to {max} characters without line breaks or tabs")]
+    AddressStreet {
+        /// The longest street line accepted.
+        max: usize,
+    },
+    /// A legacy commune that did not become (part of) the address's current commune.
+    #[error(
+        "legacy commune code: {legacy} did not go into commune {commune} in the 2025 reorganisation"
+    )]
+    LegacyCommuneMismatch {
+        /// The legacy commune given.
+        legacy: CommuneCode,
+        /// The current commune of the address.
+        commune: CommuneCode,
+    },
+    /// A legacy district none of whose territory went into the address's current commune.
+    #[error(
+        "legacy district code: no part of district {legacy} went into commune {commune} in the 2025 reorganisation"
+    )]
+    LegacyDistrictMismatch {
+        /// The legacy district given.
+        legacy: DistrictCode,
+        /// The current commune of the address.
+        commune: CommuneCode,
+    },
+    /// A legacy commune and legacy district that do not belong together.
+    #[error("legacy district code: legacy commune {commune} was in district {actual}, not {given}")]
+    LegacyCommuneOutsideDistrict {
+        /// The legacy commune.
+        commune: CommuneCode,
+        /// The district it belonged to.
+        actual: DistrictCode,
+        /// The district given.
+        given: DistrictCode,
     },
 }

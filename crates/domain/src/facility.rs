@@ -7,8 +7,8 @@ use std::fmt;
 use time::Date;
 
 use crate::registry::{Gln, RegistryDetails, RegistryKind};
-use crate::text::{one_line, optional_line};
-use crate::{DomainError, RecordName, Registered};
+use crate::text::one_line;
+use crate::{Address, DomainError, RecordName, Registered};
 
 /// What a facility is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -490,10 +490,8 @@ pub struct FacilityDetails {
     pub name: RecordName,
     /// Its GLN, from the owner's company prefix or allocated from the province's.
     pub gln: Gln,
-    /// Street, hamlet (ấp) and village: the part of the address below the commune.
-    pub address: Option<String>,
-    /// The current commune (5-digit code) it lies in.
-    pub commune: Option<String>,
+    /// Where it is by address: street or hamlet (ấp) in a current commune.
+    pub address: Option<Address>,
     /// Where it is.
     pub geometry: Option<Geometry>,
     /// Its growing-area, farming-area or packing-house code, when the authorities assigned one.
@@ -510,17 +508,10 @@ impl FacilityDetails {
             name,
             gln,
             address: None,
-            commune: None,
             geometry: None,
             official_code: None,
             certificates: Vec::new(),
         }
-    }
-
-    /// Sets the address line below the commune (one line, at most 300 characters; blank clears it).
-    pub fn with_address(mut self, address: &str) -> Result<Self, DomainError> {
-        self.address = optional_line("address", address, 300)?;
-        Ok(self)
     }
 }
 

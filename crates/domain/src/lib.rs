@@ -1,13 +1,15 @@
 //! Nguồn domain types: the tenant registry (organisations, their kinds, statuses, names and tax
 //! codes), what is kept about each EPCIS event, the parsed event query, API keys, capture jobs,
 //! master data, named queries and their subscriptions, portal accounts and the audit log, recalls,
-//! facilities, products and the province's product groups.
+//! facilities, products and the province's product groups, and the Vietnamese administrative
+//! units that addresses name.
 //! Every type is parsed once at the edge and valid by construction ("parse, don't validate"), so
 //! code that holds one never checks it again. Pure: no I/O.
 
 #![warn(missing_docs)]
 
 mod account;
+mod admin_unit;
 mod api_key;
 mod audit;
 mod capture_job;
@@ -31,6 +33,10 @@ pub mod units;
 pub use account::{
     Access, Email, NewSession, NewUser, Password, PasswordHash, PersonName, Role, Session, User,
     UserStatus,
+};
+pub use admin_unit::{
+    Address, AdminUnits, Commune, CommuneCode, CommuneKind, DistrictCode, LegacyCommune,
+    LegacyDistrict, LegacyProvince, Province, ProvinceCode, ProvinceKind, Share,
 };
 pub use api_key::{ApiKey, ApiKeyScope, NewApiKey};
 pub use audit::{Actor, AuditAction, AuditEntry, AuditQuery, EntityKind, NewAuditEntry};

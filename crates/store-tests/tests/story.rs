@@ -17,8 +17,9 @@ use nguon_domain::{
     UserStatus, VocabularyElement,
 };
 use nguon_domain::{
-    Certificate, CertificateKind, FacilityDetails, FacilityKind, Geometry, Gln, Gtin, Image,
-    ProductDetails, ProductGroupCode, ProductGroupDetails, RecordName, RegistryKind,
+    Address, AdminUnits, Certificate, CertificateKind, FacilityDetails, FacilityKind, Geometry,
+    Gln, Gtin, Image, ProductDetails, ProductGroupCode, ProductGroupDetails, ProvinceCode,
+    RecordName, RegistryKind,
 };
 use nguon_gs1::CompanyPrefix;
 use nguon_store::{
@@ -2923,9 +2924,13 @@ async fn registry_chapter(store: &Arc<dyn Store>, farm: OrganisationId, other: O
         FacilityKind::Pond,
         name("Ao số 3"),
         Gln::parse("8934673000017").unwrap(),
-    )
-    .with_address("Ấp Thào Lạng, xã Vĩnh Hậu")
-    .unwrap();
+    );
+    let units = AdminUnits::embedded();
+    let vinh_hau = units
+        .search(ProvinceCode::parse("96").unwrap(), "vinh hau")
+        .unwrap()[0]
+        .code();
+    pond.address = Some(Address::new(units, "Ấp Thào Lạng", vinh_hau).unwrap());
     pond.geometry =
         Some(Geometry::parse("9.2851,105.7244; 9.2853,105.7249; 9.2848,105.7250").unwrap());
     pond.certificates.push(
