@@ -10,13 +10,22 @@ use crate::template::ChainTemplate;
 
 /// The pilot chains of DESIGN §6, compiled into the binary so a fresh install has them.
 const EMBEDDED: &[(&str, &str)] = &[
-    ("shrimp-seed.toml", include_str!("../templates/shrimp-seed.toml")),
-    ("farmed-shrimp.toml", include_str!("../templates/farmed-shrimp.toml")),
+    (
+        "shrimp-seed.toml",
+        include_str!("../templates/shrimp-seed.toml"),
+    ),
+    (
+        "farmed-shrimp.toml",
+        include_str!("../templates/farmed-shrimp.toml"),
+    ),
     ("rice.toml", include_str!("../templates/rice.toml")),
     ("salt.toml", include_str!("../templates/salt.toml")),
     ("kho.toml", include_str!("../templates/kho.toml")),
     ("mam.toml", include_str!("../templates/mam.toml")),
-    ("vegetables.toml", include_str!("../templates/vegetables.toml")),
+    (
+        "vegetables.toml",
+        include_str!("../templates/vegetables.toml"),
+    ),
     ("ocop.toml", include_str!("../templates/ocop.toml")),
 ];
 

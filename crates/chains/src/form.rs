@@ -110,7 +110,10 @@ impl FieldError {
             AboveMaximum(max) => format!("must be at most {max}"),
             UnitMissing(units) => format!("needs a unit: one of {}", units.join(", ")),
             UnitNotAllowed(unit, units) => {
-                format!("unit '{unit}' is not allowed here: use one of {}", units.join(", "))
+                format!(
+                    "unit '{unit}' is not allowed here: use one of {}",
+                    units.join(", ")
+                )
             }
             NotADate => "must be a date (2026-05-04 or 04/05/2026)".into(),
             NotADateTime => "must be a date and time (2026-05-04T07:30)".into(),
@@ -122,15 +125,13 @@ impl FieldError {
             OneOnly => "takes one identifier only".into(),
             NotAGln(reason) => format!("is not a GLN: {reason}"),
             NotAUri => "must be a web address (https://…) or another absolute URI".into(),
-            NotAGeoPoint => {
-                "must be latitude, longitude in degrees (10.2853, 105.7244)".into()
-            }
+            NotAGeoPoint => "must be latitude, longitude in degrees (10.2853, 105.7244)".into(),
             AmountCount(amounts, lots) => {
                 format!("gives {amounts} amount(s) for {lots} lot(s): give one a line for each")
             }
-            NoWithdrawalDays(substance) => format!(
-                "is required: there is no default withdrawal period for '{substance}'"
-            ),
+            NoWithdrawalDays(substance) => {
+                format!("is required: there is no default withdrawal period for '{substance}'")
+            }
             InvalidEvent(issue) => format!("would make an invalid EPCIS event: {issue}"),
         }
     }
@@ -166,9 +167,9 @@ impl FieldError {
             AmountCount(amounts, lots) => format!(
                 "có {amounts} số lượng cho {lots} lô: mỗi lô một dòng, mỗi dòng một số lượng"
             ),
-            NoWithdrawalDays(substance) => format!(
-                "là bắt buộc: chưa có thời gian ngừng sử dụng mặc định cho '{substance}'"
-            ),
+            NoWithdrawalDays(substance) => {
+                format!("là bắt buộc: chưa có thời gian ngừng sử dụng mặc định cho '{substance}'")
+            }
             InvalidEvent(issue) => format!("sẽ tạo ra sự kiện EPCIS không hợp lệ: {issue}"),
         }
     }
@@ -180,11 +181,14 @@ impl fmt::Display for FieldError {
     }
 }
 
+/// An amount as a JSON number literal, and its unit.
+type Amount = (String, Unit);
+
 /// A form value read according to its KDE.
 enum Value {
     Text(String),
     Number(String),
-    Quantities(Vec<(String, Unit)>),
+    Quantities(Vec<Amount>),
     Date(Date),
     DateTime(OffsetDateTime),
     Lots(Vec<DigitalLink>),
@@ -294,7 +298,10 @@ fn read(kde: &Kde, text: &str, offset: UtcOffset) -> Result<Value, FieldRule> {
         KdeType::Quantity { units, min, max } => {
             let multiple = matches!(kde.target, Target::LotQuantity(_));
             let lines: Vec<&str> = if multiple {
-                text.lines().map(str::trim).filter(|l| !l.is_empty()).collect()
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .collect()
             } else {
                 vec![text]
             };
@@ -312,9 +319,15 @@ fn read(kde: &Kde, text: &str, offset: UtcOffset) -> Result<Value, FieldRule> {
             .iter()
             .find(|o| o.value == text)
             .map(|o| Value::Text(o.value.clone()))
-            .ok_or_else(|| FieldRule::NotAnOption(options.iter().map(|o| o.value.clone()).collect())),
+            .ok_or_else(|| {
+                FieldRule::NotAnOption(options.iter().map(|o| o.value.clone()).collect())
+            }),
         KdeType::Lot { kinds, multiple } => {
-            let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+            let lines: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
             if lines.len() > 1 && !multiple {
                 return Err(FieldRule::OneOnly);
             }
@@ -371,7 +384,7 @@ fn quantity(
     units: &[Unit],
     min: Option<f64>,
     max: Option<f64>,
-) -> Result<(String, Unit), FieldRule> {
+) -> Result<Amount, FieldRule> {
     let split = text
         .find(|c: char| c.is_ascii_alphabetic())
         .unwrap_or(text.len());
@@ -396,7 +409,11 @@ fn date(text: &str) -> Option<Date> {
     let [a, b, c] = parts.as_slice() else {
         return None;
     };
-    let (year, month, day) = if text.contains('-') { (a, b, c) } else { (c, b, a) };
+    let (year, month, day) = if text.contains('-') {
+        (a, b, c)
+    } else {
+        (c, b, a)
+    };
     if year.len() != 4 {
         return None;
     }
@@ -450,7 +467,8 @@ fn gln(text: &str, as_kind: KeyKind) -> Result<String, FieldRule> {
     if key.kind() == as_kind {
         return Ok(identified.link.canonical_id());
     }
-    let rekeyed = Key::parse(as_kind, key.as_str()).map_err(|e| FieldRule::NotAGln(e.to_string()))?;
+    let rekeyed =
+        Key::parse(as_kind, key.as_str()).map_err(|e| FieldRule::NotAGln(e.to_string()))?;
     let extension = identified.link.get("254").map(|e| ("254", e));
     let qualifiers: Vec<(&str, &str)> = extension
         .filter(|_| as_kind == KeyKind::Gln)
@@ -529,7 +547,7 @@ fn assemble(
     let mut reports = Vec::new();
     // Amounts are applied after every lot is placed: which element an amount belongs to is
     // known only then.
-    let mut amounts: Vec<(&Kde, &str, Vec<(String, Unit)>)> = Vec::new();
+    let mut amounts: Vec<(&Kde, &str, Vec<Amount>)> = Vec::new();
     let mut placed: BTreeMap<&str, (ListKind, usize, usize)> = BTreeMap::new();
     let mut errors = Vec::new();
     for (kde, value) in values {
@@ -614,9 +632,7 @@ fn assemble(
                 }
                 reports.push(report);
             }
-            (Target::Extension(name), value) => {
-                event.extensions.push(extension(name, value))
-            }
+            (Target::Extension(name), value) => event.extensions.push(extension(name, value)),
             (Target::Ilmd(name), value) => ilmd.push(extension(name, value)),
             (target, _) => unreachable!("the loader pairs KDE types and targets: {target:?}"),
         }
@@ -806,7 +822,11 @@ fn iso_date(day: Date) -> String {
 fn offset_text(offset: UtcOffset) -> String {
     let (hours, minutes, _) = offset.as_hms();
     let sign = if offset.is_negative() { '-' } else { '+' };
-    format!("{sign}{:02}:{:02}", hours.unsigned_abs(), minutes.unsigned_abs())
+    format!(
+        "{sign}{:02}:{:02}",
+        hours.unsigned_abs(),
+        minutes.unsigned_abs()
+    )
 }
 
 /// Runs the EPCIS validator over the event as JSON-LD: the templates are meant to make only

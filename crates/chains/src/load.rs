@@ -180,7 +180,11 @@ fn convert(raw: RawTemplate, p: &mut Problems) -> ChainTemplate {
     }
     let name = names(raw.name, None, "name", p);
     if raw.product_groups.is_empty() {
-        p.push(None, "product_groups", "must name at least one product group");
+        p.push(
+            None,
+            "product_groups",
+            "must name at least one product group",
+        );
     }
     let tolerances = tolerances(raw.tolerances, p);
     let mut namespaces: Vec<(String, String)> = vec![
@@ -321,7 +325,11 @@ fn stage(raw: RawStage, namespaces: &[(String, String)], p: &mut Problems) -> St
     let declared = raw.kdes.len();
     for kde in raw.kdes {
         if !seen.insert(kde.key.clone()) {
-            p.push(at, format!("kdes.{}", kde.key), "is used by another KDE of this stage");
+            p.push(
+                at,
+                format!("kdes.{}", kde.key),
+                "is used by another KDE of this stage",
+            );
         }
         if let Some(kde) = self::kde(kde, event.as_ref(), namespaces, at, p) {
             kdes.push(kde);
@@ -396,11 +404,19 @@ fn event(raw: RawEvent, stage: Option<&str>, p: &mut Problems) -> Option<EventSh
     let action = match (&raw.action, kind) {
         (None, Some(EventKind::Transformation)) => None,
         (Some(_), Some(EventKind::Transformation)) => {
-            p.push(stage, "event.action", "must be absent: a transformation has no action");
+            p.push(
+                stage,
+                "event.action",
+                "must be absent: a transformation has no action",
+            );
             None
         }
         (None, _) => {
-            p.push(stage, "event.action", "is required (ADD, OBSERVE or DELETE)");
+            p.push(
+                stage,
+                "event.action",
+                "is required (ADD, OBSERVE or DELETE)",
+            );
             None
         }
         (Some(text), _) => {
@@ -521,7 +537,11 @@ fn kde_type(raw: &RawKde, stage: Option<&str>, field: &str, p: &mut Problems) ->
     if let (Some(min), Some(max)) = (raw.min_length, raw.max_length)
         && min > max
     {
-        p.push(stage, format!("{field}.min_length"), "is larger than max_length");
+        p.push(
+            stage,
+            format!("{field}.min_length"),
+            "is larger than max_length",
+        );
     }
     let value = match raw.kind.as_str() {
         "text" => KdeType::Text {
@@ -535,7 +555,11 @@ fn kde_type(raw: &RawKde, stage: Option<&str>, field: &str, p: &mut Problems) ->
         },
         "quantity" => {
             if raw.units.is_empty() {
-                p.push(stage, format!("{field}.units"), "must list at least one UN/ECE unit code");
+                p.push(
+                    stage,
+                    format!("{field}.units"),
+                    "must list at least one UN/ECE unit code",
+                );
             }
             let units = raw
                 .units
@@ -562,7 +586,11 @@ fn kde_type(raw: &RawKde, stage: Option<&str>, field: &str, p: &mut Problems) ->
         "datetime" => KdeType::DateTime,
         "choice" => {
             if raw.options.is_empty() {
-                p.push(stage, format!("{field}.options"), "must list at least one option");
+                p.push(
+                    stage,
+                    format!("{field}.options"),
+                    "must list at least one option",
+                );
             }
             let mut seen = HashSet::new();
             let options = raw
@@ -654,7 +682,13 @@ fn allowed_targets(value: &KdeType) -> &'static [&'static str] {
         KdeType::Text { .. } => &["extension", "ilmd", "sensor", "biz_transaction"],
         KdeType::Choice { .. } => &["extension", "ilmd", "sensor"],
         KdeType::Date | KdeType::DateTime => &["extension", "ilmd", "event_time"],
-        KdeType::Facility => &["biz_location", "read_point", "source", "destination", "extension"],
+        KdeType::Facility => &[
+            "biz_location",
+            "read_point",
+            "source",
+            "destination",
+            "extension",
+        ],
         KdeType::Party => &["source", "destination", "extension", "ilmd"],
         KdeType::Photo => &["extension"],
         KdeType::Geo => &["extension", "ilmd"],
@@ -688,7 +722,10 @@ fn target(
     let errors_before = p.errors.len();
     let uses = |part: &str| match part {
         "field" => matches!(raw.to.as_str(), "extension" | "ilmd"),
-        "type" => matches!(raw.to.as_str(), "source" | "destination" | "biz_transaction"),
+        "type" => matches!(
+            raw.to.as_str(),
+            "source" | "destination" | "biz_transaction"
+        ),
         "measurement" | "uom" => raw.to == "sensor",
         "lot" => raw.to == "lot_quantity",
         _ => false,
@@ -711,7 +748,11 @@ fn target(
     // An empty `Err` means the problem is already reported (at the missing part).
     let mut require = |part: &str, present: Option<&String>| -> Result<String, String> {
         if present.is_none() {
-            p.push(stage, at(part), format!("is required for target {}", raw.to));
+            p.push(
+                stage,
+                at(part),
+                format!("is required for target {}", raw.to),
+            );
         }
         present.cloned().ok_or_else(String::new)
     };
@@ -741,9 +782,9 @@ fn target(
         "input_epc_list" => lots(ListKind::Input, true),
         "output_epc_list" => lots(ListKind::Output, true),
         "parent_id" => match value {
-            KdeType::Lot {
-                multiple: true, ..
-            } => Err("takes one identifier: the KDE must not be multiple".into()),
+            KdeType::Lot { multiple: true, .. } => {
+                Err("takes one identifier: the KDE must not be multiple".into())
+            }
             _ => lots(ListKind::Plain, true).map(|_| Target::ParentId),
         },
         "lot_quantity" => Ok(Target::LotQuantity(require("lot", raw.lot.as_ref())?)),
@@ -752,17 +793,20 @@ fn target(
         "source" | "destination" => {
             let kind = require("type", raw.kind.as_ref())?;
             match cbv_uri(Vocabulary::SourceDestinationType, &kind) {
-                None => Err(format!("type '{kind}' is neither a CBV source/destination type nor a URI")),
+                None => Err(format!(
+                    "type '{kind}' is neither a CBV source/destination type nor a URI"
+                )),
                 Some(uri) => {
                     let location = uri.ends_with("SDT-location");
-                    let party = uri.ends_with("_party") && uri.starts_with("https://ref.gs1.org/cbv/");
+                    let party =
+                        uri.ends_with("_party") && uri.starts_with("https://ref.gs1.org/cbv/");
                     match value {
                         KdeType::Facility if party => {
                             Err(format!("type '{kind}' names a party: use a party KDE"))
                         }
-                        KdeType::Party if location => {
-                            Err(format!("type '{kind}' names a location: use a facility KDE"))
-                        }
+                        KdeType::Party if location => Err(format!(
+                            "type '{kind}' names a location: use a facility KDE"
+                        )),
                         _ if raw.to == "source" => Ok(Target::Source(uri)),
                         _ => Ok(Target::Destination(uri)),
                     }
@@ -821,12 +865,16 @@ fn target(
 /// `prefix:local` against the template's namespaces.
 fn qualified(name: &str, namespaces: &[(String, String)]) -> Result<QName, String> {
     let Some((prefix, local)) = name.split_once(':') else {
-        return Err(format!("field '{name}' must be written prefix:name (e.g. nguon:{name})"));
+        return Err(format!(
+            "field '{name}' must be written prefix:name (e.g. nguon:{name})"
+        ));
     };
     let valid_local = local.starts_with(|c: char| c.is_ascii_alphabetic())
         && local.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid_local {
-        return Err(format!("field '{name}': '{local}' must be letters, digits or '_'"));
+        return Err(format!(
+            "field '{name}': '{local}' must be letters, digits or '_'"
+        ));
     }
     match namespaces.iter().find(|(known, _)| known == prefix) {
         Some((_, iri)) => {
@@ -868,9 +916,8 @@ fn target_fits_event(target: &Target, event: &EventShape) -> Result<(), String> 
 
 /// Rules that look at a stage's KDEs together.
 fn check_stage_shape(event: &EventShape, kdes: &[Kde], stage: Option<&str>, p: &mut Problems) {
-    let required = |wanted: &dyn Fn(&Target) -> bool| {
-        kdes.iter().any(|k| k.required && wanted(&k.target))
-    };
+    let required =
+        |wanted: &dyn Fn(&Target) -> bool| kdes.iter().any(|k| k.required && wanted(&k.target));
     let what = required(&|t| matches!(t, Target::Lots(_) | Target::ParentId));
     if !what && !event.biz_step.is_empty() {
         p.push(
@@ -936,7 +983,11 @@ fn check_stage_shape(event: &EventShape, kdes: &[Kde], stage: Option<&str>, p: &
                     );
                 }
                 if amounts > 1 {
-                    p.push(stage, &field, format!("'{lot}' has more than one amount KDE"));
+                    p.push(
+                        stage,
+                        &field,
+                        format!("'{lot}' has more than one amount KDE"),
+                    );
                 }
                 if let KdeType::Quantity { units, .. } = &kde.value {
                     for unit in units.iter().filter(|u| !u.lot_amount) {
@@ -1005,27 +1056,29 @@ fn rule(
                     "needs a required biz_location or read_point: the withdrawal period holds for one pond or field",
                 );
             }
-            let extension = |key: &str, local: &str, part: &str, p: &mut Problems| {
-                match stage.kde(key) {
-                    None => {
+            let extension = |key: &str, local: &str, part: &str, p: &mut Problems| match stage
+                .kde(key)
+            {
+                None => {
+                    p.push(
+                        None,
+                        field(part),
+                        format!("'{key}' is not a KDE of stage {}", stage.id),
+                    );
+                    None
+                }
+                Some(kde) => {
+                    let name = QName::new(NGUON_NS, local);
+                    if kde.target != Target::Extension(name) {
                         p.push(
-                            None,
-                            field(part),
-                            format!("'{key}' is not a KDE of stage {}", stage.id),
+                            Some(&stage.id),
+                            format!("kdes.{key}.target"),
+                            format!(
+                                "must be the extension field nguon:{local}: trace reads it there"
+                            ),
                         );
-                        None
                     }
-                    Some(kde) => {
-                        let name = QName::new(NGUON_NS, local);
-                        if kde.target != Target::Extension(name) {
-                            p.push(
-                                Some(&stage.id),
-                                format!("kdes.{key}.target"),
-                                format!("must be the extension field nguon:{local}: trace reads it there"),
-                            );
-                        }
-                        Some(kde)
-                    }
+                    Some(kde)
                 }
             };
             extension(&raw.substance, "substance", "substance", p);
@@ -1052,7 +1105,9 @@ fn rule(
                 p.push(
                     Some(&stage.id),
                     "event.biz_step",
-                    format!("must be {FARM_HARVEST} or {HARVESTING}: trace recognises harvests by them"),
+                    format!(
+                        "must be {FARM_HARVEST} or {HARVESTING}: trace recognises harvests by them"
+                    ),
                 );
             }
             if !located(stage) {

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use nguon_chains::{
-    Capture, Catalogue, ChainTemplate, FieldRule, Kde, KdeType, LotKind, NGUON_NS, Stage,
-    TREATING, Target,
+    Capture, Catalogue, ChainTemplate, FieldRule, Kde, KdeType, LotKind, NGUON_NS, Stage, TREATING,
+    Target,
 };
 use nguon_epcis::json_ld::{WriteOptions, read_event, write_event};
 use nguon_epcis::model::{EpcFormat, EventBody, ExtensionValue};
@@ -42,7 +42,11 @@ fn plausible(stage: &Stage, kde: &Kde, n: u32) -> String {
             max_length,
         } => {
             let length = 8.clamp(min_length.unwrap_or(1), max_length.unwrap_or(64));
-            "MSKU1234565XYZABCDEFGH".chars().cycle().take(length).collect()
+            "MSKU1234565XYZABCDEFGH"
+                .chars()
+                .cycle()
+                .take(length)
+                .collect()
         }
         KdeType::Number { min, max, integer } => {
             let (min, max) = (min.unwrap_or(0.0), max.unwrap_or(100.0));
@@ -120,12 +124,23 @@ fn every_stage_filled_completely_or_minimally_makes_a_valid_event() {
                             "{}/{} ({}): {}",
                             template.id,
                             stage.id,
-                            if only_required { "required only" } else { "all" },
-                            errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")
+                            if only_required {
+                                "required only"
+                            } else {
+                                "all"
+                            },
+                            errors
+                                .iter()
+                                .map(|e| e.to_string())
+                                .collect::<Vec<_>>()
+                                .join("; ")
                         )
                     });
                 assert_eq!(event.body.type_name(), stage.event.kind.as_str());
-                assert_eq!(event.biz_step.as_deref(), Some(stage.event.biz_step.as_str()));
+                assert_eq!(
+                    event.biz_step.as_deref(),
+                    Some(stage.event.biz_step.as_str())
+                );
             }
             stages += 1;
         }
@@ -178,7 +193,11 @@ fn treatment_form(days: Option<&str>, substance: &str) -> BTreeMap<String, Strin
 #[test]
 fn a_treatment_carries_withdrawal_days_where_trace_reads_them() {
     let event = shrimp()
-        .event("treatment", &treatment_form(Some("21"), "Oxytetracycline"), &capture())
+        .event(
+            "treatment",
+            &treatment_form(Some("21"), "Oxytetracycline"),
+            &capture(),
+        )
         .expect("a valid treatment");
     // Through JSON-LD and back, as a repository stores it and trace reads it.
     let lengths = PrefixLengths::builtin();
@@ -187,7 +206,11 @@ fn a_treatment_carries_withdrawal_days_where_trace_reads_them() {
         prefix_lengths: &lengths,
     };
     let json = write_event(&event, &options);
-    assert_eq!(json["nguon:withdrawalDays"], serde_json::json!(21), "{json}");
+    assert_eq!(
+        json["nguon:withdrawalDays"],
+        serde_json::json!(21),
+        "{json}"
+    );
     let read = read_event(&json.to_string()).expect("reads back");
     assert_eq!(read.biz_step.as_deref(), Some(TREATING));
     let field = |local: &str| {
@@ -196,9 +219,18 @@ fn a_treatment_carries_withdrawal_days_where_trace_reads_them() {
             .find(|e| e.name.namespace == NGUON_NS && e.name.local == local)
             .map(|e| e.value.clone())
     };
-    assert_eq!(field("withdrawalDays"), Some(ExtensionValue::Number("21".into())));
-    assert_eq!(field("substance"), Some(ExtensionValue::Text("Oxytetracycline".into())));
-    assert_eq!(field("substanceKind"), Some(ExtensionValue::Text("veterinary_drug".into())));
+    assert_eq!(
+        field("withdrawalDays"),
+        Some(ExtensionValue::Number("21".into()))
+    );
+    assert_eq!(
+        field("substance"),
+        Some(ExtensionValue::Text("Oxytetracycline".into()))
+    );
+    assert_eq!(
+        field("substanceKind"),
+        Some(ExtensionValue::Text("veterinary_drug".into()))
+    );
     assert_eq!(
         read.biz_location.map(|l| l.id),
         Some(format!("https://id.gs1.org/414/{}", gln(7)))
@@ -207,7 +239,11 @@ fn a_treatment_carries_withdrawal_days_where_trace_reads_them() {
         panic!("a treatment is an ObjectEvent");
     };
     assert_eq!(quantity_list.len(), 1);
-    assert!(quantity_list[0].epc_class.starts_with("https://id.gs1.org/01/"));
+    assert!(
+        quantity_list[0]
+            .epc_class
+            .starts_with("https://id.gs1.org/01/")
+    );
 }
 
 #[test]
@@ -224,7 +260,11 @@ fn withdrawal_days_default_by_substance_and_are_required_otherwise() {
     assert_eq!(days, Some(ExtensionValue::Number("0".into())));
 
     let errors = template
-        .event("treatment", &treatment_form(None, "Oxytetracycline"), &capture())
+        .event(
+            "treatment",
+            &treatment_form(None, "Oxytetracycline"),
+            &capture(),
+        )
         .expect_err("a drug has no default");
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0].key, "withdrawal_days");
@@ -232,7 +272,11 @@ fn withdrawal_days_default_by_substance_and_are_required_otherwise() {
     assert!(errors[0].en().contains("no default withdrawal period"));
 
     let errors = template
-        .event("treatment", &treatment_form(Some("2.5"), "Oxytetracycline"), &capture())
+        .event(
+            "treatment",
+            &treatment_form(Some("2.5"), "Oxytetracycline"),
+            &capture(),
+        )
         .expect_err("days are whole");
     assert_eq!(errors[0].rule, FieldRule::NotWhole);
 }
@@ -249,7 +293,13 @@ fn every_field_error_is_reported_at_once_in_both_languages() {
     let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
     assert_eq!(
         keys,
-        ["pond", "stock_lot", "substance", "substance_kind", "withdrawal_days"],
+        [
+            "pond",
+            "stock_lot",
+            "substance",
+            "substance_kind",
+            "withdrawal_days"
+        ],
         "{errors:?}"
     );
     for error in &errors {
@@ -283,7 +333,10 @@ fn lots_in_any_gs1_notation_are_stored_as_digital_links_with_unit_aware_amounts(
     else {
         panic!("commingling is a transformation");
     };
-    let classes: Vec<&str> = input_quantity_list.iter().map(|q| q.epc_class.as_str()).collect();
+    let classes: Vec<&str> = input_quantity_list
+        .iter()
+        .map(|q| q.epc_class.as_str())
+        .collect();
     assert_eq!(
         classes,
         [
@@ -306,11 +359,17 @@ fn lots_in_any_gs1_notation_are_stored_as_digital_links_with_unit_aware_amounts(
     );
 
     values.insert("input_weights".into(), "100 LTR\n1\n2".into());
-    let errors = template.event("commingling", &values, &capture()).expect_err("litres");
-    assert!(matches!(&errors[0].rule, FieldRule::UnitNotAllowed(u, allowed) if u == "LTR" && allowed == &["KGM"]));
+    let errors = template
+        .event("commingling", &values, &capture())
+        .expect_err("litres");
+    assert!(
+        matches!(&errors[0].rule, FieldRule::UnitNotAllowed(u, allowed) if u == "LTR" && allowed == &["KGM"])
+    );
 
     values.insert("input_weights".into(), "100\n200".into());
-    let errors = template.event("commingling", &values, &capture()).expect_err("two for three");
+    let errors = template
+        .event("commingling", &values, &capture())
+        .expect_err("two for three");
     assert_eq!(errors[0].key, "input_weights");
     assert_eq!(errors[0].rule, FieldRule::AmountCount(2, 3));
 }
@@ -321,7 +380,9 @@ fn shipping_names_the_owner_as_source_and_document_numbers_as_cbv_transaction_id
     let stage = template.stage("export_shipping").expect("stage");
     let mut values = form(stage, true);
     values.insert("bill_of_lading".into(), "MAEU 2604/17".into());
-    let event = template.event("export_shipping", &values, &capture()).expect("valid");
+    let event = template
+        .event("export_shipping", &values, &capture())
+        .expect("valid");
     assert_eq!(event.source_list.len(), 1);
     assert_eq!(
         event.source_list[0].value,
@@ -345,9 +406,16 @@ fn a_date_kde_sets_the_event_time_in_the_recorders_offset() {
         .find(|s| s.kdes.iter().any(|k| k.target == Target::EventTime))
         .expect("fermentation starts on a date");
     let mut values = form(stage, true);
-    let key = &stage.kdes.iter().find(|k| k.target == Target::EventTime).expect("kde").key;
+    let key = &stage
+        .kdes
+        .iter()
+        .find(|k| k.target == Target::EventTime)
+        .expect("kde")
+        .key;
     values.insert(key.clone(), "2026-01-15".into());
-    let event = template.event(&stage.id, &values, &capture()).expect("valid");
+    let event = template
+        .event(&stage.id, &values, &capture())
+        .expect("valid");
     assert_eq!(event.event_time, datetime!(2026-01-15 00:00 +07:00));
     assert_eq!(event.event_time_zone_offset, "+07:00");
 }

@@ -110,7 +110,10 @@ fn errors_of(text: &str) -> Vec<TemplateError> {
 
 /// `VALID` with `from` replaced by `to` (which must occur).
 fn broken(from: &str, to: &str) -> String {
-    assert!(VALID.contains(from), "{from:?} is not in the valid template");
+    assert!(
+        VALID.contains(from),
+        "{from:?} is not in the valid template"
+    );
     VALID.replacen(from, to, 1)
 }
 
@@ -123,7 +126,10 @@ fn assert_one(errors: &[TemplateError], stage: Option<&str>, field: &str, rule: 
     assert_eq!(error.field, field, "{error}");
     assert!(error.rule.contains(rule), "{error}");
     let shown = error.to_string();
-    assert!(shown.contains("broken.toml") && shown.contains(field), "{shown}");
+    assert!(
+        shown.contains("broken.toml") && shown.contains(field),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -145,10 +151,23 @@ fn every_embedded_chain_of_design_section_6_loads() {
     let ids: Vec<&str> = catalogue.iter().map(|t| t.id.as_str()).collect();
     assert_eq!(
         ids,
-        ["shrimp-seed", "farmed-shrimp", "rice", "salt", "kho", "mam", "vegetables", "ocop"]
+        [
+            "shrimp-seed",
+            "farmed-shrimp",
+            "rice",
+            "salt",
+            "kho",
+            "mam",
+            "vegetables",
+            "ocop"
+        ]
     );
     for template in catalogue.iter() {
-        assert!(template.stages.len() >= 4, "{} has too few stages", template.id);
+        assert!(
+            template.stages.len() >= 4,
+            "{} has too few stages",
+            template.id
+        );
         assert!(!template.standards.is_empty(), "{}", template.id);
         // One step back, one step forward: every chain receives or ships goods somewhere.
         assert!(
@@ -167,10 +186,23 @@ fn every_embedded_chain_of_design_section_6_loads() {
     }
     for id in ["farmed-shrimp", "rice", "vegetables"] {
         let template = catalogue.get(id).expect("embedded");
-        let rule = template.withdrawal_rules.first().unwrap_or_else(|| panic!("{id} has no withdrawal rule"));
-        assert_eq!(template.stage(&rule.treatment).expect("stage").event.biz_step, TREATING);
+        let rule = template
+            .withdrawal_rules
+            .first()
+            .unwrap_or_else(|| panic!("{id} has no withdrawal rule"));
+        assert_eq!(
+            template
+                .stage(&rule.treatment)
+                .expect("stage")
+                .event
+                .biz_step,
+            TREATING
+        );
         let harvest = &template.stage(&rule.harvest).expect("stage").event.biz_step;
-        assert!(harvest == FARM_HARVEST || harvest == HARVESTING, "{id}: {harvest}");
+        assert!(
+            harvest == FARM_HARVEST || harvest == HARVESTING,
+            "{id}: {harvest}"
+        );
     }
 }
 
@@ -184,11 +216,17 @@ fn a_file_with_an_embedded_id_replaces_it_and_two_files_with_one_id_clash() {
     assert_eq!(catalogue.get("salt").expect("salt").name.en, "Test chain");
 
     fs::write(dir.path().join("b.toml"), &salt).expect("write");
-    let errors = Catalogue::load(dir.path()).expect_err("two files claim salt").errors;
+    let errors = Catalogue::load(dir.path())
+        .expect_err("two files claim salt")
+        .errors;
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].file.ends_with("b.toml"));
     assert_eq!(errors[0].field, "id");
-    assert!(errors[0].rule.contains("'salt' is the id of another template"));
+    assert!(
+        errors[0]
+            .rule
+            .contains("'salt' is the id of another template")
+    );
 }
 
 #[test]
@@ -200,27 +238,47 @@ fn a_file_that_is_not_toml_names_the_file() {
 #[test]
 fn an_unknown_unit_code_is_named() {
     let errors = errors_of(&broken("units = [\"KGM\"]", "units = [\"KGM\", \"KILO\"]"));
-    assert_one(&errors, Some("harvest"), "kdes.weight.units", "'KILO' is not a known UN/ECE");
+    assert_one(
+        &errors,
+        Some("harvest"),
+        "kdes.weight.units",
+        "'KILO' is not a known UN/ECE",
+    );
 }
 
 #[test]
 fn a_lot_amount_in_a_unit_that_cannot_be_balanced_is_refused() {
     let errors = errors_of(&broken("units = [\"KGM\"]", "units = [\"HAR\"]"));
-    assert_one(&errors, Some("harvest"), "kdes.weight.units", "'HAR' cannot count a lot");
+    assert_one(
+        &errors,
+        Some("harvest"),
+        "kdes.weight.units",
+        "'HAR' cannot count a lot",
+    );
 }
 
 #[test]
 fn an_unknown_event_type_is_named() {
-    let errors = errors_of(&broken("type = \"TransformationEvent\"", "type = \"HarvestEvent\""));
+    let errors = errors_of(&broken(
+        "type = \"TransformationEvent\"",
+        "type = \"HarvestEvent\"",
+    ));
     assert!(!errors.is_empty());
     assert_eq!(errors[0].stage.as_deref(), Some("harvest"));
     assert_eq!(errors[0].field, "event.type");
-    assert!(errors[0].rule.contains("'HarvestEvent' is not an EPCIS event type"));
+    assert!(
+        errors[0]
+            .rule
+            .contains("'HarvestEvent' is not an EPCIS event type")
+    );
 }
 
 #[test]
 fn a_target_the_event_type_does_not_have_is_named() {
-    let errors = errors_of(&broken("to = \"input_quantity_list\"", "to = \"quantity_list\""));
+    let errors = errors_of(&broken(
+        "to = \"input_quantity_list\"",
+        "to = \"quantity_list\"",
+    ));
     assert_one(
         &errors,
         Some("harvest"),
@@ -236,8 +294,10 @@ fn ilmd_in_an_observe_event_is_refused() {
         "target = { to = \"ilmd\", field = \"nguon:substance\" }",
     ));
     assert!(
-        errors.iter().any(|e| e.field == "kdes.substance.target.to"
-            && e.rule.contains("ilmd is only allowed")),
+        errors
+            .iter()
+            .any(|e| e.field == "kdes.substance.target.to"
+                && e.rule.contains("ilmd is only allowed")),
         "{errors:#?}"
     );
 }
@@ -259,23 +319,28 @@ fn a_target_a_kde_type_cannot_fill_is_named() {
 #[test]
 fn a_class_identifier_in_an_epc_list_is_refused() {
     let errors = errors_of(&broken("to = \"quantity_list\"", "to = \"epc_list\""));
-    assert_one(&errors, Some("spraying"), "kdes.crop.target.to", "classes go into a quantity list");
+    assert_one(
+        &errors,
+        Some("spraying"),
+        "kdes.crop.target.to",
+        "classes go into a quantity list",
+    );
 }
 
 #[test]
 fn duplicate_stage_ids_and_kde_keys_are_named() {
     let errors = errors_of(&broken("id = \"harvest\"", "id = \"spraying\""));
     assert!(
-        errors
-            .iter()
-            .any(|e| e.stage.as_deref() == Some("spraying") && e.field == "id"
-                && e.rule.contains("used by another stage")),
+        errors.iter().any(|e| e.stage.as_deref() == Some("spraying")
+            && e.field == "id"
+            && e.rule.contains("used by another stage")),
         "{errors:#?}"
     );
     let errors = errors_of(&broken("key = \"days\"", "key = \"substance\""));
     assert!(
-        errors.iter().any(|e| e.field == "kdes.substance"
-            && e.rule.contains("used by another KDE")),
+        errors
+            .iter()
+            .any(|e| e.field == "kdes.substance" && e.rule.contains("used by another KDE")),
         "{errors:#?}"
     );
 }
@@ -283,20 +348,43 @@ fn duplicate_stage_ids_and_kde_keys_are_named() {
 #[test]
 fn a_rule_naming_an_unknown_stage_is_named() {
     let errors = errors_of(&broken("harvest = \"harvest\"", "harvest = \"reaping\""));
-    assert_one(&errors, None, "rules[0].harvest", "'reaping' is not a stage");
+    assert_one(
+        &errors,
+        None,
+        "rules[0].harvest",
+        "'reaping' is not a stage",
+    );
 }
 
 #[test]
 fn a_withdrawal_rule_needs_whole_days_where_trace_reads_them() {
-    let errors = errors_of(&broken("type = \"number\"\ninteger = true", "type = \"number\""));
-    assert_one(&errors, Some("spraying"), "kdes.days.type", "integer = true");
+    let errors = errors_of(&broken(
+        "type = \"number\"\ninteger = true",
+        "type = \"number\"",
+    ));
+    assert_one(
+        &errors,
+        Some("spraying"),
+        "kdes.days.type",
+        "integer = true",
+    );
     let errors = errors_of(&broken("nguon:withdrawalDays", "nguon:phi"));
-    assert_one(&errors, Some("spraying"), "kdes.days.target", "nguon:withdrawalDays");
+    assert_one(
+        &errors,
+        Some("spraying"),
+        "kdes.days.target",
+        "nguon:withdrawalDays",
+    );
     let errors = errors_of(&broken(
         "biz_step = \"https://nguon.example.vn/epcis/harvesting\"",
         "biz_step = \"commissioning\"",
     ));
-    assert_one(&errors, Some("harvest"), "event.biz_step", "must be urn:gdst:bizStep:farmHarvest");
+    assert_one(
+        &errors,
+        Some("harvest"),
+        "event.biz_step",
+        "must be urn:gdst:bizStep:farmHarvest",
+    );
 }
 
 #[test]
@@ -305,7 +393,12 @@ fn a_choice_without_options_is_named() {
         "type = \"text\"\nrequired = true",
         "type = \"choice\"\nrequired = true",
     ));
-    assert_one(&errors, Some("spraying"), "kdes.substance.options", "at least one option");
+    assert_one(
+        &errors,
+        Some("spraying"),
+        "kdes.substance.options",
+        "at least one option",
+    );
 }
 
 #[test]
@@ -314,7 +407,12 @@ fn a_missing_vietnamese_or_english_name_is_named() {
         "name = { vi = \"Lô đất\", en = \"Plot\" }",
         "name = { en = \"Plot\" }",
     ));
-    assert_one(&errors, Some("spraying"), "kdes.plot.name.vi", "every name needs Vietnamese and English");
+    assert_one(
+        &errors,
+        Some("spraying"),
+        "kdes.plot.name.vi",
+        "every name needs Vietnamese and English",
+    );
     let errors = errors_of(&broken(
         "name = { vi = \"Chuỗi thử\", en = \"Test chain\" }",
         "name = { vi = \"Chuỗi thử\", en = \" \" }",
@@ -343,15 +441,32 @@ fn an_undeclared_extension_prefix_and_a_bad_tolerance_are_named() {
         "standards = [",
         "tolerances = { transformation_gain = 2.0 }\nstandards = [",
     ));
-    assert_one(&errors, None, "tolerances.transformation_gain", "between 0 and 1");
+    assert_one(
+        &errors,
+        None,
+        "tolerances.transformation_gain",
+        "between 0 and 1",
+    );
 }
 
 #[test]
 fn every_broken_rule_is_reported_not_just_the_first() {
     let text = broken("units = [\"KGM\"]", "units = [\"KILO\"]")
-        .replacen("name = { vi = \"Lô đất\", en = \"Plot\" }", "name = { vi = \"Lô đất\" }", 1)
-        .replacen("type = \"TransformationEvent\"", "type = \"Transformation\"", 1)
-        .replacen("organisations = [\"household\"]", "organisations = [\"farmer\"]", 1);
+        .replacen(
+            "name = { vi = \"Lô đất\", en = \"Plot\" }",
+            "name = { vi = \"Lô đất\" }",
+            1,
+        )
+        .replacen(
+            "type = \"TransformationEvent\"",
+            "type = \"Transformation\"",
+            1,
+        )
+        .replacen(
+            "organisations = [\"household\"]",
+            "organisations = [\"farmer\"]",
+            1,
+        );
     let errors = errors_of(&text);
     let fields: Vec<(Option<&str>, &str)> = errors
         .iter()
@@ -363,6 +478,9 @@ fn every_broken_rule_is_reported_not_just_the_first() {
         (Some("harvest"), "event.type"),
         (Some("harvest"), "kdes.weight.units"),
     ] {
-        assert!(fields.contains(&wanted), "{wanted:?} missing from {errors:#?}");
+        assert!(
+            fields.contains(&wanted),
+            "{wanted:?} missing from {errors:#?}"
+        );
     }
 }
