@@ -1056,31 +1056,30 @@ fn rule(
                     "needs a required biz_location or read_point: the withdrawal period holds for one pond or field",
                 );
             }
-            let extension = |key: &str, local: &str, part: &str, p: &mut Problems| match stage
-                .kde(key)
-            {
-                None => {
-                    p.push(
-                        None,
-                        field(part),
-                        format!("'{key}' is not a KDE of stage {}", stage.id),
-                    );
-                    None
-                }
-                Some(kde) => {
-                    let name = QName::new(NGUON_NS, local);
-                    if kde.target != Target::Extension(name) {
+            let extension =
+                |key: &str, local: &str, part: &str, p: &mut Problems| match stage.kde(key) {
+                    None => {
                         p.push(
+                            None,
+                            field(part),
+                            format!("'{key}' is not a KDE of stage {}", stage.id),
+                        );
+                        None
+                    }
+                    Some(kde) => {
+                        let name = QName::new(NGUON_NS, local);
+                        if kde.target != Target::Extension(name) {
+                            p.push(
                             Some(&stage.id),
                             format!("kdes.{key}.target"),
                             format!(
                                 "must be the extension field nguon:{local}: trace reads it there"
                             ),
                         );
+                        }
+                        Some(kde)
                     }
-                    Some(kde)
-                }
-            };
+                };
             extension(&raw.substance, "substance", "substance", p);
             if let Some(days) = extension(&raw.days, "withdrawalDays", "days", p)
                 && !matches!(days.value, KdeType::Number { integer: true, .. })

@@ -39,27 +39,72 @@ pub struct Names {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChainTemplate {
     /// Stable identifier (`farmed-shrimp`), the key products refer to.
-    pub id: String,
+    pub(crate) id: String,
     /// Revision of the template; events keep the version they were made under.
-    pub version: u32,
+    pub(crate) version: u32,
     /// The chain's name.
-    pub name: Names,
+    pub(crate) name: Names,
     /// Product group codes of the products that follow this chain.
-    pub product_groups: Vec<String>,
+    pub(crate) product_groups: Vec<String>,
     /// Standards and regulations the chain applies (TCVN, QCVN, VietGAP, GDST…).
-    pub standards: Vec<String>,
+    pub(crate) standards: Vec<String>,
     /// How far trace lets quantities drift in this chain.
-    pub tolerances: Tolerances,
+    pub(crate) tolerances: Tolerances,
     /// Extension namespaces by prefix: the built-in `nguon`, `gdst`, `cbvmda` and the
     /// template's own.
-    pub namespaces: Vec<(String, String)>,
+    pub(crate) namespaces: Vec<(String, String)>,
     /// The stages, in the order the chain runs.
-    pub stages: Vec<Stage>,
+    pub(crate) stages: Vec<Stage>,
     /// Withdrawal periods and pre-harvest intervals.
-    pub withdrawal_rules: Vec<WithdrawalRule>,
+    pub(crate) withdrawal_rules: Vec<WithdrawalRule>,
 }
 
 impl ChainTemplate {
+    /// Stable identifier (`farmed-shrimp`), the key products refer to.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Revision of the template; events keep the version they were made under.
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
+    /// The chain's name.
+    pub fn name(&self) -> &Names {
+        &self.name
+    }
+
+    /// Product group codes of the products that follow this chain.
+    pub fn product_groups(&self) -> &[String] {
+        &self.product_groups
+    }
+
+    /// Standards and regulations the chain applies.
+    pub fn standards(&self) -> &[String] {
+        &self.standards
+    }
+
+    /// How far trace lets quantities drift in this chain.
+    pub fn tolerances(&self) -> Tolerances {
+        self.tolerances
+    }
+
+    /// Extension namespaces by prefix, built-in ones first.
+    pub fn namespaces(&self) -> &[(String, String)] {
+        &self.namespaces
+    }
+
+    /// The stages, in the order the chain runs.
+    pub fn stages(&self) -> &[Stage] {
+        &self.stages
+    }
+
+    /// Withdrawal periods and pre-harvest intervals.
+    pub fn withdrawal_rules(&self) -> &[WithdrawalRule] {
+        &self.withdrawal_rules
+    }
+
     /// The stage with this id.
     pub fn stage(&self, id: &str) -> Option<&Stage> {
         self.stages.iter().find(|s| s.id == id)
@@ -166,20 +211,50 @@ snake_names!(FacilityKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stage {
     /// Identifier, unique in its template.
-    pub id: String,
+    pub(crate) id: String,
     /// The stage's name.
-    pub name: Names,
+    pub(crate) name: Names,
     /// Kinds of organisation that record it.
-    pub organisations: Vec<OrganisationKind>,
+    pub(crate) organisations: Vec<OrganisationKind>,
     /// Kinds of facility it happens at.
-    pub facilities: Vec<FacilityKind>,
+    pub(crate) facilities: Vec<FacilityKind>,
     /// The EPCIS event it records.
-    pub event: EventShape,
+    pub(crate) event: EventShape,
     /// The key data elements its form asks for, in form order.
-    pub kdes: Vec<Kde>,
+    pub(crate) kdes: Vec<Kde>,
 }
 
 impl Stage {
+    /// Identifier, unique in its template.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The stage's name.
+    pub fn name(&self) -> &Names {
+        &self.name
+    }
+
+    /// Kinds of organisation that record it.
+    pub fn organisations(&self) -> &[OrganisationKind] {
+        &self.organisations
+    }
+
+    /// Kinds of facility it happens at.
+    pub fn facilities(&self) -> &[FacilityKind] {
+        &self.facilities
+    }
+
+    /// The EPCIS event it records.
+    pub fn event(&self) -> &EventShape {
+        &self.event
+    }
+
+    /// The key data elements its form asks for, in form order.
+    pub fn kdes(&self) -> &[Kde] {
+        &self.kdes
+    }
+
     /// The KDE with this key.
     pub fn kde(&self, key: &str) -> Option<&Kde> {
         self.kdes.iter().find(|k| k.key == key)
@@ -250,30 +325,84 @@ snake_names!(Movement {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventShape {
     /// The event type.
-    pub kind: EventKind,
+    pub(crate) kind: EventKind,
     /// The action; `None` exactly for transformations.
-    pub action: Option<Action>,
+    pub(crate) action: Option<Action>,
     /// `bizStep` as a URI (CBV words expanded).
-    pub biz_step: String,
+    pub(crate) biz_step: String,
     /// `disposition` as a URI, when the stage sets one.
-    pub disposition: Option<String>,
+    pub(crate) disposition: Option<String>,
     /// Whether goods arrive or leave.
-    pub movement: Movement,
+    pub(crate) movement: Movement,
+}
+
+impl EventShape {
+    /// The event type.
+    pub fn kind(&self) -> EventKind {
+        self.kind
+    }
+
+    /// The action; `None` exactly for transformations.
+    pub fn action(&self) -> Option<Action> {
+        self.action
+    }
+
+    /// `bizStep` as a URI (CBV words expanded).
+    pub fn biz_step(&self) -> &str {
+        &self.biz_step
+    }
+
+    /// `disposition` as a URI, when the stage sets one.
+    pub fn disposition(&self) -> Option<&str> {
+        self.disposition.as_deref()
+    }
+
+    /// Whether goods arrive or leave.
+    pub fn movement(&self) -> Movement {
+        self.movement
+    }
 }
 
 /// One key data element: a form field and where its value goes in the event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Kde {
     /// The form field name, unique in its stage.
-    pub key: String,
+    pub(crate) key: String,
     /// The label.
-    pub name: Names,
+    pub(crate) name: Names,
     /// Whether the form may be sent without it.
-    pub required: bool,
+    pub(crate) required: bool,
     /// What the value is and its bounds.
-    pub value: KdeType,
+    pub(crate) value: KdeType,
     /// Where the value goes.
-    pub target: Target,
+    pub(crate) target: Target,
+}
+
+impl Kde {
+    /// The form field name, unique in its stage.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The label.
+    pub fn name(&self) -> &Names {
+        &self.name
+    }
+
+    /// Whether the form may be sent without it.
+    pub fn required(&self) -> bool {
+        self.required
+    }
+
+    /// What the value is and its bounds.
+    pub fn value(&self) -> &KdeType {
+        &self.value
+    }
+
+    /// Where the value goes.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
 }
 
 /// What a KDE's value is.
@@ -441,18 +570,43 @@ pub enum Target {
 #[derive(Debug, Clone, PartialEq)]
 pub struct WithdrawalRule {
     /// The treatment stage's id.
-    pub treatment: String,
+    pub(crate) treatment: String,
     /// The harvest stage it blocks.
-    pub harvest: String,
+    pub(crate) harvest: String,
     /// The treatment KDE naming the substance.
-    pub substance: String,
+    pub(crate) substance: String,
     /// The treatment KDE holding the days.
-    pub days: String,
+    pub(crate) days: String,
     /// Days to use when the form leaves them empty, by substance (compared without case).
-    pub defaults: Vec<(String, u32)>,
+    pub(crate) defaults: Vec<(String, u32)>,
 }
 
 impl WithdrawalRule {
+    /// The treatment stage's id.
+    pub fn treatment(&self) -> &str {
+        &self.treatment
+    }
+
+    /// The harvest stage it blocks.
+    pub fn harvest(&self) -> &str {
+        &self.harvest
+    }
+
+    /// The treatment KDE naming the substance.
+    pub fn substance(&self) -> &str {
+        &self.substance
+    }
+
+    /// The treatment KDE holding the days.
+    pub fn days(&self) -> &str {
+        &self.days
+    }
+
+    /// Days to use when the form leaves them empty, by substance.
+    pub fn defaults(&self) -> &[(String, u32)] {
+        &self.defaults
+    }
+
     /// The default days for a substance, compared without regard to case or surrounding space.
     pub fn default_days(&self, substance: &str) -> Option<u32> {
         let substance = substance.trim().to_lowercase();

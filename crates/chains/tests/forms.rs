@@ -36,7 +36,7 @@ fn identifier(kind: LotKind, n: u32) -> String {
 const MANY: usize = 2;
 
 fn plausible(stage: &Stage, kde: &Kde, n: u32) -> String {
-    match &kde.value {
+    match &kde.value() {
         KdeType::Text {
             min_length,
             max_length,
@@ -58,8 +58,8 @@ fn plausible(stage: &Stage, kde: &Kde, n: u32) -> String {
             }
         }
         KdeType::Quantity { units, .. } => {
-            let lines = match &kde.target {
-                Target::LotQuantity(lot) => match stage.kde(lot).map(|k| &k.value) {
+            let lines = match &kde.target() {
+                Target::LotQuantity(lot) => match stage.kde(lot).map(|k| k.value()) {
                     Some(KdeType::Lot { multiple: true, .. }) => MANY,
                     _ => 1,
                 },
@@ -81,7 +81,7 @@ fn plausible(stage: &Stage, kde: &Kde, n: u32) -> String {
         KdeType::Party => gln(500 + n),
         KdeType::Photo => "https://nguon.example.vn/anh/ao-1.jpg".into(),
         KdeType::Geo => "9.2941, 105.7278".into(),
-        KdeType::Certificate if kde.target == Target::CertificationInfo => {
+        KdeType::Certificate if *kde.target() == Target::CertificationInfo => {
             "https://nguon.example.vn/chung-nhan/vietgap-123".into()
         }
         KdeType::Certificate => "123/2026/KD-TS".into(),
@@ -97,11 +97,11 @@ fn capture() -> Capture {
 
 fn form(stage: &Stage, only_required: bool) -> BTreeMap<String, String> {
     stage
-        .kdes
+        .kdes()
         .iter()
         .enumerate()
-        .filter(|(_, k)| k.required || !only_required)
-        .map(|(i, k)| (k.key.clone(), plausible(stage, k, i as u32)))
+        .filter(|(_, k)| k.required() || !only_required)
+        .map(|(i, k)| (k.key().to_owned(), plausible(stage, k, i as u32)))
         .collect()
 }
 
@@ -114,16 +114,16 @@ fn every_stage_filled_completely_or_minimally_makes_a_valid_event() {
     let catalogue = catalogue();
     let mut stages = 0;
     for template in catalogue.iter() {
-        for stage in &template.stages {
+        for stage in template.stages() {
             for only_required in [false, true] {
                 let values = form(stage, only_required);
                 let event = template
-                    .event(&stage.id, &values, &capture())
+                    .event(stage.id(), &values, &capture())
                     .unwrap_or_else(|errors| {
                         panic!(
                             "{}/{} ({}): {}",
-                            template.id,
-                            stage.id,
+                            template.id(),
+                            stage.id(),
                             if only_required {
                                 "required only"
                             } else {
@@ -136,11 +136,8 @@ fn every_stage_filled_completely_or_minimally_makes_a_valid_event() {
                                 .join("; ")
                         )
                     });
-                assert_eq!(event.body.type_name(), stage.event.kind.as_str());
-                assert_eq!(
-                    event.biz_step.as_deref(),
-                    Some(stage.event.biz_step.as_str())
-                );
+                assert_eq!(event.body.type_name(), stage.event().kind().as_str());
+                assert_eq!(event.biz_step.as_deref(), Some(stage.event().biz_step()));
             }
             stages += 1;
         }
@@ -152,20 +149,25 @@ fn every_stage_filled_completely_or_minimally_makes_a_valid_event() {
 fn leaving_out_a_required_kde_names_it() {
     let catalogue = catalogue();
     for template in catalogue.iter() {
-        for stage in &template.stages {
-            for kde in stage.kdes.iter().filter(|k| k.required) {
+        for stage in template.stages() {
+            for kde in stage.kdes().iter().filter(|k| k.required()) {
                 let mut values = form(stage, false);
-                values.remove(&kde.key);
+                values.remove(kde.key());
                 let errors = template
-                    .event(&stage.id, &values, &capture())
-                    .expect_err(&format!("{}/{} without {}", template.id, stage.id, kde.key));
+                    .event(stage.id(), &values, &capture())
+                    .expect_err(&format!(
+                        "{}/{} without {}",
+                        template.id(),
+                        stage.id(),
+                        kde.key()
+                    ));
                 assert!(
-                    errors.iter().any(|e| e.key == kde.key
+                    errors.iter().any(|e| e.key == kde.key()
                         && matches!(e.rule, FieldRule::Required | FieldRule::NoWithdrawalDays(_))),
                     "{}/{} without {}: {errors:?}",
-                    template.id,
-                    stage.id,
-                    kde.key
+                    template.id(),
+                    stage.id(),
+                    kde.key()
                 );
             }
         }
@@ -401,20 +403,20 @@ fn shipping_names_the_owner_as_source_and_document_numbers_as_cbv_transaction_id
 fn a_date_kde_sets_the_event_time_in_the_recorders_offset() {
     let template = catalogue().get("mam").expect("embedded").clone();
     let stage = template
-        .stages
+        .stages()
         .iter()
-        .find(|s| s.kdes.iter().any(|k| k.target == Target::EventTime))
+        .find(|s| s.kdes().iter().any(|k| *k.target() == Target::EventTime))
         .expect("fermentation starts on a date");
     let mut values = form(stage, true);
-    let key = &stage
-        .kdes
+    let key = stage
+        .kdes()
         .iter()
-        .find(|k| k.target == Target::EventTime)
+        .find(|k| *k.target() == Target::EventTime)
         .expect("kde")
-        .key;
-    values.insert(key.clone(), "2026-01-15".into());
+        .key();
+    values.insert(key.to_owned(), "2026-01-15".into());
     let event = template
-        .event(&stage.id, &values, &capture())
+        .event(stage.id(), &values, &capture())
         .expect("valid");
     assert_eq!(event.event_time, datetime!(2026-01-15 00:00 +07:00));
     assert_eq!(event.event_time_zone_offset, "+07:00");

@@ -138,17 +138,17 @@ fn the_valid_test_template_loads_and_is_added_to_the_embedded_chains() {
     fs::write(dir.path().join("test.toml"), VALID).expect("write");
     let catalogue = Catalogue::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
     let template = catalogue.get("test-chain").expect("loaded");
-    assert_eq!(template.stages.len(), 2);
-    assert_eq!(template.withdrawal_rules[0].harvest, "harvest");
-    assert_eq!(template.tolerances.transformation_gain, 0.02);
-    assert_eq!(template.tolerances.lot_overdraw, 0.01);
+    assert_eq!(template.stages().len(), 2);
+    assert_eq!(template.withdrawal_rules()[0].harvest(), "harvest");
+    assert_eq!(template.tolerances().transformation_gain, 0.02);
+    assert_eq!(template.tolerances().lot_overdraw, 0.01);
     assert!(catalogue.get("farmed-shrimp").is_some());
 }
 
 #[test]
 fn every_embedded_chain_of_design_section_6_loads() {
     let catalogue = Catalogue::embedded().unwrap_or_else(|e| panic!("{e}"));
-    let ids: Vec<&str> = catalogue.iter().map(|t| t.id.as_str()).collect();
+    let ids: Vec<&str> = catalogue.iter().map(|t| t.id()).collect();
     assert_eq!(
         ids,
         [
@@ -164,41 +164,45 @@ fn every_embedded_chain_of_design_section_6_loads() {
     );
     for template in catalogue.iter() {
         assert!(
-            template.stages.len() >= 4,
+            template.stages().len() >= 4,
             "{} has too few stages",
-            template.id
+            template.id()
         );
-        assert!(!template.standards.is_empty(), "{}", template.id);
+        assert!(!template.standards().is_empty(), "{}", template.id());
         // One step back, one step forward: every chain receives or ships goods somewhere.
         assert!(
             template
-                .stages
+                .stages()
                 .iter()
-                .any(|s| s.event.movement == Movement::Ships),
+                .any(|s| s.event().movement() == Movement::Ships),
             "{} never ships",
-            template.id
+            template.id()
         );
         assert!(
-            template.stages.iter().any(|s| s.makes_output_lots()),
+            template.stages().iter().any(|s| s.makes_output_lots()),
             "{} never makes a lot",
-            template.id
+            template.id()
         );
     }
     for id in ["farmed-shrimp", "rice", "vegetables"] {
         let template = catalogue.get(id).expect("embedded");
         let rule = template
-            .withdrawal_rules
+            .withdrawal_rules()
             .first()
             .unwrap_or_else(|| panic!("{id} has no withdrawal rule"));
         assert_eq!(
             template
-                .stage(&rule.treatment)
+                .stage(rule.treatment())
                 .expect("stage")
-                .event
-                .biz_step,
+                .event()
+                .biz_step(),
             TREATING
         );
-        let harvest = &template.stage(&rule.harvest).expect("stage").event.biz_step;
+        let harvest = template
+            .stage(rule.harvest())
+            .expect("stage")
+            .event()
+            .biz_step();
         assert!(
             harvest == FARM_HARVEST || harvest == HARVESTING,
             "{id}: {harvest}"
@@ -212,8 +216,8 @@ fn a_file_with_an_embedded_id_replaces_it_and_two_files_with_one_id_clash() {
     let salt = VALID.replacen("id = \"test-chain\"", "id = \"salt\"", 1);
     fs::write(dir.path().join("a.toml"), &salt).expect("write");
     let catalogue = Catalogue::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(catalogue.iter().filter(|t| t.id == "salt").count(), 1);
-    assert_eq!(catalogue.get("salt").expect("salt").name.en, "Test chain");
+    assert_eq!(catalogue.iter().filter(|t| t.id() == "salt").count(), 1);
+    assert_eq!(catalogue.get("salt").expect("salt").name().en, "Test chain");
 
     fs::write(dir.path().join("b.toml"), &salt).expect("write");
     let errors = Catalogue::load(dir.path())
