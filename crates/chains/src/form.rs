@@ -844,3 +844,109 @@ fn check(event: &Event) -> Result<(), Vec<FieldError>> {
             .collect()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_take_a_decimal_comma_and_refuse_anything_else() {
+        assert_eq!(number("12,5", None, None), Ok("12.5".into()));
+        assert_eq!(number("-3", None, None), Ok("-3".into()));
+        assert_eq!(number("007.50", None, None), Ok("7.5".into()));
+        for bad in [
+            "", "1,000.5", "1.2.3", "1e3", "12 kg", ".5", "5.", "+5", "NaN", "inf",
+        ] {
+            assert_eq!(
+                number(bad, None, None),
+                Err(FieldRule::NotANumber),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            number("0.5", Some(1.0), None),
+            Err(FieldRule::BelowMinimum("1".into()))
+        );
+        assert_eq!(
+            number("14.5", None, Some(14.0)),
+            Err(FieldRule::AboveMaximum("14".into()))
+        );
+    }
+
+    #[test]
+    fn dates_are_iso_or_day_first() {
+        let may_4 = Date::from_calendar_date(2026, time::Month::May, 4).ok();
+        assert_eq!(date("2026-05-04"), may_4);
+        assert_eq!(date("04/05/2026"), may_4);
+        assert_eq!(date("4/5/2026"), may_4);
+        for bad in ["2026-13-01", "31/02/2026", "05/04/26", "2026-05", "today"] {
+            assert_eq!(date(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn local_times_take_the_recorders_offset_and_explicit_offsets_are_kept() {
+        let offset = UtcOffset::from_hms(7, 0, 0).expect("offset");
+        assert_eq!(
+            date_time("2026-05-04T07:30", offset),
+            Some(time::macros::datetime!(2026-05-04 07:30 +07:00))
+        );
+        assert_eq!(
+            date_time("2026-05-04 07:30:15", offset),
+            Some(time::macros::datetime!(2026-05-04 07:30:15 +07:00))
+        );
+        assert_eq!(
+            date_time("2026-05-04T00:30:00Z", offset),
+            Some(time::macros::datetime!(2026-05-04 00:30 UTC))
+        );
+        for bad in ["2026-05-04", "2026-05-04T7:30", "2026-05-04T25:00", "noon"] {
+            assert_eq!(date_time(bad, offset), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_gln_becomes_a_place_or_a_party_whatever_form_it_came_in() {
+        let place = "https://id.gs1.org/414/8935000000076";
+        let party = "https://id.gs1.org/417/8935000000076";
+        for input in [
+            "8935000000076",
+            "(414)8935000000076",
+            "(417)8935000000076",
+            "urn:epc:id:sgln:8935000.00007.0",
+            "https://id.gs1.org/414/8935000000076",
+        ] {
+            assert_eq!(gln(input, KeyKind::Gln).as_deref(), Ok(place), "{input}");
+            assert_eq!(
+                gln(input, KeyKind::PartyGln).as_deref(),
+                Ok(party),
+                "{input}"
+            );
+        }
+        // A sub-location keeps its AI 254 extension as a place and drops it as a party.
+        assert_eq!(
+            gln("(414)8935000000076(254)AO-3", KeyKind::Gln).as_deref(),
+            Ok("https://id.gs1.org/414/8935000000076/254/AO-3")
+        );
+        assert_eq!(
+            gln("(414)8935000000076(254)AO-3", KeyKind::PartyGln).as_deref(),
+            Ok(party)
+        );
+        assert!(matches!(
+            gln("(01)08935000001004", KeyKind::Gln),
+            Err(FieldRule::NotAGln(_))
+        ));
+        assert!(matches!(
+            gln("8935000000077", KeyKind::Gln),
+            Err(FieldRule::NotAGln(_))
+        ));
+    }
+
+    #[test]
+    fn uris_need_a_scheme_and_no_spaces() {
+        assert!(uri("https://nguon.example.vn/a.jpg").is_some());
+        assert!(uri("urn:epcglobal:cbv:bt:8935000000076:1").is_some());
+        for bad in ["123/KD-TS", "https://a b", ":x", "1http://x"] {
+            assert_eq!(uri(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -211,6 +211,26 @@ fn every_embedded_chain_of_design_section_6_loads() {
 }
 
 #[test]
+fn stages_say_whether_they_consume_or_make_lots() {
+    let catalogue = Catalogue::embedded().unwrap_or_else(|e| panic!("{e}"));
+    let shrimp = catalogue.get("farmed-shrimp").expect("embedded");
+    let flow = |id: &str| {
+        let stage = shrimp.stage(id).expect("stage");
+        (stage.takes_input_lots(), stage.makes_output_lots())
+    };
+    assert_eq!(flow("harvest"), (true, true));
+    assert_eq!(flow("stocking"), (false, false));
+    assert_eq!(flow("packing"), (false, false));
+    let salt = catalogue.get("salt").expect("embedded");
+    let harvest = salt.stage("harvest").expect("stage");
+    assert_eq!(
+        (harvest.takes_input_lots(), harvest.makes_output_lots()),
+        (false, true),
+        "an ObjectEvent ADD brings the raw salt lot into being"
+    );
+}
+
+#[test]
 fn a_file_with_an_embedded_id_replaces_it_and_two_files_with_one_id_clash() {
     let dir = tempfile::tempdir().expect("temp dir");
     let salt = VALID.replacen("id = \"test-chain\"", "id = \"salt\"", 1);
