@@ -335,6 +335,15 @@ fn stage(raw: RawStage, namespaces: &[(String, String)], p: &mut Problems) -> St
             kdes.push(kde);
         }
     }
+    // Checked only when the event and every KDE are sound: a part dropped for its own error
+    // would be reported again as missing.
+    if let Some(event) = &event
+        && kdes.len() == declared
+    {
+        check_stage_shape(event, &kdes, at, p);
+    }
+    // Without an event an error has been reported, so this stage never leaves the loader; the
+    // stand-in only keeps the other stages' checks going.
     let event = event.unwrap_or(EventShape {
         kind: EventKind::Object,
         action: Some(Action::Observe),
@@ -342,10 +351,6 @@ fn stage(raw: RawStage, namespaces: &[(String, String)], p: &mut Problems) -> St
         disposition: None,
         movement: Movement::Stays,
     });
-    // A KDE dropped for its own error would be reported again as missing.
-    if kdes.len() == declared {
-        check_stage_shape(&event, &kdes, at, p);
-    }
     Stage {
         id: raw.id,
         name,
@@ -919,7 +924,7 @@ fn check_stage_shape(event: &EventShape, kdes: &[Kde], stage: Option<&str>, p: &
     let required =
         |wanted: &dyn Fn(&Target) -> bool| kdes.iter().any(|k| k.required && wanted(&k.target));
     let what = required(&|t| matches!(t, Target::Lots(_) | Target::ParentId));
-    if !what && !event.biz_step.is_empty() {
+    if !what {
         p.push(
             stage,
             "kdes",
