@@ -50,6 +50,8 @@ pub enum FieldRule {
     TooShort(usize),
     /// More characters than allowed.
     TooLong(usize),
+    /// Not of the template's pattern; holds its example.
+    NotLike(String),
     /// Not a decimal number.
     NotANumber,
     /// A fraction where a whole number is needed.
@@ -104,6 +106,7 @@ impl FieldError {
             UnknownStage(id) => format!("'{id}' is not a stage of this chain"),
             TooShort(n) => format!("must have at least {n} characters"),
             TooLong(n) => format!("must have at most {n} characters"),
+            NotLike(example) => format!("must be written like {example}"),
             NotANumber => "must be a number".into(),
             NotWhole => "must be a whole number".into(),
             BelowMinimum(min) => format!("must be at least {min}"),
@@ -144,6 +147,7 @@ impl FieldError {
             UnknownStage(id) => format!("'{id}' không phải là một công đoạn của chuỗi này"),
             TooShort(n) => format!("phải có ít nhất {n} ký tự"),
             TooLong(n) => format!("chỉ được có tối đa {n} ký tự"),
+            NotLike(example) => format!("phải được viết theo dạng {example}"),
             NotANumber => "phải là một số".into(),
             NotWhole => "phải là số nguyên".into(),
             BelowMinimum(min) => format!("không được nhỏ hơn {min}"),
@@ -280,11 +284,15 @@ fn read(kde: &Kde, text: &str, offset: UtcOffset) -> Result<Value, FieldRule> {
         KdeType::Text {
             min_length,
             max_length,
+            pattern,
         } => {
             let length = text.chars().count();
-            match (min_length, max_length) {
-                (Some(min), _) if length < *min => Err(FieldRule::TooShort(*min)),
-                (_, Some(max)) if length > *max => Err(FieldRule::TooLong(*max)),
+            match (min_length, max_length, pattern) {
+                (Some(min), _, _) if length < *min => Err(FieldRule::TooShort(*min)),
+                (_, Some(max), _) if length > *max => Err(FieldRule::TooLong(*max)),
+                (_, _, Some(pattern)) if !pattern.matches(text) => {
+                    Err(FieldRule::NotLike(pattern.example().to_owned()))
+                }
                 _ => Ok(Value::Text(text.to_owned())),
             }
         }

@@ -28,6 +28,6 @@ pub use form::{Capture, FieldError, FieldRule};
 pub use template::{
     CBVMDA_NS, ChainTemplate, ChoiceOption, EventKind, EventShape, FARM_HARVEST, FacilityKind,
     GDST_NS, HARVESTING, Kde, KdeType, ListKind, LotKind, Movement, NGUON_NS, Names,
-    OrganisationKind, Stage, TREATING, Target, Tolerances, WithdrawalRule,
+    OrganisationKind, Pattern, Stage, TREATING, Target, Tolerances, WithdrawalRule,
 };
 pub use units::Unit;

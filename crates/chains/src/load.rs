@@ -12,7 +12,7 @@ use crate::error::TemplateError;
 use crate::template::{
     CBVMDA_NS, ChainTemplate, ChoiceOption, EventKind, EventShape, FARM_HARVEST, FacilityKind,
     GDST_NS, HARVESTING, Kde, KdeType, ListKind, LotKind, Movement, NGUON_NS, Names,
-    OrganisationKind, Stage, TREATING, Target, Tolerances, WithdrawalRule, cbv_uri,
+    OrganisationKind, Pattern, Stage, TREATING, Target, Tolerances, WithdrawalRule, cbv_uri,
 };
 use crate::units::Unit;
 
@@ -89,6 +89,8 @@ struct RawKde {
     integer: bool,
     min_length: Option<usize>,
     max_length: Option<usize>,
+    pattern: Option<String>,
+    example: Option<String>,
     #[serde(default)]
     units: Vec<String>,
     #[serde(default)]
@@ -530,6 +532,8 @@ fn kde_type(raw: &RawKde, stage: Option<&str>, field: &str, p: &mut Problems) ->
     unused(raw.kind != "number" && raw.integer, "integer");
     unused(raw.kind != "text" && raw.min_length.is_some(), "min_length");
     unused(raw.kind != "text" && raw.max_length.is_some(), "max_length");
+    unused(raw.kind != "text" && raw.pattern.is_some(), "pattern");
+    unused(raw.kind != "text" && raw.example.is_some(), "example");
     unused(raw.kind != "quantity" && !raw.units.is_empty(), "units");
     unused(raw.kind != "choice" && !raw.options.is_empty(), "options");
     unused(raw.kind != "lot" && !raw.kinds.is_empty(), "kinds");
@@ -552,6 +556,7 @@ fn kde_type(raw: &RawKde, stage: Option<&str>, field: &str, p: &mut Problems) ->
         "text" => KdeType::Text {
             min_length: raw.min_length,
             max_length: raw.max_length,
+            pattern: pattern(raw, stage, field, p),
         },
         "number" => KdeType::Number {
             min: raw.min,
@@ -666,6 +671,48 @@ fn kde_type(raw: &RawKde, stage: Option<&str>, field: &str, p: &mut Problems) ->
         }
     };
     (p.errors.len() == errors_before).then_some(value)
+}
+
+/// A text KDE's pattern, compiled to match whole values, with its example checked against it.
+fn pattern(raw: &RawKde, stage: Option<&str>, field: &str, p: &mut Problems) -> Option<Pattern> {
+    let (source, example) = match (&raw.pattern, &raw.example) {
+        (None, _) => return None,
+        (Some(_), None) => {
+            p.push(
+                stage,
+                format!("{field}.example"),
+                "is required with a pattern: forms show it instead of the expression",
+            );
+            return None;
+        }
+        (Some(source), Some(example)) => (source, example),
+    };
+    let regex = match regex::Regex::new(&format!("^(?:{source})$")) {
+        Ok(regex) => regex,
+        Err(error) => {
+            p.push(
+                stage,
+                format!("{field}.pattern"),
+                format!("is not a valid regular expression: {error}"),
+            );
+            return None;
+        }
+    };
+    let length = example.chars().count();
+    let fits_lengths = raw.min_length.is_none_or(|min| length >= min)
+        && raw.max_length.is_none_or(|max| length <= max);
+    if !regex.is_match(example) || !fits_lengths {
+        p.push(
+            stage,
+            format!("{field}.example"),
+            format!("'{example}' does not match the pattern and lengths it illustrates"),
+        );
+    }
+    Some(Pattern {
+        source: source.clone(),
+        example: example.clone(),
+        regex,
+    })
 }
 
 /// The targets each KDE type may fill.

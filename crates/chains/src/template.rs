@@ -414,6 +414,8 @@ pub enum KdeType {
         min_length: Option<usize>,
         /// Most characters.
         max_length: Option<usize>,
+        /// The form the whole text must have.
+        pattern: Option<Pattern>,
     },
     /// A decimal number.
     Number {
@@ -478,6 +480,38 @@ impl KdeType {
             Self::Geo => "geo",
             Self::Certificate => "certificate",
         }
+    }
+}
+
+/// A regular expression a whole text value must match, with an example that matches it: people
+/// are shown the example, never the expression.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    pub(crate) source: String,
+    pub(crate) example: String,
+    pub(crate) regex: regex::Regex,
+}
+
+impl Pattern {
+    /// The expression as the template writes it (matched against the whole value).
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// A value that matches, shown on the form and in errors.
+    pub fn example(&self) -> &str {
+        &self.example
+    }
+
+    /// Whether the whole of `text` matches.
+    pub fn matches(&self, text: &str) -> bool {
+        self.regex.is_match(text)
+    }
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source && self.example == other.example
     }
 }
 

@@ -36,10 +36,15 @@ fn identifier(kind: LotKind, n: u32) -> String {
 const MANY: usize = 2;
 
 fn plausible(stage: &Stage, kde: &Kde, n: u32) -> String {
-    match &kde.value() {
+    match kde.value() {
+        KdeType::Text {
+            pattern: Some(pattern),
+            ..
+        } => pattern.example().to_owned(),
         KdeType::Text {
             min_length,
             max_length,
+            pattern: None,
         } => {
             let length = 8.clamp(min_length.unwrap_or(1), max_length.unwrap_or(64));
             "MSKU1234565XYZABCDEFGH"
@@ -397,6 +402,23 @@ fn shipping_names_the_owner_as_source_and_document_numbers_as_cbv_transaction_id
         "{:?}",
         event.biz_transaction_list
     );
+}
+
+#[test]
+fn a_text_that_breaks_its_pattern_is_refused_with_the_example() {
+    let template = shrimp();
+    let stage = template.stage("export_shipping").expect("stage");
+    for container in ["MSKU123456", "mscu1234565", "MSCX1234565"] {
+        let mut values = form(stage, true);
+        values.insert("container".into(), container.into());
+        let errors = template
+            .event("export_shipping", &values, &capture())
+            .expect_err(container);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].key, "container");
+        assert_eq!(errors[0].rule, FieldRule::NotLike("MSKU1234565".into()));
+        assert!(errors[0].vi().contains("MSKU1234565"));
+    }
 }
 
 #[test]

@@ -508,3 +508,47 @@ fn every_broken_rule_is_reported_not_just_the_first() {
         );
     }
 }
+
+#[test]
+fn a_pattern_must_compile_and_come_with_an_example_that_matches_it() {
+    let text_kde = "type = \"text\"\nrequired = true";
+    let errors = errors_of(&broken(
+        text_kde,
+        "type = \"text\"\npattern = \"[A-Z\"\nexample = \"A\"\nrequired = true",
+    ));
+    assert_one(
+        &errors,
+        Some("spraying"),
+        "kdes.substance.pattern",
+        "not a valid regular expression",
+    );
+    let errors = errors_of(&broken(
+        text_kde,
+        "type = \"text\"\npattern = \"[A-Z]{2}\"\nrequired = true",
+    ));
+    assert_one(
+        &errors,
+        Some("spraying"),
+        "kdes.substance.example",
+        "is required with a pattern",
+    );
+    let errors = errors_of(&broken(
+        text_kde,
+        "type = \"text\"\npattern = \"[A-Z]{2}\"\nexample = \"USA\"\nrequired = true",
+    ));
+    assert_one(
+        &errors,
+        Some("spraying"),
+        "kdes.substance.example",
+        "'USA' does not match",
+    );
+    let errors = errors_of(&broken(
+        "type = \"facility\"\nrequired = true",
+        "type = \"facility\"\npattern = \"x\"\nrequired = true",
+    ));
+    assert!(
+        errors.iter().any(|e| e.field == "kdes.plot.pattern"
+            && e.rule.contains("does not apply to a KDE of type facility")),
+        "{errors:#?}"
+    );
+}
