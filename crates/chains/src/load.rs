@@ -157,11 +157,16 @@ impl Problems<'_> {
 /// Parses and checks one template; `file` names it in every error.
 pub(crate) fn parse(file: &str, text: &str) -> Result<ChainTemplate, Vec<TemplateError>> {
     let raw: RawTemplate = toml::from_str(text).map_err(|error| {
+        // Before the structure is known there is no stage or field to name, but a line is.
+        let line = error
+            .span()
+            .and_then(|span| text.get(..span.start))
+            .map(|before| before.matches('\n').count() + 1);
         vec![TemplateError {
             file: file.to_owned(),
             stage: None,
-            field: String::new(),
-            rule: format!("is not a valid template file: {}", error.message()),
+            field: line.map(|n| format!("line {n}")).unwrap_or_default(),
+            rule: format!("is not a valid template: {}", error.message().trim()),
         }]
     })?;
     let mut problems = Problems {

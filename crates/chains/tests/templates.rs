@@ -256,7 +256,12 @@ fn a_file_with_an_embedded_id_replaces_it_and_two_files_with_one_id_clash() {
 #[test]
 fn a_file_that_is_not_toml_names_the_file() {
     let errors = errors_of("id = \"x\"\nversion = ");
-    assert_one(&errors, None, "", "is not a valid template file");
+    assert_one(&errors, None, "line 2", "is not a valid template");
+    let errors = errors_of(&broken(
+        "required = true\ntarget = { to = \"biz_location\" }",
+        "requird = true\ntarget = { to = \"biz_location\" }",
+    ));
+    assert_one(&errors, None, "line 19", "unknown field `requird`");
 }
 
 #[test]
