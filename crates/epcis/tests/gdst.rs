@@ -97,10 +97,13 @@ fn valid_gdst_documents_have_no_issue() {
     assert_eq!(ctes.iter().filter(|c| **c == Cte::FeedMill).count(), 1);
 }
 
+/// The (field, rule) pairs an invalid file was made to break, all on its one event.
+type Expected = Vec<(&'static str, GdstRule)>;
+
 #[test]
 fn each_invalid_gdst_file_has_exactly_the_issues_it_was_made_for() {
     let lot = "ilmd.cbvmda:lotNumber";
-    let cases: Vec<(&str, Cte, Vec<(&str, GdstRule)>)> = vec![
+    let cases: Vec<(&str, Cte, Expected)> = vec![
         (
             "gdst_certification_invalid_type.jsonld",
             Cte::Hatching,
@@ -555,4 +558,54 @@ fn export_fills_parties_from_master_data_and_refuses_what_it_cannot_mend() {
         ]
         .into()
     );
+}
+
+/// `gdst_extensions_03.xml` is a parsing test upstream, written to an earlier GDST: the human
+/// welfare policy is a certification there (`urn:gdst:certType:humanPolicy`), lots carry no lot
+/// number, vessels only the KDEs of GDST 1.0. As GDST 1.2 data it lacks exactly what 1.2 added.
+#[test]
+fn pre_1_2_gdst_data_lacks_exactly_the_kdes_1_2_added() {
+    let document = read("gdst_extensions_03.xml");
+    assert_eq!(
+        ctes(&document),
+        [
+            Cte::Fishing,
+            Cte::Transshipment,
+            Cte::Fishing,
+            Cte::Transshipment,
+            Cte::Landing,
+            Cte::Shipping,
+            Cte::Receiving
+        ]
+    );
+    let vessel = "ilmd.cbvmda:vesselCatchInformationList.cbvmda:vesselCatchInformation[0]";
+    let mut expected = BTreeSet::new();
+    for event in [0, 2] {
+        for field in [
+            "ilmd.cbvmda:productionMethodForFishAndSeafoodCode".to_owned(),
+            "ilmd.cbvmda:lotNumber".to_owned(),
+            format!("{vessel}.cbvmda:economicZone"),
+            format!("{vessel}.gdst:fisheryImprovementProject"),
+            format!("{vessel}.gdst:rfmoArea"),
+            format!("{vessel}.gdst:satelliteTrackingAuthority"),
+            format!("{vessel}.gdst:subnationalPermitArea"),
+            format!("{vessel}.gdst:vesselPublicRegistry"),
+        ] {
+            expected.insert(key(event, &field, GdstRule::Required));
+        }
+    }
+    for event in 0..5 {
+        expected.insert(key(event, "gdst:humanWelfarePolicy", GdstRule::Required));
+    }
+    for event in [5, 6] {
+        for member in [
+            "certificationAgency",
+            "certificationStandard",
+            "certificationIdentification",
+        ] {
+            let field = format!("cbvmda:certificationList.certification[0].{member}");
+            expected.insert(key(event, &field, GdstRule::Required));
+        }
+    }
+    assert_eq!(keys(&validate_gdst(&document)), expected);
 }

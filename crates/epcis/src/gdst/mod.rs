@@ -15,7 +15,13 @@
 //!   stock in, harvested lot out); an ObjectEvent with that bizStep is checked as a plain GDST
 //!   event;
 //! - a value's form is checked beyond the schema's patterns: country codes against the
-//!   ISO 3166-1 alpha-2 list, seven-digit IMO numbers against their check digit.
+//!   ISO 3166-1 alpha-2 list, seven-digit IMO numbers against their check digit;
+//! - enumerated values (`gdst:broodstockSource` …) are matched ignoring case, since GDST's own
+//!   XML examples write `domestic` where the schema lists `Domestic`.
+//!
+//! Every event is held to the two KDEs GDST gives every CTE, `gdst:productOwner` and
+//! `cbvmda:informationProvider`; a `cbvmda:certificationList`, wherever it is, must hold only
+//! complete certifications.
 //!
 //! [`gdst_document`] writes events as such a document, filling `gdst:productOwner` and
 //! `cbvmda:informationProvider` from master data where an event lacks them.
