@@ -101,6 +101,40 @@ fn valid_gdst_documents_have_no_issue() {
 type Expected = Vec<(&'static str, GdstRule)>;
 
 #[test]
+fn ctes_follow_event_type_and_biz_step() {
+    let document = read("gdst_data_withmasterdata.jsonld");
+    let commissioning = "https://ref.gs1.org/cbv/BizStep-commissioning";
+    let as_step = |index: usize, step: &str| {
+        let mut event = document.events[index].clone();
+        event.biz_step = Some(step.to_owned());
+        Cte::of(&event)
+    };
+    // A commissioning ObjectEvent is a feed lot coming into being, whatever its ILMD.
+    assert_eq!(as_step(3, commissioning), Cte::FeedMill);
+    // Only an ObjectEvent or a transformation with a protein source is a feed mill: packing
+    // that commissions is processing, and so is a commissioning transformation without one.
+    assert_eq!(as_step(13, commissioning), Cte::Processing);
+    assert_eq!(as_step(11, commissioning), Cte::Processing);
+    assert_eq!(as_step(12, commissioning), Cte::FeedMill);
+    // Farm harvest is the transformation; an object event with that bizStep is a plain event.
+    assert_eq!(
+        as_step(10, "urn:gdst:bizStep:farmHarvest"),
+        Cte::FarmHarvest
+    );
+    assert_eq!(as_step(3, "urn:gdst:bizStep:farmHarvest"), Cte::Other);
+    // Hatching is hatching whatever the type (a shrimp hatchery records it as a transformation).
+    assert_eq!(as_step(10, "urn:gdst:bizStep:hatching"), Cte::Hatching);
+    assert_eq!(
+        as_step(1, "https://ref.gs1.org/cbv/BizStep-inspecting"),
+        Cte::Other
+    );
+    assert_eq!(
+        as_step(14, "https://ref.gs1.org/cbv/BizStep-shipping"),
+        Cte::Aggregation
+    );
+}
+
+#[test]
 fn each_invalid_gdst_file_has_exactly_the_issues_it_was_made_for() {
     let lot = "ilmd.cbvmda:lotNumber";
     let cases: Vec<(&str, Cte, Expected)> = vec![

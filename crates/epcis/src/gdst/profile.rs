@@ -139,6 +139,7 @@ impl Cte {
         let step = event.biz_step.as_deref();
         let gdst = step.and_then(|s| s.strip_prefix(GDST_BIZ_STEP));
         let cbv = step.and_then(|s| Vocabulary::BizStep.bare_word(s));
+        let object = matches!(event.body, EventBody::Object { .. });
         let transformation = matches!(event.body, EventBody::Transformation { .. });
         match (gdst, cbv) {
             (Some("fishingEvent"), _) => Self::Fishing,
@@ -147,7 +148,7 @@ impl Cte {
             (Some("hatching"), _) => Self::Hatching,
             (Some("farmHarvest"), _) if transformation => Self::FarmHarvest,
             (_, Some("commissioning"))
-                if !transformation || PROTEIN_SOURCE.find(ilmd(event)).is_some() =>
+                if object || (transformation && PROTEIN_SOURCE.find(ilmd(event)).is_some()) =>
             {
                 Self::FeedMill
             }
