@@ -5,7 +5,7 @@
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::fields::{self, GDST};
+use super::fields::{self, GDST, Kde};
 use super::profile::{
     BOOLEANS, ENUMERATED, INFORMATION_PROVIDER, PRODUCT_OWNER, REPEATED, spelling,
 };
@@ -73,28 +73,30 @@ fn gdst_event(event: &Event, master_data: &[Vocabulary]) -> Event {
     {
         respell_all(ilmd);
     }
-    let owner = PRODUCT_OWNER
-        .find(&event.extensions)
-        .and_then(ExtensionValue::as_text)
-        .map(str::to_owned)
-        .or_else(|| described(&event, master_data, Party::Owner));
-    if PRODUCT_OWNER.find(&event.extensions).is_none()
-        && let Some(owner) = &owner
-    {
-        event.extensions.push(Extension {
-            name: PRODUCT_OWNER.qname(),
-            value: ExtensionValue::Text(owner.clone()),
-        });
-    }
+    // The event's own product owner, else master data's; the provider falls back on it.
+    let owner = match PRODUCT_OWNER.find(&event.extensions) {
+        Some(value) => value.as_text().map(str::to_owned),
+        None => {
+            let found = described(&event, master_data, Party::Owner);
+            if let Some(owner) = &found {
+                push_text(&mut event.extensions, PRODUCT_OWNER, owner);
+            }
+            found
+        }
+    };
     if INFORMATION_PROVIDER.find(&event.extensions).is_none()
         && let Some(provider) = described(&event, master_data, Party::Provider).or(owner)
     {
-        event.extensions.push(Extension {
-            name: INFORMATION_PROVIDER.qname(),
-            value: ExtensionValue::Text(provider),
-        });
+        push_text(&mut event.extensions, INFORMATION_PROVIDER, &provider);
     }
     event
+}
+
+fn push_text(fields: &mut Vec<Extension>, kde: Kde, text: &str) {
+    fields.push(Extension {
+        name: kde.qname(),
+        value: ExtensionValue::Text(text.to_owned()),
+    });
 }
 
 /// Respells GDST names and values at every depth of `fields`.
