@@ -17,7 +17,7 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 use crate::template::{
     ChainTemplate, EventKind, Kde, KdeType, ListKind, LotKind, Movement, Stage, Target,
 };
-use crate::units::Unit;
+use nguon_domain::units::Unit;
 
 /// Who records the event and when, besides what the form holds.
 #[derive(Debug, Clone)]

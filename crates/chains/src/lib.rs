@@ -40,18 +40,18 @@
 #![warn(missing_docs)]
 
 mod catalogue;
+mod completeness;
 mod error;
 mod form;
 mod load;
 mod template;
-mod units;
 
 pub use catalogue::Catalogue;
 pub use error::{CatalogueError, TemplateError};
 pub use form::{Capture, FieldError, FieldRule};
+pub use nguon_domain::units::Unit;
 pub use template::{
     CBVMDA_NS, ChainTemplate, ChoiceOption, EventKind, EventShape, FARM_HARVEST, FacilityKind,
     GDST_NS, HARVESTING, Kde, KdeType, ListKind, LotKind, Movement, NGUON_NS, Names,
     OrganisationKind, Pattern, Stage, TREATING, Target, Tolerances, WithdrawalRule,
 };
-pub use units::Unit;

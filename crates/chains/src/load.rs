@@ -14,7 +14,7 @@ use crate::template::{
     GDST_NS, HARVESTING, Kde, KdeType, ListKind, LotKind, Movement, NGUON_NS, Names,
     OrganisationKind, Pattern, Stage, TREATING, Target, Tolerances, WithdrawalRule, cbv_uri,
 };
-use crate::units::Unit;
+use nguon_domain::units::Unit;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -312,7 +312,7 @@ fn stage(raw: RawStage, namespaces: &[(String, String)], p: &mut Problems) -> St
     let name = names(raw.name, at, "name", p);
     let organisations = kinds(
         &raw.organisations,
-        OrganisationKind::parse,
+        |name| OrganisationKind::parse(name).ok(),
         OrganisationKind::ALL.iter().map(|k| k.as_str()),
         at,
         "organisations",
@@ -320,7 +320,7 @@ fn stage(raw: RawStage, namespaces: &[(String, String)], p: &mut Problems) -> St
     );
     let facilities = kinds(
         &raw.facilities,
-        FacilityKind::parse,
+        |name| FacilityKind::parse(name).ok(),
         FacilityKind::ALL.iter().map(|k| k.as_str()),
         at,
         "facilities",

@@ -5,7 +5,8 @@
 use nguon_epcis::model::{Action, QName};
 use nguon_epcis::vocab::Vocabulary;
 
-use crate::units::Unit;
+use nguon_domain::units::Unit;
+pub use nguon_domain::{FacilityKind, OrganisationKind};
 
 /// The namespace of Nguồn's own EPCIS extension fields and business steps; trace reads treatments
 /// from it.
@@ -130,44 +131,6 @@ impl Default for Tolerances {
     }
 }
 
-/// Who runs an organisation (DESIGN §5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OrganisationKind {
-    /// A company.
-    Enterprise,
-    /// A cooperative (hợp tác xã).
-    Cooperative,
-    /// A household producer.
-    Household,
-    /// A state agency (inspection, quarantine).
-    Agency,
-}
-
-/// The kind of place a stage happens at (DESIGN §5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FacilityKind {
-    /// A shrimp hatchery (trại giống).
-    Hatchery,
-    /// A farm pond (ao nuôi).
-    Pond,
-    /// A field or plot (ruộng, vườn).
-    Field,
-    /// A salt field (ruộng muối).
-    SaltField,
-    /// A drying yard (sân phơi).
-    DryingYard,
-    /// A fermentation house (nhà thùng).
-    FermentationHouse,
-    /// A processing plant.
-    Plant,
-    /// A packing house (cơ sở đóng gói).
-    PackingHouse,
-    /// A warehouse or cold store.
-    Warehouse,
-    /// A shop.
-    Shop,
-}
-
 macro_rules! snake_names {
     ($type:ty { $($variant:ident => $name:literal),+ $(,)? }) => {
         impl $type {
@@ -186,26 +149,6 @@ macro_rules! snake_names {
         }
     };
 }
-
-snake_names!(OrganisationKind {
-    Enterprise => "enterprise",
-    Cooperative => "cooperative",
-    Household => "household",
-    Agency => "agency",
-});
-
-snake_names!(FacilityKind {
-    Hatchery => "hatchery",
-    Pond => "pond",
-    Field => "field",
-    SaltField => "salt_field",
-    DryingYard => "drying_yard",
-    FermentationHouse => "fermentation_house",
-    Plant => "plant",
-    PackingHouse => "packing_house",
-    Warehouse => "warehouse",
-    Shop => "shop",
-});
 
 /// One stage of a chain: who does it, where, the event it records and what the form asks.
 #[derive(Debug, Clone, PartialEq)]

@@ -312,14 +312,9 @@ pub enum DomainError {
         /// The text that was given.
         found: String,
     },
-    /// A GS1 key field does not hold a valid key of its kind.
-    #[error("{field}: {reason}")]
-    Gs1Key {
-        /// The field.
-        field: &'static str,
-        /// Why the key is not valid, from the GS1 rules.
-        reason: String,
-    },
+    /// A GS1 key does not follow its rules; the message starts with the key's name (GTIN, GLN…).
+    #[error(transparent)]
+    Key(#[from] nguon_gs1::KeyError),
     /// A coordinate is out of range or not a number.
     #[error("{field}: {rule}; found {found:?}")]
     Coordinate {
@@ -452,4 +447,18 @@ pub enum DomainError {
         /// The district given.
         given: DistrictCode,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gs1_key_errors_keep_the_name_of_the_key() {
+        let error = DomainError::from(nguon_gs1::Gtin::parse("8934673000018").unwrap_err());
+        let text = error.to_string();
+        assert!(text.starts_with("GTIN: check digit"), "{text}");
+        let error = DomainError::from(nguon_gs1::Gln::parse("893467300001").unwrap_err());
+        assert!(error.to_string().starts_with("GLN: "), "{error}");
+    }
 }

@@ -6,7 +6,9 @@ use std::fmt;
 
 use time::Date;
 
-use crate::registry::{Gln, RegistryDetails, RegistryKind};
+use nguon_gs1::Gln;
+
+use crate::registry::{RegistryDetails, RegistryKind};
 use crate::text::one_line;
 use crate::{Address, DomainError, RecordName, Registered};
 

@@ -66,7 +66,7 @@ pub use query::{
     MAX_PAGE, OrderBy, TimeRange,
 };
 pub use recall::{NewRecall, Recall, RecallReason, RecallRole, RecallStatus, RecalledLot};
-pub use registry::{Gln, Gtin, Registered, RegistryDetails, RegistryKind};
+pub use registry::{Registered, RegistryDetails, RegistryKind};
 pub use status::ApprovalStatus;
 pub use subscription::{
     NamedQuery, NewNamedQuery, NewSubscription, QueryName, Schedule, ScheduleText, Subscription,

@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-use crate::registry::{Gtin, RegistryDetails, RegistryKind};
+use nguon_gs1::Gtin;
+
+use crate::registry::{RegistryDetails, RegistryKind};
 use crate::text::{one_line, optional_line};
 use crate::units::UnitCode;
 use crate::{DomainError, MediaId, RecordName, Registered};

@@ -1,14 +1,14 @@
 //! What facilities, products and product groups share as registry records: an id, an owner, an
 //! approval status, and typed details that are stored as one JSON document beside their key.
+//! GS1 keys in details are `nguon_gs1`'s [`Gln`](nguon_gs1::Gln) and [`Gtin`](nguon_gs1::Gtin).
 
 use std::fmt;
 
-use nguon_gs1::{Key, KeyKind};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
-use crate::{ApprovalStatus, DomainError, OrganisationId, RecordId};
+use crate::{ApprovalStatus, OrganisationId, RecordId};
 
 /// The kinds of registry record kept as typed documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -68,91 +68,4 @@ pub struct Registered<D> {
     pub updated_at: OffsetDateTime,
     /// What it is.
     pub details: D,
-}
-
-/// Defines a GS1 key of one kind as a field type: valid by construction, stored as its digits.
-macro_rules! gs1_key_field {
-    ($(#[$doc:meta])* $name:ident, $kind:expr, $field:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(Key);
-
-        impl $name {
-            /// Parses the digits (GTIN-8, -12 and -13 are padded to 14), checking the check digit.
-            pub fn parse(input: &str) -> Result<Self, DomainError> {
-                Key::parse($kind, input.trim()).map(Self).map_err(|error| DomainError::Gs1Key {
-                    field: $field,
-                    reason: error.to_string(),
-                })
-            }
-
-            /// The digits.
-            pub fn as_str(&self) -> &str {
-                self.0.as_str()
-            }
-
-            /// The key, for GS1 encodings.
-            pub fn key(&self) -> &Key {
-                &self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = DomainError;
-
-            fn try_from(value: String) -> Result<Self, Self::Error> {
-                Self::parse(&value)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(key: $name) -> Self {
-                key.as_str().to_owned()
-            }
-        }
-    };
-}
-
-gs1_key_field!(
-    /// A Global Location Number (AI 414) with a valid check digit.
-    Gln,
-    KeyKind::Gln,
-    "GLN"
-);
-
-gs1_key_field!(
-    /// A Global Trade Item Number (AI 01), 14 digits with a valid check digit.
-    Gtin,
-    KeyKind::Gtin,
-    "GTIN"
-);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_check_their_check_digit_and_name_the_field() {
-        assert_eq!(
-            Gtin::parse("8934673000017").unwrap().as_str(),
-            "08934673000017"
-        );
-        let error = Gtin::parse("8934673000018").unwrap_err().to_string();
-        assert!(error.starts_with("GTIN: "), "{error}");
-        assert!(error.contains("check digit"), "{error}");
-        assert!(Gln::parse("8934673000017").is_ok());
-        assert!(
-            Gln::parse("893467300001")
-                .unwrap_err()
-                .to_string()
-                .starts_with("GLN: ")
-        );
-    }
 }

@@ -1,6 +1,7 @@
-//! UN/ECE Recommendation 20 unit codes: the ones Nguồn accepts for quantities and net contents,
-//! each a multiple of its dimension's base unit (kilogram, litre, piece), so mass balances and
-//! labels can compare and convert them.
+//! UN/ECE Recommendation 20 unit codes: the closed list Nguồn accepts (a typo in a template or a
+//! form is caught, never written into events). Lot amounts are each a multiple of their
+//! dimension's base unit (kilogram, litre, piece), so mass balances and labels can compare and
+//! convert them; measurement units (°C, mg/L, %) are for sensor readings.
 
 use std::fmt;
 
@@ -8,7 +9,66 @@ use serde::Serialize;
 
 use crate::DomainError;
 
-/// A UN/ECE Recommendation 20 unit code that Nguồn knows how to convert.
+/// One unit of measure Nguồn accepts, with what forms and labels print for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unit {
+    /// The UN/ECE Rec 20 common code, as EPCIS writes it in `uom`.
+    pub code: &'static str,
+    /// The Vietnamese symbol or name shown on forms.
+    pub vi: &'static str,
+    /// The English symbol or name.
+    pub en: &'static str,
+    /// Whether a lot may be counted in it: mass balances add only masses, volumes and counts, so
+    /// a lot in hectares or degrees could never be balanced.
+    pub lot_amount: bool,
+}
+
+const fn unit(code: &'static str, vi: &'static str, en: &'static str, lot_amount: bool) -> Unit {
+    Unit {
+        code,
+        vi,
+        en,
+        lot_amount,
+    }
+}
+
+/// Every unit accepted anywhere: lot amounts first (most common first), then measurements.
+const UNITS: &[Unit] = &[
+    unit("KGM", "kg", "kg", true),
+    unit("GRM", "g", "g", true),
+    unit("TNE", "tấn", "tonne", true),
+    unit("LTR", "lít", "litre", true),
+    unit("MLT", "ml", "ml", true),
+    unit("H87", "cái/con", "piece", true),
+    unit("C62", "đơn vị", "unit", true),
+    unit("MGM", "mg", "mg", true),
+    unit("LBR", "lb", "lb", true),
+    unit("ONZ", "oz", "oz", true),
+    unit("CEL", "°C", "°C", false),
+    unit("GL", "g/l", "g/L", false),
+    unit("M1", "mg/l", "mg/L", false),
+    unit("NA", "mg/kg", "mg/kg", false),
+    unit("P1", "%", "%", false),
+    unit("NX", "‰", "‰", false),
+    unit("HAR", "ha", "ha", false),
+    unit("MTK", "m²", "m²", false),
+    unit("MTQ", "m³", "m³", false),
+    unit("DAY", "ngày", "day", false),
+];
+
+impl Unit {
+    /// The unit with this code (upper case, as Rec 20 writes it); `None` for a code not listed.
+    pub fn from_code(code: &str) -> Option<Self> {
+        UNITS.iter().copied().find(|u| u.code == code)
+    }
+
+    /// Every unit accepted anywhere.
+    pub fn all() -> &'static [Unit] {
+        UNITS
+    }
+}
+
+/// The code of a unit a lot or a trade item can be counted in (see [`Unit::lot_amount`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(into = "String")]
 pub struct UnitCode(&'static str);
@@ -21,30 +81,23 @@ impl<'de> serde::Deserialize<'de> for UnitCode {
 }
 
 impl UnitCode {
-    /// Every accepted code with its symbol in English and Vietnamese, most common first.
-    pub const ALL: [(&'static str, &'static str, &'static str); 10] = [
-        ("KGM", "kg", "kg"),
-        ("GRM", "g", "g"),
-        ("TNE", "t", "tấn"),
-        ("LTR", "L", "lít"),
-        ("MLT", "mL", "mL"),
-        ("H87", "pieces", "cái"),
-        ("C62", "units", "đơn vị"),
-        ("MGM", "mg", "mg"),
-        ("LBR", "lb", "lb"),
-        ("ONZ", "oz", "oz"),
-    ];
+    /// Every unit a lot or a trade item can be counted in, most common first.
+    pub fn amounts() -> impl Iterator<Item = Unit> {
+        UNITS.iter().copied().filter(|u| u.lot_amount)
+    }
 
     /// Parses a code (upper case, exact), naming `field` in the error.
     pub fn parse(field: &'static str, input: &str) -> Result<Self, DomainError> {
         let input = input.trim();
-        Self::ALL
-            .iter()
-            .find(|(code, _, _)| *code == input)
-            .map(|(code, _, _)| Self(code))
+        Self::amounts()
+            .find(|u| u.code == input)
+            .map(|u| Self(u.code))
             .ok_or_else(|| DomainError::NotInList {
                 field,
-                allowed: Self::ALL.map(|(code, _, _)| code).join(", "),
+                allowed: Self::amounts()
+                    .map(|u| u.code)
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 found: input.to_owned(),
             })
     }
@@ -56,12 +109,11 @@ impl UnitCode {
 
     /// The symbol to print, in Vietnamese (`vi = true`) or English.
     pub fn symbol(self, vi: bool) -> &'static str {
-        let (_, en, vn) = Self::ALL
-            .iter()
-            .find(|(code, _, _)| *code == self.0)
-            .copied()
-            .unwrap_or((self.0, self.0, self.0));
-        if vi { vn } else { en }
+        match Unit::from_code(self.0) {
+            Some(unit) if vi => unit.vi,
+            Some(unit) => unit.en,
+            None => self.0,
+        }
     }
 
     /// Its dimension.
@@ -163,11 +215,27 @@ mod tests {
     }
 
     #[test]
-    fn every_accepted_unit_code_converts() {
-        for (code, _, _) in UnitCode::ALL {
-            let unit = UnitCode::parse("unit", code).unwrap();
-            assert!(to_base(1.0, Some(unit.as_str())).is_some(), "{code}");
+    fn every_lot_unit_converts_and_no_measurement_unit_does() {
+        for unit in Unit::all() {
+            assert_eq!(
+                to_base(1.0, Some(unit.code)).is_some(),
+                unit.lot_amount,
+                "{}",
+                unit.code
+            );
+            assert_eq!(
+                UnitCode::parse("unit", unit.code).is_ok(),
+                unit.lot_amount,
+                "{}",
+                unit.code
+            );
         }
+        let mut seen = std::collections::HashSet::new();
+        assert!(
+            Unit::all().iter().all(|u| seen.insert(u.code)),
+            "codes are unique"
+        );
+        assert_eq!(Unit::from_code("kgm"), None, "codes are upper case");
         assert_eq!(UnitCode::parse("unit", "KGM").unwrap().symbol(true), "kg");
         assert_eq!(
             UnitCode::parse("unit", "TNE").unwrap().dimension(),

@@ -18,10 +18,10 @@ use nguon_domain::{
 };
 use nguon_domain::{
     Address, AdminUnits, Certificate, CertificateKind, FacilityDetails, FacilityKind, Geometry,
-    Gln, Gtin, Image, ProductDetails, ProductGroupCode, ProductGroupDetails, ProvinceCode,
-    RecordName, RegistryKind,
+    Image, ProductDetails, ProductGroupCode, ProductGroupDetails, ProvinceCode, RecordName,
+    RegistryKind,
 };
-use nguon_gs1::CompanyPrefix;
+use nguon_gs1::{CompanyPrefix, Gln, Gtin};
 use nguon_store::{
     AuditPage, DatabaseUrl, EventResource, OrganisationQuery, RecordQuery, Registry, Store,
     StoreError,
