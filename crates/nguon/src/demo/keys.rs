@@ -43,11 +43,6 @@ impl KeyBlock {
         &self.prefix
     }
 
-    /// Whether the prefix is the organisation's own (it is registered to it).
-    pub fn is_own(&self) -> bool {
-        self.first == 0
-    }
-
     /// GLN `n` of the block: 0 is the organisation as a party, 1… its facilities.
     pub fn gln(&self, n: u32) -> String {
         with_check(&format!("{}{:03}", self.prefix, self.first + n))
@@ -84,12 +79,10 @@ mod tests {
     fn keys_are_valid_and_households_do_not_overlap() {
         let own = KeyBlock::own(7);
         assert_eq!(own.prefix(), "893580007");
-        assert!(own.is_own());
         Gln::parse(&own.gln(0)).unwrap();
         Gtin::parse(&own.gtin(1)).unwrap();
         Sscc::parse(&own.sscc(1)).unwrap();
         let (first, second) = (KeyBlock::household(0), KeyBlock::household(1));
-        assert!(!first.is_own());
         assert_eq!(first.prefix(), KeyBlock::own(0).prefix());
         assert_ne!(first.gln(0), KeyBlock::own(0).gln(0));
         assert_eq!(&first.gln(9)[..12], "893580000019");

@@ -142,7 +142,7 @@ struct Counter {
 
 async fn register_one(
     store: &dyn Store,
-    spec: &OrgSpec,
+    spec: &OrgSpec<'_>,
     counter: &mut Counter,
     roster: &mut Roster,
     random: &mut Seeded,

@@ -47,8 +47,8 @@ pub struct ProductSpec {
     pub chain: &'static str,
 }
 
-/// One organisation of the demo.
-pub struct OrgSpec {
+/// One organisation of the demo; `'a` is `'static` but for the members built from [`MEMBERS`].
+pub struct OrgSpec<'a> {
     /// How seasons refer to it.
     pub slug: &'static str,
     /// Its registered name.
@@ -58,9 +58,9 @@ pub struct OrgSpec {
     /// Where it is (an index into [`PLACES`]).
     pub place: usize,
     /// Its facilities.
-    pub facilities: &'static [FacilitySpec],
+    pub facilities: &'a [FacilitySpec],
     /// Its products.
-    pub products: &'static [ProductSpec],
+    pub products: &'a [ProductSpec],
     /// Left pending, so the approval queue has something in it.
     pub pending: bool,
 }
@@ -109,7 +109,7 @@ const fn org(
     place: usize,
     facilities: &'static [FacilitySpec],
     products: &'static [ProductSpec],
-) -> OrgSpec {
+) -> OrgSpec<'static> {
     OrgSpec {
         slug,
         name,
@@ -125,7 +125,7 @@ use FacilityKind as F;
 use OrganisationKind::{Agency, Cooperative, Enterprise, Household};
 
 /// The organisations whose seasons are recorded, and the department.
-pub const CORE: [OrgSpec; 21] = [
+pub static CORE: [OrgSpec<'static>; 21] = [
     org("department", "Sở Khoa học và Công nghệ tỉnh Cà Mau", Agency, BAC_LIEU, &[], &[]),
     org("broodstock", "Công ty TNHH Tôm bố mẹ Sao Biển", Enterprise, NHA_MAT,
         &[building(F::Hatchery, "Trại tôm bố mẹ Nhà Mát")],
@@ -223,7 +223,7 @@ pub const CORE: [OrgSpec; 21] = [
 
 /// Households and cooperatives registered around the seasons: the chain they work in, their
 /// main facility, and a name. Every fifth is left pending approval.
-pub const MEMBERS: [(FacilityKind, &str, usize, (f64, f64)); 40] = [
+pub static MEMBERS: [(FacilityKind, &str, usize, (f64, f64)); 40] = [
     (F::Pond, "Hộ Trần Văn Hải", VINH_HAU, (50.0, 60.0)),
     (F::Pond, "Hộ Lê Thị Hồng", VINH_HAU, (45.0, 55.0)),
     (F::Pond, "Hộ Nguyễn Văn Út", LONG_DIEN_DONG, (60.0, 70.0)),
