@@ -34,11 +34,11 @@ fn parse(stdout: &str) -> Printed {
                     .traces
                     .push((chain.to_string(), end.to_string(), origin.to_string()))
             }
-            [role, email, password] => printed.logins.push((
-                role.to_string(),
-                email.to_string(),
-                password.to_string(),
-            )),
+            [role, email, password] => {
+                printed
+                    .logins
+                    .push((role.to_string(), email.to_string(), password.to_string()))
+            }
             _ => panic!("unexpected line {line:?}"),
         }
     }
@@ -83,9 +83,17 @@ async fn the_demo_province_is_complete_consistent_and_signs_in() {
         .await
         .unwrap()
         .organisations;
-    assert!(organisations.len() >= 55, "{} organisations", organisations.len());
+    assert!(
+        organisations.len() >= 55,
+        "{} organisations",
+        organisations.len()
+    );
     let kinds: BTreeSet<&str> = organisations.iter().map(|o| o.kind.as_str()).collect();
-    assert_eq!(kinds.len(), OrganisationKind::ALL.len(), "every kind: {kinds:?}");
+    assert_eq!(
+        kinds.len(),
+        OrganisationKind::ALL.len(),
+        "every kind: {kinds:?}"
+    );
     let pending = organisations
         .iter()
         .filter(|o| o.status == ApprovalStatus::Pending)
@@ -95,7 +103,10 @@ async fn the_demo_province_is_complete_consistent_and_signs_in() {
         organisations
             .iter()
             .filter(|o| o.kind != OrganisationKind::Household)
-            .all(|o| o.company_prefixes.iter().any(|p| p.as_str().starts_with("893"))),
+            .all(|o| o
+                .company_prefixes
+                .iter()
+                .any(|p| p.as_str().starts_with("893"))),
         "every enterprise, cooperative and agency holds an 893 prefix"
     );
 
@@ -118,8 +129,16 @@ async fn the_demo_province_is_complete_consistent_and_signs_in() {
         let (_, province) = units.commune(address.commune()).unwrap();
         assert_eq!(province.code().as_str(), "96", "{}", facility.details.name);
         let district = address.legacy_district().expect("the old district is kept");
-        assert_eq!(units.legacy_district(district).unwrap().province().as_str(), "95");
-        let centre = facility.details.geometry.as_ref().expect("located").centre();
+        assert_eq!(
+            units.legacy_district(district).unwrap().province().as_str(),
+            "95"
+        );
+        let centre = facility
+            .details
+            .geometry
+            .as_ref()
+            .expect("located")
+            .centre();
         assert!((9.05..=9.6).contains(&centre.latitude()), "{centre:?}");
         assert!((105.3..=105.85).contains(&centre.longitude()), "{centre:?}");
     }
@@ -135,7 +154,7 @@ async fn the_demo_province_is_complete_consistent_and_signs_in() {
     let events = store
         .query_events(&EventQuery {
             limit: 1_000,
-            ..EventQuery::default()
+            ..EventQuery::new(None)
         })
         .await
         .unwrap()
@@ -159,10 +178,11 @@ async fn the_demo_province_is_complete_consistent_and_signs_in() {
             back.nodes.iter().any(|node| node.identifier == origin),
             "{chain}: the trace back from {end:?} does not reach {origin:?}"
         );
-        let checked = nguon_trace::checks::run(&store, &end, Limits::default(), &Tolerances::default())
-            .await
-            .unwrap()
-            .unwrap();
+        let checked =
+            nguon_trace::checks::run(&store, &end, Limits::default(), &Tolerances::default())
+                .await
+                .unwrap()
+                .unwrap();
         errors.extend(
             checked
                 .findings
@@ -171,7 +191,11 @@ async fn the_demo_province_is_complete_consistent_and_signs_in() {
                 .map(|f| (chain.clone(), f)),
         );
     }
-    assert_eq!(errors.len(), 1, "exactly the deliberate finding: {errors:#?}");
+    assert_eq!(
+        errors.len(),
+        1,
+        "exactly the deliberate finding: {errors:#?}"
+    );
     assert_eq!(errors[0].0, "vegetables");
     assert_eq!(errors[0].1.rule, Rule::WithdrawalPeriod);
 
@@ -186,8 +210,12 @@ async fn the_demo_province_is_complete_consistent_and_signs_in() {
             .await
             .unwrap()
             .expect("the account exists");
-        assert!(nguon_web::password::verify(password.clone(), Some(user.password_hash.clone())).await);
-        assert!(!nguon_web::password::verify(format!("{password}x"), Some(user.password_hash)).await);
+        assert!(
+            nguon_web::password::verify(password.clone(), Some(user.password_hash.clone())).await
+        );
+        assert!(
+            !nguon_web::password::verify(format!("{password}x"), Some(user.password_hash)).await
+        );
     }
     store.close().await;
 }

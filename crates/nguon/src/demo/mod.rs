@@ -66,7 +66,12 @@ pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
     store.close().await;
     let built = built?;
     let listen = args.listen.unwrap_or(config.listen);
-    print(&built, &args.database, started.elapsed().as_secs_f64(), listen);
+    print(
+        &built,
+        &args.database,
+        started.elapsed().as_secs_f64(),
+        listen,
+    );
     if args.no_serve {
         return Ok(());
     }

@@ -76,7 +76,13 @@ pub const VINH_BINH: usize = 17;
 
 /// Every place, indexed by the constants above.
 pub static PLACES: [Place; 18] = [
-    place("31825", "31825", "Đường Trần Phú, Phường 1", 9.2941, 105.7278),
+    place(
+        "31825",
+        "31825",
+        "Đường Trần Phú, Phường 1",
+        9.2941,
+        105.7278,
+    ),
     place("31840", "31831", "Ấp Nhà Mát", 9.2330, 105.7740),
     place("31834", "31834", "Ấp Biển Đông A", 9.2650, 105.7830),
     place("31849", "31846", "Ấp Ninh Điền", 9.4950, 105.5150),

@@ -19,10 +19,30 @@ pub struct Login {
 
 /// Who gets an account: role, address, name and, for organisation roles, the organisation.
 const ACCOUNTS: [(Role, &str, &str, Option<&str>); 4] = [
-    (Role::ProvinceAdmin, "quantri@sokhcn.camau.gov.vn", "Nguyễn Thị Lan", None),
-    (Role::Inspector, "thanhtra@sokhcn.camau.gov.vn", "Trần Minh Đức", None),
-    (Role::OrgAdmin, "quanly@baclieuxanh.vn", "Lê Hoàng Phúc", Some("processor")),
-    (Role::OrgStaff, "nhatky@mangtayvinhthinh.vn", "Võ Thị Hạnh", Some("veg_coop")),
+    (
+        Role::ProvinceAdmin,
+        "quantri@sokhcn.camau.gov.vn",
+        "Nguyễn Thị Lan",
+        None,
+    ),
+    (
+        Role::Inspector,
+        "thanhtra@sokhcn.camau.gov.vn",
+        "Trần Minh Đức",
+        None,
+    ),
+    (
+        Role::OrgAdmin,
+        "quanly@baclieuxanh.vn",
+        "Lê Hoàng Phúc",
+        Some("processor"),
+    ),
+    (
+        Role::OrgStaff,
+        "nhatky@mangtayvinhthinh.vn",
+        "Võ Thị Hạnh",
+        Some("veg_coop"),
+    ),
 ];
 
 /// Password characters: 20 hexadecimal digits carry 80 bits, well past what an online guess

@@ -1,5 +1,6 @@
 //! The 2026 shrimp crop: broodstock to post-larvae at a Vĩnh Trạch hatchery, then one intensive
-//! pond in Vĩnh Hậu from stocking to harvest, a collector in Hòa Bình, and a Bạc Liêu plant
+//! pond in Vĩnh Hậu from stocking to harvest, a collector in Hòa Bình that gives the day's
+//! purchase a lot of its own, and a Bạc Liêu plant
 //! that peels, freezes, palletises and exports to the United States. The pond's antibiotic
 //! treatment ends its withdrawal period weeks before the harvest.
 
@@ -73,6 +74,10 @@ pub fn farmed_shrimp(r: &Roster) -> Season {
     let pond = r.facility("farm", 0);
     let feed = lot(&r.gtin("feedmill", 0), "TA3-2602");
     let harvest = lot(&r.gtin("farm", 0), "AO1-2605");
+    // The collector gives what it buys a lot code of its own, as depots do when they sort and
+    // ice a day's purchases.
+    let collected = lot(&r.gtin("collector", 0), "BH-0520-07");
+    let depot = r.facility("collector", 0);
     let frozen = lot(&r.gtin("processor", 0), "PD-260521");
     let plant = r.facility("processor", 0);
     let cold_store = r.facility("processor", 1);
@@ -138,27 +143,33 @@ pub fn farmed_shrimp(r: &Roster) -> Season {
             .kde("harvest_start", "2026-05-20")
             .kde("pond_location", "9.1850, 105.6950"),
         Step::new("collector", "collector_receiving", at!(2026-05-20 09:00))
-            .kde("depot", r.facility("collector", 0))
+            .kde("depot", &depot)
             .kde("lot", &harvest)
             .kde("weight", "4185 KGM")
             .kde("farmer", r.party("farm"))
             .kde("receipt", "PM-0520-07"),
+        Step::new("collector", "commingling", at!(2026-05-20 11:00))
+            .kde("depot", &depot)
+            .kde("input_lots", &harvest)
+            .kde("input_weights", "4185 KGM")
+            .kde("output_lot", &collected)
+            .kde("output_weight", "4185 KGM"),
         Step::new("collector", "collector_shipping", at!(2026-05-20 13:00))
-            .kde("depot", r.facility("collector", 0))
-            .kde("lot", &harvest)
+            .kde("depot", &depot)
+            .kde("lot", &collected)
             .kde("weight", "4185 KGM")
             .kde("buyer", r.party("processor"))
             .kde("vehicle", "94C-123.45")
             .kde("delivery_note", "PGH-0520-07"),
         Step::new("processor", "processor_receiving", at!(2026-05-20 16:30))
             .kde("plant", &plant)
-            .kde("lot", &harvest)
+            .kde("lot", &collected)
             .kde("weight", "4180 KGM")
             .kde("supplier", r.party("collector"))
             .kde("temperature", "2.5"),
         Step::new("processor", "processing", at!(2026-05-21 07:00))
             .kde("plant", &plant)
-            .kde("raw_lots", &harvest)
+            .kde("raw_lots", &collected)
             .kde("raw_weights", "4180 KGM")
             .kde("product_lot", &frozen)
             .kde("product_weight", "2380 KGM")

@@ -66,7 +66,15 @@ pub fn rice(r: &Roster) -> Season {
             .kde("packed_lot", &bags)
             .kde("bags", "4000 H87")
             .kde("expiry", "2027-03-25"),
-        to_retail(r, coop, 2, &bags, "1200 H87", at!(2026-04-02 08:00), "HD-0402-118"),
+        to_retail(
+            r,
+            coop,
+            2,
+            &bags,
+            "1200 H87",
+            at!(2026-04-02 08:00),
+            "HD-0402-118",
+        ),
     ];
     Season {
         chain: "rice",
@@ -121,7 +129,15 @@ pub fn vegetables(r: &Roster) -> Season {
             .kde("packed_lot", &boxes)
             .kde("temperature", "4")
             .kde("humidity", "92"),
-        to_retail(r, coop, 1, &boxes, "400 KGM", at!(2026-03-06 05:00), "HD-0306-022"),
+        to_retail(
+            r,
+            coop,
+            1,
+            &boxes,
+            "400 KGM",
+            at!(2026-03-06 05:00),
+            "HD-0306-022",
+        ),
     ];
     Season {
         chain: "vegetables",

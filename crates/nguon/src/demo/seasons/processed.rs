@@ -40,7 +40,15 @@ pub fn salt(r: &Roster) -> Season {
             .kde("packed_lot", &packs)
             .kde("packs", "35000 H87")
             .kde("expiry", "2029-03-22"),
-        to_retail(r, coop, 1, &packs, "10000 H87", at!(2026-04-01 07:30), "HD-0401-055"),
+        to_retail(
+            r,
+            coop,
+            1,
+            &packs,
+            "10000 H87",
+            at!(2026-04-01 07:30),
+            "HD-0401-055",
+        ),
     ];
     Season {
         chain: "salt",
@@ -82,7 +90,15 @@ pub fn kho(r: &Roster) -> Season {
             .kde("packed_lot", &packs)
             .kde("packs", "960 H87")
             .kde("expiry", "2026-10-15"),
-        to_retail(r, maker, 0, &packs, "400 H87", at!(2026-04-20 06:00), "HD-0420-031"),
+        to_retail(
+            r,
+            maker,
+            0,
+            &packs,
+            "400 H87",
+            at!(2026-04-20 06:00),
+            "HD-0420-031",
+        ),
     ];
     Season {
         chain: "kho",
@@ -139,7 +155,15 @@ pub fn mam(r: &Roster) -> Season {
             .kde("bottles", "4000 H87")
             .kde("expiry", "2028-03-10")
             .kde("nitrogen_grade", "30"),
-        to_retail(r, maker, 0, &bottles, "1500 H87", at!(2026-03-20 07:00), "HD-0320-009"),
+        to_retail(
+            r,
+            maker,
+            0,
+            &bottles,
+            "1500 H87",
+            at!(2026-03-20 07:00),
+            "HD-0320-009",
+        ),
     ];
     Season {
         chain: "mam",
@@ -183,7 +207,15 @@ pub fn ocop(r: &Roster) -> Season {
             .kde("expiry", "2026-07-15")
             .kde("ocop_stars", "4")
             .kde("ocop_year", "2025"),
-        to_retail(r, bakery, 0, &boxes, "600 H87", at!(2026-04-16 07:00), "HD-0416-073"),
+        to_retail(
+            r,
+            bakery,
+            0,
+            &boxes,
+            "600 H87",
+            at!(2026-04-16 07:00),
+            "HD-0416-073",
+        ),
     ];
     Season {
         chain: "ocop",
