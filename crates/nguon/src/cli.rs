@@ -43,6 +43,9 @@ impl Cli {
 pub enum Command {
     /// Serve HTTP until SIGTERM or Ctrl-C; the database is created and migrated on first start.
     Serve(ServeArgs),
+    /// Build a demo province (about 60 organisations, one season per chain, one account per
+    /// role) into a new SQLite file, print the sign-ins, then serve it like `serve`.
+    Demo(crate::demo::DemoArgs),
     /// Create or update the database schema, then exit.
     Migrate(MigrateArgs),
     /// Read any GS1 input (Digital Link URI, element string, EPC URN, bare key) and print its

@@ -11,6 +11,7 @@ mod chain_data;
 mod cli;
 mod config;
 mod database;
+mod demo;
 mod epcis_hash_cmd;
 mod gs1_cmd;
 mod logging;
@@ -48,6 +49,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     logging::init(config.log_format)?;
     match cli.command {
         Command::Serve(args) => serve::run(config, args).await.map(|()| ExitCode::SUCCESS),
+        Command::Demo(args) => demo::run(config, args).await.map(|()| ExitCode::SUCCESS),
         Command::Migrate(args) => migrate::run(config, args).await.map(|()| ExitCode::SUCCESS),
         Command::Gs1(args) => Ok(gs1_cmd::run(&args, &config.gs1.prefix_lengths)),
         Command::EpcisHash(args) => Ok(epcis_hash_cmd::run(&args)),
