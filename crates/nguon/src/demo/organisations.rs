@@ -8,11 +8,11 @@ use std::collections::HashMap;
 use anyhow::Context;
 use nguon_chains::Catalogue;
 use nguon_domain::{
-    Actor, ApprovalStatus, Certificate, FacilityDetails, FacilityKind, Geometry, Gln, Gtin,
-    NewOrganisation, OrganisationId, OrganisationKind, OrganisationName, ProductDetails,
-    ProductGroupCode, ProductGroupDetails, RecordName, TaxCode,
+    Actor, ApprovalStatus, Certificate, FacilityDetails, FacilityKind, Geometry, NewOrganisation,
+    OrganisationId, OrganisationKind, OrganisationName, ProductDetails, ProductGroupCode,
+    ProductGroupDetails, RecordName, TaxCode,
 };
-use nguon_gs1::CompanyPrefix;
+use nguon_gs1::{CompanyPrefix, Gln, Gtin};
 use nguon_store::{Registry, Store};
 
 use super::keys::KeyBlock;
