@@ -8,7 +8,8 @@
 //! transformation (CBV `commissioning`, GDST `commingling` or `processing`, or any other step of
 //! a TransformationEvent) is transformation. Other events (sensor readings, storing, treatments)
 //! are not CTEs and make no row. A transformation makes one row per output lot, its inputs
-//! listed in one cell; other CTEs make one row per identifier they name.
+//! listed in one cell (so does any TransformationEvent, whatever its step); other CTEs make one
+//! row per identifier they name.
 
 use std::collections::HashSet;
 
@@ -180,17 +181,12 @@ fn sheet(
         let Some(cte) = Cte::of(record) else {
             continue;
         };
-        let rows = record.goods.iter().filter(|g| {
-            keep(&g.id)
-                && match cte {
-                    Cte::Transformation | Cte::Harvesting
-                        if matches!(record.event.body, EventBody::Transformation { .. }) =>
-                    {
-                        g.role == Role::Output
-                    }
-                    _ => true,
-                }
-        });
+        // A transformation's row is its new lot; its inputs go in their own column.
+        let transformation = matches!(record.event.body, EventBody::Transformation { .. });
+        let rows = record
+            .goods
+            .iter()
+            .filter(|g| keep(&g.id) && (!transformation || g.role == Role::Output));
         for goods in rows {
             table.push_row(row(records, at, cte, &goods.id, lookups))?;
         }

@@ -292,7 +292,7 @@ fn inflated_streams(pdf: &[u8]) -> String {
             text = body[..end].to_vec();
         }
         out.push_str(&String::from_utf8_lossy(&text));
-        rest = &body[end..];
+        rest = &body[(end + b"endstream".len()).min(body.len())..];
     }
     out
 }
