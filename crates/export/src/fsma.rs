@@ -348,28 +348,29 @@ pub(crate) fn amount_cell(quantity: Option<&nguon_trace::Quantity>) -> Cell {
 /// Reads the bounds of a date range: `YYYY-MM-DD` (a whole day in Vietnam time, UTC+7, `to`
 /// included) or an RFC 3339 time (`to` excluded).
 pub fn parse_range(from: &str, to: &str) -> Result<(OffsetDateTime, OffsetDateTime), ExportError> {
-    let read = |field: &'static str, text: &str, end: bool| {
-        let text = text.trim();
-        if let Ok(time) =
-            OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        {
-            return Ok(time);
-        }
-        let date = time::Date::parse(
-            text,
-            time::macros::format_description!("[year]-[month]-[day]"),
-        )
-        .map_err(|_| ExportError::Date {
-            field,
-            found: text.to_owned(),
-        })?;
-        let day = if end {
-            date.next_day().unwrap_or(date)
-        } else {
-            date
+    let read =
+        |field: &'static str, text: &str, end: bool| -> Result<OffsetDateTime, ExportError> {
+            let text = text.trim();
+            if let Ok(time) =
+                OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            {
+                return Ok(time);
+            }
+            let date = time::Date::parse(
+                text,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .map_err(|_| ExportError::Date {
+                field,
+                found: text.to_owned(),
+            })?;
+            let day = if end {
+                date.next_day().unwrap_or(date)
+            } else {
+                date
+            };
+            Ok(day.midnight().assume_offset(time::macros::offset!(+7)))
         };
-        Ok(day.midnight().assume_offset(time::macros::offset!(+7)))
-    };
     let (from, to) = (read("from", from, false)?, read("to", to, true)?);
     if to <= from {
         return Err(ExportError::Range);

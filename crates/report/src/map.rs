@@ -51,8 +51,6 @@ struct Frame {
     shrink: f64,
     left: f32,
     top: f32,
-    width: f32,
-    height: f32,
 }
 
 impl Frame {
@@ -82,8 +80,6 @@ impl Frame {
             shrink,
             left,
             top,
-            width,
-            height,
         }
     }
 
