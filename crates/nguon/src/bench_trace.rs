@@ -11,7 +11,8 @@
 //! events are not on the genealogy path, as in real data.
 //!
 //! Each round traces random lots both ways and prints p50/p99, with a baseline from the same
-//! round: one identifier lookup, the unit of work a trace repeats.
+//! round: one identifier lookup, the unit of work a trace repeats; and the FSMA 204 sortable
+//! spreadsheet (CSV) of a random mid-chain lot, whose target is under 1 s at 1M events.
 
 use std::time::{Duration, Instant};
 
@@ -83,6 +84,8 @@ struct RoundFigures {
     forward_p50: Duration,
     forward_p99: Duration,
     lookup_p50: Duration,
+    fsma_p50: Duration,
+    fsma_p99: Duration,
 }
 
 /// Loads the chain, runs the rounds and prints one line per round and the medians.
@@ -120,6 +123,7 @@ pub async fn run(args: BenchTraceArgs) -> anyhow::Result<()> {
         let mut backward = Vec::new();
         let mut forward = Vec::new();
         let mut lookups = Vec::new();
+        let mut sheets = Vec::new();
         for _ in 0..args.traces {
             let lot = u32::try_from(next_random(&mut state) % u64::from(width))?;
             for (level, direction, samples) in [
@@ -145,6 +149,17 @@ pub async fn run(args: BenchTraceArgs) -> anyhow::Result<()> {
                 .events_with_identifier(&lot_uri(DEPTH / 2, lot), &[], 100)
                 .await?;
             lookups.push(began.elapsed());
+            // The FSMA 204 sheet of a lot mid-chain: its CTEs one step back and forward, with
+            // master data and names, written as CSV (what FDA gets within 24 hours).
+            let middle = Identifier::parse(&lot_uri(DEPTH / 2, lot))?;
+            let began = Instant::now();
+            let sheet = nguon_export::fsma_for_lot(store.as_ref(), &middle).await?;
+            let csv = nguon_report::Format::Csv.write(&sheet)?;
+            sheets.push(began.elapsed());
+            anyhow::ensure!(
+                !sheet.rows().is_empty() && !csv.is_empty(),
+                "the FSMA sheet of {middle} has no rows"
+            );
         }
         let figures = RoundFigures {
             backward_p50: percentile(&mut backward, 50),
@@ -152,15 +167,19 @@ pub async fn run(args: BenchTraceArgs) -> anyhow::Result<()> {
             forward_p50: percentile(&mut forward, 50),
             forward_p99: percentile(&mut forward, 99),
             lookup_p50: percentile(&mut lookups, 50),
+            fsma_p50: percentile(&mut sheets, 50),
+            fsma_p99: percentile(&mut sheets, 99),
         };
         println!(
-            "round {round}: backward p50 {} p99 {}; forward p50 {} p99 {}; one lookup p50 {} (backward/lookup {:.1}x)",
+            "round {round}: backward p50 {} p99 {}; forward p50 {} p99 {}; one lookup p50 {} (backward/lookup {:.1}x); FSMA sheet p50 {} p99 {}",
             micros(figures.backward_p50),
             micros(figures.backward_p99),
             micros(figures.forward_p50),
             micros(figures.forward_p99),
             micros(figures.lookup_p50),
             ratio(figures.backward_p50, figures.lookup_p50),
+            micros(figures.fsma_p50),
+            micros(figures.fsma_p99),
         );
         rounds.push(figures);
     }
@@ -168,12 +187,14 @@ pub async fn run(args: BenchTraceArgs) -> anyhow::Result<()> {
         median(rounds.iter().map(|r| key(r).as_secs_f64() * 1e3).collect())
     };
     println!(
-        "median: backward p50 {:.2} ms p99 {:.2} ms; forward p50 {:.2} ms p99 {:.2} ms; lookup p50 {:.3} ms; {expected_nodes} lots per trace",
+        "median: backward p50 {:.2} ms p99 {:.2} ms; forward p50 {:.2} ms p99 {:.2} ms; lookup p50 {:.3} ms; FSMA sheet p50 {:.2} ms p99 {:.2} ms; {expected_nodes} lots per trace",
         ms(|r| r.backward_p50),
         ms(|r| r.backward_p99),
         ms(|r| r.forward_p50),
         ms(|r| r.forward_p99),
         ms(|r| r.lookup_p50),
+        ms(|r| r.fsma_p50),
+        ms(|r| r.fsma_p99),
     );
     store.close().await;
     Ok(())

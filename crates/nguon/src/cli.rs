@@ -72,6 +72,9 @@ pub enum Command {
     /// Recalls: `drill` rehearses one from a lot or serial.
     #[command(subcommand)]
     Recall(RecallCommand),
+    /// Regulatory evidence packs: FSMA 204 spreadsheet and plan, EU 931/2011, US SIMP, GDST.
+    #[command(subcommand)]
+    Export(crate::export_cmd::ExportCommand),
     /// Measure the time from a lot to a complete recall report (drill, CSV, XLSX, PDF) on a
     /// scratch SQLite file of generated shrimp-chain events; print the figures and delete it.
     BenchRecall(crate::bench_recall::BenchRecallArgs),

@@ -13,6 +13,7 @@ mod config;
 mod database;
 mod demo;
 mod epcis_hash_cmd;
+mod export_cmd;
 mod gs1_cmd;
 mod logging;
 mod migrate;
@@ -60,6 +61,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
             .map(|()| ExitCode::SUCCESS),
         Command::Recall(RecallCommand::Drill(args)) => recall_cmd::run(config, args)
+            .await
+            .map(|()| ExitCode::SUCCESS),
+        Command::Export(command) => export_cmd::run(config, command)
             .await
             .map(|()| ExitCode::SUCCESS),
         Command::BenchRecall(args) => bench_recall::run(args).await.map(|()| ExitCode::SUCCESS),

@@ -7,8 +7,11 @@
 
 #![warn(missing_docs)]
 
+mod map;
 mod pdf;
 mod xlsx;
+
+pub use map::{MapPoint, PointMap};
 
 /// What a column holds; a cell of another type is refused when the row is added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,6 +199,11 @@ impl Format {
             Self::Pdf => pdf::write(table),
         }
     }
+}
+
+/// `table` as a PDF (as [`Format::Pdf`] writes it) with `map` drawn on a last page.
+pub fn pdf_with_map(table: &Table, map: &PointMap) -> Result<Vec<u8>, ReportError> {
+    pdf::write_with(table, Some(map))
 }
 
 /// The table as CSV: the header row, then the rows; numbers as plain decimals.

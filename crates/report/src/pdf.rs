@@ -11,16 +11,17 @@ use krilla::paint::Fill;
 use krilla::surface::Surface;
 use krilla::text::{Font, TextDirection};
 
+use crate::map::PointMap;
 use crate::{ColumnType, ReportError, Table};
 
 static REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 static BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
 
-const PAGE_WIDTH: f32 = 842.0;
-const PAGE_HEIGHT: f32 = 595.0;
-const MARGIN: f32 = 36.0;
-const TITLE_SIZE: f32 = 14.0;
-const NOTE_SIZE: f32 = 8.5;
+pub(crate) const PAGE_WIDTH: f32 = 842.0;
+pub(crate) const PAGE_HEIGHT: f32 = 595.0;
+pub(crate) const MARGIN: f32 = 36.0;
+pub(crate) const TITLE_SIZE: f32 = 14.0;
+pub(crate) const NOTE_SIZE: f32 = 8.5;
 const CELL_SIZE: f32 = 7.5;
 const LINE: f32 = 1.4;
 const GAP: f32 = 8.0;
@@ -32,10 +33,11 @@ const MAX_COLUMN_CHARS: usize = 48;
 const FOOTER: f32 = 14.0;
 
 pub(crate) fn write(table: &Table) -> Result<Vec<u8>, ReportError> {
-    let failed = |reason: String| ReportError::Write {
-        format: "PDF",
-        reason,
-    };
+    write_with(table, None)
+}
+
+/// The table's pages, then, when `map` is given, a page with the map.
+pub(crate) fn write_with(table: &Table, map: Option<&PointMap>) -> Result<Vec<u8>, ReportError> {
     let regular = Font::new(REGULAR.into(), 0).ok_or_else(|| failed("no regular font".into()))?;
     let bold = Font::new(BOLD.into(), 0).ok_or_else(|| failed("no bold font".into()))?;
     let layout = Layout::new(table);
@@ -44,6 +46,7 @@ pub(crate) fn write(table: &Table) -> Result<Vec<u8>, ReportError> {
         .map(PageSettings::new)
         .ok_or_else(|| failed("bad page size".into()))?;
     let mut document = Document::new();
+    let total = pages.len() + usize::from(map.is_some());
     for (index, rows) in pages.iter().enumerate() {
         let mut page = document.start_page_with(settings.clone());
         let mut surface = page.surface();
@@ -73,15 +76,15 @@ pub(crate) fn write(table: &Table) -> Result<Vec<u8>, ReportError> {
                 "(không có dòng nào / no rows)",
             );
         }
-        let foot = format!("Trang {0}/{1} · Page {0}/{1}", index + 1, pages.len());
-        text(
-            &mut surface,
-            &regular,
-            NOTE_SIZE,
-            MARGIN,
-            PAGE_HEIGHT - MARGIN + NOTE_SIZE,
-            &foot,
-        );
+        footer(&mut surface, &regular, index + 1, total);
+        surface.finish();
+        page.finish();
+    }
+    if let Some(map) = map {
+        let mut page = document.start_page_with(settings);
+        let mut surface = page.surface();
+        crate::map::draw(&mut surface, &regular, &bold, map);
+        footer(&mut surface, &regular, total, total);
         surface.finish();
         page.finish();
     }
@@ -90,7 +93,27 @@ pub(crate) fn write(table: &Table) -> Result<Vec<u8>, ReportError> {
         .map_err(|error| failed(format!("{error:?}")))
 }
 
-fn text(surface: &mut Surface, font: &Font, size: f32, x: f32, y: f32, line: &str) {
+fn failed(reason: String) -> ReportError {
+    ReportError::Write {
+        format: "PDF",
+        reason,
+    }
+}
+
+/// "page n/N" at the foot.
+fn footer(surface: &mut Surface, font: &Font, page: usize, pages: usize) {
+    let foot = format!("Trang {page}/{pages} · Page {page}/{pages}");
+    text(
+        surface,
+        font,
+        NOTE_SIZE,
+        MARGIN,
+        PAGE_HEIGHT - MARGIN + NOTE_SIZE,
+        &foot,
+    );
+}
+
+pub(crate) fn text(surface: &mut Surface, font: &Font, size: f32, x: f32, y: f32, line: &str) {
     surface.draw_text(
         Point::from_xy(x, y),
         font.clone(),

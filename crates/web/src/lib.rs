@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod epcis;
 pub mod error;
+pub mod exports;
 mod health;
 pub mod password;
 pub mod recall;
@@ -92,6 +93,11 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(recall::report_csv))
         .routes(routes!(recall::report_xlsx))
         .routes(routes!(recall::report_pdf))
+        .routes(routes!(exports::fsma))
+        .routes(routes!(exports::plan))
+        .routes(routes!(exports::eu))
+        .routes(routes!(exports::simp))
+        .routes(routes!(exports::gdst))
         .nest("/epcis", epcis::routes(state.clone()))
         .split_for_parts();
     // Written once: the document is fixed for the life of the process.
