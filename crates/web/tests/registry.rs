@@ -90,6 +90,11 @@ async fn an_organisation_registers_a_facility_the_province_approves_and_others_c
         "the coordinates are kept"
     );
 
+    let province_code = nguon_domain::ProvinceCode::parse("96").unwrap();
+    let commune = nguon_domain::AdminUnits::embedded()
+        .communes_of(province_code)
+        .unwrap()[0]
+        .clone();
     let id = created(
         &owner
             .post(
@@ -100,6 +105,7 @@ async fn an_organisation_registers_a_facility_the_province_approves_and_others_c
                     ("name", "Ao số 3"),
                     ("gln", "8934673000017"),
                     ("street", "Ấp Xóm Mới"),
+                    ("commune", commune.code().as_str()),
                     ("geometry", "8.7345, 104.9876"),
                 ],
             )
@@ -109,6 +115,7 @@ async fn an_organisation_registers_a_facility_the_province_approves_and_others_c
     let page = owner.get(&format!("/facilities/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Ao số 3") && page.body.contains("Chờ duyệt"));
+    assert!(page.body.contains(commune.name()), "the commune is shown");
     assert!(
         !page.body.contains(r#"value="approved""#),
         "owners do not approve"
