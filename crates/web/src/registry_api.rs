@@ -256,17 +256,17 @@ fn product_images(product: &ProductDetails) -> Vec<nguon_domain::MediaId> {
 /// and words.
 macro_rules! collection {
     (
-        $details:ty, $path:literal, $tag:literal, $what:literal, $images:expr,
+        $details:ty, $path:literal, $tag:literal, $what:literal, $plural:literal, $images:expr,
         $list:ident, $create:ident, $one:ident, $replace:ident
     ) => {
         #[utoipa::path(
             get,
             path = concat!("/api/v1/", $path),
             tag = $tag,
-            summary = concat!("List ", $what, "s"),
+            summary = concat!("List ", $plural),
             description = concat!("Every ", $what, " the key may see, oldest first: an organisation key sees its own (product groups: the whole catalogue), a province key all."),
             responses(
-                (status = 200, description = concat!("The ", $what, "s: id, organisation, status, created_at, updated_at, details"), body = serde_json::Value),
+                (status = 200, description = concat!("The ", $plural, ": id, organisation, status, created_at, updated_at, details"), body = serde_json::Value),
                 crate::error::responses::Unauthorized
             ),
             security(("api_key" = []))
@@ -361,6 +361,7 @@ collection!(
     "facilities",
     "Registry",
     "facility",
+    "facilities",
     no_images,
     list_facilities,
     create_facility,
@@ -373,6 +374,7 @@ collection!(
     "products",
     "Registry",
     "product",
+    "products",
     product_images,
     list_products,
     create_product,
@@ -385,6 +387,7 @@ collection!(
     "product-groups",
     "Registry",
     "product group",
+    "product groups",
     no_images,
     list_product_groups,
     create_product_group,
