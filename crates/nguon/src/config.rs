@@ -47,6 +47,26 @@ pub struct Config {
     /// Portal sign-in settings.
     #[serde(default)]
     pub portal: PortalConfig,
+    /// The province served.
+    #[serde(default)]
+    pub province: ProvinceConfig,
+}
+
+/// The `[province]` table: which province the system serves.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProvinceConfig {
+    /// Its two-digit code: addresses are picked from its communes.
+    pub code: nguon_domain::ProvinceCode,
+}
+
+impl Default for ProvinceConfig {
+    fn default() -> Self {
+        Self {
+            code: nguon_domain::ProvinceCode::parse(nguon_web::ui::DEFAULT_PROVINCE)
+                .expect("a valid province code"),
+        }
+    }
 }
 
 /// The `[portal]` table: how sign-in sessions behave.
@@ -72,9 +92,10 @@ impl Default for PortalConfig {
 }
 
 impl PortalConfig {
-    /// The web crate's settings.
-    pub fn settings(&self) -> nguon_web::ui::UiSettings {
+    /// The web crate's settings for a portal serving `province`.
+    pub fn settings(&self, province: &ProvinceConfig) -> nguon_web::ui::UiSettings {
         nguon_web::ui::UiSettings {
+            province: province.code,
             secure_cookies: self.secure_cookies,
             session_lifetime: time::Duration::hours(i64::from(self.session_hours.max(1))),
             idle_timeout: time::Duration::minutes(i64::from(self.idle_minutes.max(1))),
@@ -274,6 +295,7 @@ mod tests {
                     gs1: Gs1Config::default(),
                     epcis: EpcisConfig::default(),
                     portal: PortalConfig::default(),
+                    province: ProvinceConfig::default(),
                 }
             );
             Ok(())
@@ -406,7 +428,7 @@ mod tests {
             jail.set_env("NGUON_PORTAL__IDLE_MINUTES", "15");
             let config = load(&ConfigFile::default())?;
             assert!(config.portal.secure_cookies);
-            let settings = config.portal.settings();
+            let settings = config.portal.settings(&config.province);
             assert_eq!(settings.idle_timeout, time::Duration::minutes(15));
             assert_eq!(settings.session_lifetime, time::Duration::hours(12));
             Ok(())
@@ -422,6 +444,7 @@ mod tests {
             gs1: Gs1Config::default(),
             epcis: EpcisConfig::default(),
             portal: PortalConfig::default(),
+            province: ProvinceConfig::default(),
         };
         let debug = format!("{config:?}");
         assert!(!debug.contains("s3cret"), "{debug}");

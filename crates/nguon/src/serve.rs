@@ -57,6 +57,14 @@ pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         ),
         Err(error) => tracing::error!(%error, "cannot mark interrupted capture jobs"),
     }
+    match nguon_web::catalogue::seed(store.as_ref()).await {
+        Ok(0) => {}
+        Ok(count) => tracing::info!(
+            count,
+            "product-group catalogue seeded with the Plan 140 groups"
+        ),
+        Err(error) => tracing::error!(%error, "cannot seed the product-group catalogue"),
+    }
     let state = AppState {
         store: store.clone(),
         epcis: Arc::new(EpcisSettings {
@@ -65,7 +73,7 @@ pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
             capture_file_size_limit: config.epcis.capture_file_size_limit,
         }),
         captured: nguon_web::epcis::subscriptions::notifier(),
-        ui: Arc::new(config.portal.settings()),
+        ui: Arc::new(config.portal.settings(&config.province)),
     };
     let delivery =
         nguon_web::epcis::subscriptions::spawn_delivery(state.clone(), Default::default());

@@ -5,12 +5,14 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod catalogue;
 pub mod epcis;
 pub mod error;
 pub mod exports;
 mod health;
 pub mod password;
 pub mod recall;
+pub mod registry_api;
 pub mod trace;
 pub mod ui;
 
@@ -98,6 +100,32 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(exports::eu))
         .routes(routes!(exports::simp))
         .routes(routes!(exports::gdst))
+        .routes(routes!(
+            registry_api::list_facilities,
+            registry_api::create_facility
+        ))
+        .routes(routes!(
+            registry_api::facility,
+            registry_api::replace_facility
+        ))
+        .routes(routes!(registry_api::review_facility))
+        .routes(routes!(
+            registry_api::list_products,
+            registry_api::create_product
+        ))
+        .routes(routes!(
+            registry_api::product,
+            registry_api::replace_product
+        ))
+        .routes(routes!(registry_api::review_product))
+        .routes(routes!(
+            registry_api::list_product_groups,
+            registry_api::create_product_group
+        ))
+        .routes(routes!(
+            registry_api::product_group,
+            registry_api::replace_product_group
+        ))
         .nest("/epcis", epcis::routes(state.clone()))
         .split_for_parts();
     // Written once: the document is fixed for the life of the process.

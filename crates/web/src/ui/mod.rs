@@ -7,20 +7,25 @@
 //! programs. The API keeps its API keys.
 
 mod admin;
+mod facilities;
+mod groups;
 pub mod i18n;
 mod pages;
+mod products;
+mod registry;
 pub mod session;
 mod trace_page;
 
 use std::sync::LazyLock;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use nguon_domain::Role;
+use nguon_domain::{Image, ProvinceCode, Role};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use time::Duration;
@@ -38,6 +43,8 @@ pub struct UiSettings {
     pub session_lifetime: Duration,
     /// How long a session may go unused before it ends.
     pub idle_timeout: Duration,
+    /// The province the portal serves: addresses are picked from its communes.
+    pub province: ProvinceCode,
 }
 
 impl Default for UiSettings {
@@ -46,20 +53,33 @@ impl Default for UiSettings {
             secure_cookies: false,
             session_lifetime: Duration::hours(12),
             idle_timeout: Duration::minutes(30),
+            province: ProvinceCode::parse(DEFAULT_PROVINCE).expect("a valid province code"),
         }
     }
 }
+
+/// The province served unless configured: Cà Mau.
+pub const DEFAULT_PROVINCE: &str = "96";
+
+/// The script of the facility form's "use my location" button; forms work without it.
+const SCRIPT: &str = include_str!("../../static/geo.js");
+
+/// The script's URL, named by its hash like the stylesheet's.
+static SCRIPT_URL: LazyLock<String> = LazyLock::new(|| hashed_url("geo", "js", SCRIPT));
 
 /// The stylesheet.
 const CSS: &str = include_str!("../../static/app.css");
 
 /// The stylesheet's URL: its name carries the first hex digits of its SHA-256, so a changed
 /// stylesheet gets a new URL and the old one may be cached for good.
-static CSS_URL: LazyLock<String> = LazyLock::new(|| {
-    let digest = Sha256::digest(CSS.as_bytes());
+static CSS_URL: LazyLock<String> = LazyLock::new(|| hashed_url("app", "css", CSS));
+
+/// `/static/{stem}.{first hex digits of the SHA-256 of content}.{extension}`.
+fn hashed_url(stem: &str, extension: &str, content: &str) -> String {
+    let digest = Sha256::digest(content.as_bytes());
     let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
-    format!("/static/app.{hex}.css")
-});
+    format!("/static/{stem}.{hex}.{extension}")
+}
 
 /// The portal's routes.
 pub fn routes() -> Router<AppState> {
@@ -75,21 +95,67 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/audit", get(admin::audit))
         .route("/trace", get(trace_page::search))
         .route("/trace/{id}", get(trace_page::page))
+        .route(
+            "/facilities",
+            get(facilities::list).post(facilities::create),
+        )
+        .route("/facilities/new", get(facilities::new_form))
+        .route("/facilities/{id}", get(facilities::detail))
+        .route(
+            "/facilities/{id}/edit",
+            get(facilities::edit_form).post(facilities::update),
+        )
+        .route("/facilities/{id}/status", post(facilities::set_status))
+        .route(
+            "/facilities/{id}/certificates",
+            post(facilities::add_certificate),
+        )
+        .merge(product_routes())
+        .route(
+            "/admin/product-groups",
+            get(groups::list).post(groups::create),
+        )
+        .route(
+            "/admin/product-groups/{id}",
+            get(groups::edit_form).post(groups::update),
+        )
+        .route("/media/{id}", get(registry::media))
         .route("/lang/{code}", get(switch_language))
         .route("/static/{name}", get(stylesheet))
 }
 
-/// `GET /static/{name}`: the stylesheet under its current name only.
+/// The product pages: their forms carry a photo of up to [`Image::MAX_BYTES`], so their body
+/// limit leaves room for it and the other fields.
+fn product_routes() -> Router<AppState> {
+    Router::new()
+        .route("/products", get(products::list).post(products::create))
+        .route("/products/new", get(products::new_form))
+        .route("/products/{id}", get(products::detail))
+        .route(
+            "/products/{id}/edit",
+            get(products::edit_form).post(products::update),
+        )
+        .route("/products/{id}/status", post(products::set_status))
+        .layer(DefaultBodyLimit::max(Image::MAX_BYTES + 64 * 1024))
+}
+
+/// `GET /static/{name}`: the stylesheet and the script under their current names only.
 async fn stylesheet(Path(name): Path<String>) -> Response {
-    if format!("/static/{name}") != *CSS_URL {
+    let path = format!("/static/{name}");
+    let (content_type, body) = if path == *CSS_URL {
+        ("text/css; charset=utf-8", CSS)
+    } else if path == *SCRIPT_URL {
+        ("text/javascript; charset=utf-8", SCRIPT)
+    } else {
         return StatusCode::NOT_FOUND.into_response();
-    }
+    };
     (
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         ],
-        CSS,
+        body,
     )
         .into_response()
 }

@@ -82,6 +82,18 @@ pub fn forbidden(lang: Lang, signed_in: Option<&SignedIn>) -> Response {
     (StatusCode::FORBIDDEN, page).into_response()
 }
 
+/// The 404 page, for a record that does not exist or that the user may not see: the same
+/// page for both, so ids of other organisations' records cannot be probed.
+pub fn not_found(lang: Lang, who: &SignedIn) -> Response {
+    let tr = Tr { lang };
+    let page = ErrorPage {
+        chrome: Chrome::signed_in(who, "/"),
+        title: tr.t("not-found-title"),
+        message: tr.t("not-found-message"),
+    };
+    (StatusCode::NOT_FOUND, page).into_response()
+}
+
 /// The sign-in page.
 #[derive(Template, WebTemplate)]
 #[template(path = "login.html")]
@@ -250,12 +262,23 @@ struct HomePage {
     role: String,
     organisation: Option<String>,
     links: Vec<(&'static str, String)>,
+    expiring: Vec<crate::ui::facilities::ExpiringCertificate>,
 }
 
-/// `GET /`: who is signed in, as what, and the pages the role may use.
-pub async fn home(who: SignedIn) -> Response {
+/// `GET /`: who is signed in, as what, the pages the role may use, and for province roles the
+/// certificates that expired or expire soon.
+pub async fn home(State(state): State<AppState>, who: SignedIn) -> Response {
     let tr = Tr { lang: who.lang };
     let mut links = vec![("/trace", tr.t("nav-trace"))];
+    links.extend(crate::ui::registry::nav_links(tr, &who));
+    let expiring = if who.user.access.sees_all_organisations() {
+        match crate::ui::facilities::expiring_certificates(&state, &who).await {
+            Ok(expiring) => expiring,
+            Err(error) => return error.into_page(who.lang),
+        }
+    } else {
+        Vec::new()
+    };
     if who.user.access.managed_users().is_some() {
         links.push(("/admin/users", tr.t("nav-users")));
     }
@@ -269,6 +292,7 @@ pub async fn home(who: SignedIn) -> Response {
         role: role_label(tr, who.user.access.role()),
         organisation: who.organisation.as_ref().map(|o| o.name.to_string()),
         links,
+        expiring,
     }
     .into_response()
 }

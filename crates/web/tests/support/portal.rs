@@ -146,3 +146,46 @@ pub async fn user(
         .await
         .unwrap()
 }
+
+/// One part of a multipart form: a text field, or a file with its name and bytes.
+pub enum Part<'a> {
+    /// A text field.
+    Text(&'a str, &'a str),
+    /// A file field.
+    File(&'a str, &'a str, &'a [u8]),
+}
+
+impl Browser<'_> {
+    /// Sends a `multipart/form-data` form, as a form with a file input does.
+    pub async fn post_multipart(&mut self, path: &str, parts: &[Part<'_>]) -> Reply {
+        const BOUNDARY: &str = "nguon-test-boundary-7d1f";
+        let mut body = Vec::new();
+        for part in parts {
+            body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+            match part {
+                Part::Text(name, value) => {
+                    body.extend_from_slice(
+                        format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}")
+                            .as_bytes(),
+                    );
+                }
+                Part::File(name, file, bytes) => {
+                    body.extend_from_slice(
+                        format!(
+                            "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                        )
+                        .as_bytes(),
+                    );
+                    body.extend_from_slice(bytes);
+                }
+            }
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        let request = Request::post(path).header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        );
+        self.send(request, Body::from(body)).await
+    }
+}
