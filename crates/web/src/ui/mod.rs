@@ -7,6 +7,7 @@
 //! programs. The API keeps its API keys.
 
 mod admin;
+mod diary;
 pub mod i18n;
 mod pages;
 pub mod session;
@@ -77,6 +78,7 @@ pub fn routes() -> Router<AppState> {
         .route("/trace/{id}", get(trace_page::page))
         .route("/lang/{code}", get(switch_language))
         .route("/static/{name}", get(stylesheet))
+        .merge(diary::routes())
 }
 
 /// `GET /static/{name}`: the stylesheet under its current name only.

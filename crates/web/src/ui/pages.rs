@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
-use nguon_domain::{Actor, DomainError, Email, NewSession, Password, UserStatus};
+use nguon_domain::{Actor, DomainError, Email, NewSession, Password, Role, UserStatus};
 use nguon_store::StoreError;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -256,6 +256,9 @@ struct HomePage {
 pub async fn home(who: SignedIn) -> Response {
     let tr = Tr { lang: who.lang };
     let mut links = vec![("/trace", tr.t("nav-trace"))];
+    if matches!(who.user.access.role(), Role::OrgAdmin | Role::OrgStaff) {
+        links.push(("/diary", tr.t("nav-diary")));
+    }
     if who.user.access.managed_users().is_some() {
         links.push(("/admin/users", tr.t("nav-users")));
     }
