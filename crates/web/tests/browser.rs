@@ -224,7 +224,7 @@ async fn a_farm_worker_records_a_harvest_in_the_diary_and_sees_it_in_the_lots_ch
             Some(farm),
             &FacilityDetails::new(
                 FacilityKind::Pond,
-                RecordName::parse(POND_PLACE).unwrap(),
+                RecordName::parse("name", POND_PLACE).unwrap(),
                 Gln::parse("8931234000103").unwrap(),
             ),
             ApprovalStatus::Approved,

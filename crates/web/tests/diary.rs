@@ -48,7 +48,7 @@ async fn farm(app: &TestApp, tax_code: &str, prefix: &str, pond: &str) -> (Organ
             Some(id),
             &FacilityDetails::new(
                 FacilityKind::Pond,
-                RecordName::parse("Ao nuôi số 3").unwrap(),
+                RecordName::parse("name", "Ao nuôi số 3").unwrap(),
                 Gln::parse(pond).unwrap(),
             ),
             ApprovalStatus::Approved,
