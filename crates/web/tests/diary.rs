@@ -23,7 +23,7 @@ use support::{Reply, TestApp};
 /// The farm's pond and its GLN.
 const POND_GLN: &str = "8931234000103";
 /// Another organisation's pond.
-const OTHER_POND_GLN: &str = "8939999000101";
+const OTHER_POND_GLN: &str = "8939999000109";
 /// The seed lot stocked and the lot harvested.
 const SEED: &str = "(01)08931234560010(10)PL8";
 const HARVEST: &str = "(01)08931234560027(10)AO8";
