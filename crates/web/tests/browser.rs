@@ -1,7 +1,8 @@
 //! The portal in a real browser: headless Chromium driven through a local chromedriver over
 //! WebDriver, against the real server on a random port over a temporary SQLite store. A farm
 //! worker signs in through the form, switches to Vietnamese, searches a lot on `/trace`,
-//! follows its one-step-back link and reads the page as shown.
+//! follows its one-step-back link and reads the page as shown; another records a harvest
+//! through the diary form and opens the harvested lot's chain.
 //!
 //! Without chromedriver the test says `SKIPPED` and passes, except in CI (`CI=true`), where the
 //! browser tests are mandatory and a missing driver fails it.
@@ -15,7 +16,9 @@ use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
-use nguon_domain::Role;
+use nguon_domain::{Actor, ApprovalStatus, FacilityDetails, FacilityKind, RecordName, Role};
+use nguon_gs1::{CompanyPrefix, Gln};
+use nguon_store::Registry;
 use serde_json::json;
 use support::TestApp;
 use support::chain::{FARM_NAME, HATCHERY_NAME, POND_PLACE, shrimp_chain};
@@ -197,5 +200,117 @@ async fn a_farm_worker_signs_in_searches_a_lot_and_steps_back_to_the_hatchery() 
             .starts_with("/trace/https%3A%2F%2Fid.gs1.org%2F01%2F08931234560010%2F10%2FPL7"),
         "{url}"
     );
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_farm_worker_records_a_harvest_in_the_diary_and_sees_it_in_the_lots_chain() {
+    let Some(driver) = ChromeDriver::start().await else {
+        return;
+    };
+    let app = TestApp::new().await;
+    let (farm, _) = app.named_organisation(FARM_NAME, "0300000031").await;
+    let store = &app.state.store;
+    store
+        .set_organisation_status(farm, ApprovalStatus::Approved, Actor::Cli)
+        .await
+        .unwrap();
+    store
+        .add_company_prefix(farm, &CompanyPrefix::parse("8931234").unwrap(), Actor::Cli)
+        .await
+        .unwrap();
+    store
+        .register(
+            Some(farm),
+            &FacilityDetails::new(
+                FacilityKind::Pond,
+                RecordName::parse("name", POND_PLACE).unwrap(),
+                Gln::parse("8931234000103").unwrap(),
+            ),
+            ApprovalStatus::Approved,
+            Actor::Cli,
+        )
+        .await
+        .unwrap();
+    user(&app, "nhanvien@tanhung.vn", Role::OrgStaff, Some(farm)).await;
+    let base = format!("http://{}", app.serve().await);
+    let browser = driver.session().await;
+    browser.goto(&format!("{base}/login")).await.unwrap();
+    click(&browser, r#"nav.lang a[lang="vi"]"#).await;
+    let email = browser.find(Locator::Id("email")).await.unwrap();
+    email.send_keys("nhanvien@tanhung.vn").await.unwrap();
+    let password = browser.find(Locator::Id("password")).await.unwrap();
+    password.send_keys(PASSWORD).await.unwrap();
+    click(&browser, r#"form[action="/login"] button"#).await;
+
+    main_text(&browser, r#"a[href="/diary"]"#).await;
+    click(&browser, r#"main a[href="/diary"]"#).await;
+    let diary = main_text(&browser, r#"a[href="/diary/farmed-shrimp/harvest"]"#).await;
+    assert!(diary.contains("Tôm nuôi"), "{diary}");
+    click(&browser, r#"a[href="/diary/farmed-shrimp/harvest"]"#).await;
+    let form = main_text(&browser, "form.diary-form").await;
+    assert!(form.contains("Sản lượng"), "{form}");
+    // The script shows the location button where the browser has geolocation.
+    let locate = browser
+        .find(Locator::Css("button.locate"))
+        .await
+        .expect("a location button");
+    assert!(
+        locate.is_displayed().await.unwrap(),
+        "the script did not run"
+    );
+
+    let pick = |selector: &'static str, value: &'static str| {
+        let browser = browser.clone();
+        async move {
+            browser
+                .find(Locator::Css(&format!(
+                    "{selector} option[value=\"{value}\"]"
+                )))
+                .await
+                .unwrap_or_else(|e| panic!("{selector} has no {value}: {e}"))
+                .click()
+                .await
+                .unwrap();
+        }
+    };
+    let fill = |id: &'static str, text: &'static str| {
+        let browser = browser.clone();
+        async move {
+            browser
+                .find(Locator::Id(id))
+                .await
+                .unwrap_or_else(|e| panic!("no #{id}: {e}"))
+                .send_keys(text)
+                .await
+                .unwrap();
+        }
+    };
+    pick("#f-pond", "8931234000103").await;
+    fill("f-seed_lot", "(01)08931234560010(10)PL9").await;
+    fill("f-harvest_lot", "(01)08931234560027(10)AO9").await;
+    fill("f-harvest_weight", "1250,5").await;
+    pick("#f-aquaculture_method", "Intensive").await;
+    pick("#f-production_method", "AQUACULTURE").await;
+    // A date input takes the digits in the browser's locale order; the script sets it directly.
+    browser
+        .execute(
+            "document.getElementById('f-harvest_start').value = '2026-05-04';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    click(&browser, r#"form.diary-form button[type="submit"]"#).await;
+
+    let done = main_text(&browser, ".diary-lots").await;
+    assert!(done.contains("Đã ghi công đoạn Thu hoạch."), "{done}");
+    click(&browser, ".diary-lots li:first-child a").await;
+    let lot = main_text(&browser, ".subject").await;
+    assert!(lot.contains("Số lô AO9"), "{lot}");
+    assert!(
+        lot.contains(POND_PLACE) || lot.contains("8931234000103"),
+        "{lot}"
+    );
+    assert!(lot.contains("1.250,5 kg"), "{lot}");
     browser.close().await.unwrap();
 }

@@ -23,7 +23,7 @@ use nguon_epcis::{json_ld, xml};
 use nguon_store::StoreError;
 use serde::{Deserialize, Serialize};
 
-use super::index::new_event;
+use super::index::{IndexError, new_event};
 use super::respond::{Binding, validation_failed};
 use crate::auth::Caller;
 use crate::error::{ApiError, EpcisException};
@@ -533,43 +533,71 @@ pub async fn capture_event(
             (document.events.remove(0), hashes.and_then(|mut h| h.pop()))
         }
     };
-    let new =
-        new_event(owner, &event, hash.as_deref(), &settings.prefix_lengths).map_err(|error| {
-            validation_failed(vec![ValidationIssue {
+    let new = store_event(&state, owner, &event, hash.as_deref())
+        .await
+        .map_err(|error| match error {
+            StoreEventError::Invalid(error) => validation_failed(vec![ValidationIssue {
                 event_index: Some(0),
                 path: error.field.to_owned(),
                 message: error.message,
-            }])
+            }]),
+            StoreEventError::Duplicate(detail) => ApiError::epcis(
+                EpcisException::ResourceAlreadyExists,
+                StatusCode::CONFLICT,
+                detail,
+            ),
+            StoreEventError::Store(error) => error.into(),
         })?;
     let location = format!(
         "/epcis/events/{}",
         nguon_gs1::percent_encode(new.event_id.as_str())
     );
-    let appended = state.store.append_events(std::slice::from_ref(&new)).await;
-    if appended.is_ok() {
-        // Wakes streams and webhook deliveries; nobody listening is fine.
-        let _ = state.captured.send(owner);
-    }
-    match appended {
-        Ok(_) => Ok((
-            StatusCode::CREATED,
-            [(
-                header::LOCATION,
-                HeaderValue::from_str(&location).map_err(|_| {
-                    ApiError::epcis(
-                        EpcisException::Implementation,
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "the event's URL is not a valid header",
-                    )
-                })?,
-            )],
-        )
-            .into_response()),
-        Err(StoreError::Conflict { detail, .. }) => Err(ApiError::epcis(
-            EpcisException::ResourceAlreadyExists,
-            StatusCode::CONFLICT,
-            detail,
-        )),
-        Err(error) => Err(error.into()),
+    Ok((
+        StatusCode::CREATED,
+        [(
+            header::LOCATION,
+            HeaderValue::from_str(&location).map_err(|_| {
+                ApiError::epcis(
+                    EpcisException::Implementation,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the event's URL is not a valid header",
+                )
+            })?,
+        )],
+    )
+        .into_response())
+}
+
+/// Why [`store_event`] kept nothing.
+#[derive(Debug)]
+pub enum StoreEventError {
+    /// The event cannot be indexed (its eventID or hash is malformed); names the field.
+    Invalid(IndexError),
+    /// The owner already has an event with this eventID or hash.
+    Duplicate(String),
+    /// The store failed.
+    Store(StoreError),
+}
+
+/// Stores one event for `owner` and wakes its streams and webhooks: the single path for one
+/// event, whether it came to `POST /epcis/events` or from a diary form. `sent_hash` is the CBV
+/// 2.0 hash of the text as sent; without it the hash of the event's canonical JSON-LD is used,
+/// which is what a client posting that JSON-LD gets.
+pub async fn store_event(
+    state: &AppState,
+    owner: OrganisationId,
+    event: &Event,
+    sent_hash: Option<&str>,
+) -> Result<NewEvent, StoreEventError> {
+    let new = new_event(owner, event, sent_hash, &state.epcis.prefix_lengths)
+        .map_err(StoreEventError::Invalid)?;
+    match state.store.append_events(std::slice::from_ref(&new)).await {
+        Ok(_) => {
+            // Wakes streams and webhook deliveries; nobody listening is fine.
+            let _ = state.captured.send(owner);
+            Ok(new)
+        }
+        Err(StoreError::Conflict { detail, .. }) => Err(StoreEventError::Duplicate(detail)),
+        Err(error) => Err(StoreEventError::Store(error)),
     }
 }

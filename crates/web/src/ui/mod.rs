@@ -7,6 +7,7 @@
 //! programs. The API keeps its API keys.
 
 mod admin;
+mod diary;
 mod facilities;
 mod groups;
 pub mod i18n;
@@ -122,6 +123,7 @@ pub fn routes() -> Router<AppState> {
         .route("/media/{id}", get(registry::media))
         .route("/lang/{code}", get(switch_language))
         .route("/static/{name}", get(stylesheet))
+        .merge(diary::routes())
 }
 
 /// The product pages: their forms carry a photo of up to [`Image::MAX_BYTES`], so their body

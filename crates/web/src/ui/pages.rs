@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
-use nguon_domain::{Actor, DomainError, Email, NewSession, Password, UserStatus};
+use nguon_domain::{Actor, DomainError, Email, NewSession, Password, Role, UserStatus};
 use nguon_store::StoreError;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -279,6 +279,9 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Response {
     } else {
         Vec::new()
     };
+    if matches!(who.user.access.role(), Role::OrgAdmin | Role::OrgStaff) {
+        links.push(("/diary", tr.t("nav-diary")));
+    }
     if who.user.access.managed_users().is_some() {
         links.push(("/admin/users", tr.t("nav-users")));
     }
