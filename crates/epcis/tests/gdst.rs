@@ -464,8 +464,14 @@ fn kde_lines(event: &Event) -> Vec<String> {
 }
 
 fn gdst_schema_errors(document: &Value) -> Vec<String> {
-    let schema: Value =
-        serde_json::from_str(&fs::read_to_string(data("gdst_json_schema.json")).unwrap()).unwrap();
+    let schema: Value = serde_json::from_str(
+        &fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data/gdst-schema/gdst_json_schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
     let validator = jsonschema::options()
         .with_draft(jsonschema::Draft::Draft7)
         .should_validate_formats(true)
