@@ -31,6 +31,24 @@ impl RegistryKind {
             Self::ProductGroup => "product_group",
         }
     }
+
+    /// What a record of this kind is called in messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Self::Facility => "facility",
+            Self::Product => "product",
+            Self::ProductGroup => "product group",
+        }
+    }
+
+    /// The field that holds its unique key, as messages name it.
+    pub fn key_field(self) -> &'static str {
+        match self {
+            Self::Facility => "GLN",
+            Self::Product => "GTIN",
+            Self::ProductGroup => "product group",
+        }
+    }
 }
 
 impl fmt::Display for RegistryKind {

@@ -94,7 +94,10 @@ impl RecordRow {
     pub fn into_registered<D: RegistryDetails>(self) -> Result<Registered<D>, StoreError> {
         let id = self.id;
         let corrupt = |error: &dyn std::fmt::Display| {
-            StoreError::Internal(format!("stored {} {id} is invalid: {error}", D::KIND))
+            StoreError::Internal(format!(
+                "stored {} {id} is invalid: {error}",
+                D::KIND.noun()
+            ))
         };
         if self.kind != D::KIND.as_str() {
             return Err(corrupt(&format!("it is a {}", self.kind)));
@@ -202,27 +205,23 @@ pub trait RegistryStore: Send + Sync {
 
 /// The conflict every back end reports for a key already registered.
 pub fn record_key_taken(kind: RegistryKind, key: &str) -> StoreError {
-    let (what, detail) = match kind {
-        RegistryKind::Facility => ("GLN", format!("{key} is already registered to a facility")),
-        RegistryKind::Product => ("GTIN", format!("{key} is already registered to a product")),
-        RegistryKind::ProductGroup => (
-            "product group",
-            format!("the code {key} is already in the catalogue"),
-        ),
+    let detail = match kind {
+        RegistryKind::ProductGroup => format!("the code {key} is already in the catalogue"),
+        _ => format!("{key} is already registered to a {}", kind.noun()),
     };
-    StoreError::Conflict { what, detail }
+    StoreError::Conflict {
+        what: kind.key_field(),
+        detail,
+    }
 }
 
 /// The conflict every back end reports for an edit that changes a record's key.
 pub fn record_key_fixed(kind: RegistryKind, from: &str, to: &str) -> StoreError {
     StoreError::Conflict {
-        what: match kind {
-            RegistryKind::Facility => "GLN",
-            RegistryKind::Product => "GTIN",
-            RegistryKind::ProductGroup => "product group",
-        },
+        what: kind.key_field(),
         detail: format!(
-            "cannot change from {from} to {to} once registered, since codes may be printed; register a new {kind} instead"
+            "cannot change from {from} to {to} once registered, since codes may be printed; register a new {} instead",
+            kind.noun()
         ),
     }
 }
@@ -230,11 +229,7 @@ pub fn record_key_fixed(kind: RegistryKind, from: &str, to: &str) -> StoreError 
 /// The `NotFound` every back end reports for an unknown record.
 pub fn no_such_record(kind: RegistryKind, id: RecordId) -> StoreError {
     StoreError::NotFound {
-        what: match kind {
-            RegistryKind::Facility => "facility",
-            RegistryKind::Product => "product",
-            RegistryKind::ProductGroup => "product group",
-        },
+        what: kind.noun(),
         id: id.to_string(),
     }
 }
