@@ -141,47 +141,31 @@ impl Store for PostgresStore {
         new: &NewOrganisation,
         actor: Actor,
     ) -> Result<Organisation, StoreError> {
-        let id = OrganisationId::generate();
-        let now = now_utc();
-        let status = ApprovalStatus::Pending;
         let mut tx = self.write().await?;
-        sqlx::query(
-            "INSERT INTO organisations (id, kind, name, tax_code, status, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(id.as_uuid())
-        .bind(new.kind().as_str())
-        .bind(new.name().as_str())
-        .bind(new.tax_code().as_str())
-        .bind(status.as_str())
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(|error| match error {
-            // The id is fresh, so the only unique column that can collide is the tax code.
-            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::tax_code_taken(),
-            other => store_error(other),
-        })?;
-        let organisation = Organisation {
-            id,
-            kind: new.kind(),
-            name: new.name().clone(),
-            tax_code: new.tax_code().clone(),
-            status,
-            created_at: now,
-            updated_at: now,
-            company_prefixes: Vec::new(),
-        };
-        let entry = snapshot::organisation_change(
-            actor,
-            AuditAction::OrganisationCreate,
-            None,
-            &organisation,
-        );
-        insert_audit(&mut tx, &entry).await?;
+        let organisation = insert_organisation(&mut tx, new, actor).await?;
         tx.commit().await.map_err(store_error)?;
         Ok(organisation)
+    }
+
+    async fn create_organisations(
+        &self,
+        batch: &[(NewOrganisation, Vec<CompanyPrefix>)],
+        actor: Actor,
+    ) -> Result<Vec<Organisation>, StoreError> {
+        let mut tx = self.write().await?;
+        let mut created = Vec::with_capacity(batch.len());
+        for (new, prefixes) in batch {
+            let mut organisation = insert_organisation(&mut tx, new, actor).await?;
+            for prefix in prefixes {
+                if !organisation.company_prefixes.contains(prefix) {
+                    organisation =
+                        insert_company_prefix(&mut tx, &organisation, prefix, actor).await?;
+                }
+            }
+            created.push(organisation);
+        }
+        tx.commit().await.map_err(store_error)?;
+        Ok(created)
     }
 
     async fn organisation(&self, id: OrganisationId) -> Result<Organisation, StoreError> {
@@ -270,36 +254,7 @@ impl Store for PostgresStore {
         if organisation.company_prefixes.contains(prefix) {
             return Ok(organisation);
         }
-        let now = now_utc();
-        sqlx::query(
-            "INSERT INTO organisation_company_prefixes (prefix, organisation_id, created_at) \
-             VALUES ($1, $2, $3)",
-        )
-        .bind(prefix.as_str())
-        .bind(id.as_uuid())
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(|error| match error {
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                StoreError::company_prefix_taken(prefix)
-            }
-            other => store_error(other),
-        })?;
-        sqlx::query("UPDATE organisations SET updated_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(id.as_uuid())
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
-        let updated = fetch_organisation(&mut tx, id).await?;
-        let entry = snapshot::organisation_change(
-            actor,
-            AuditAction::CompanyPrefixAdd,
-            Some(&organisation),
-            &updated,
-        );
-        insert_audit(&mut tx, &entry).await?;
+        let updated = insert_company_prefix(&mut tx, &organisation, prefix, actor).await?;
         tx.commit().await.map_err(store_error)?;
         Ok(updated)
     }
@@ -654,6 +609,90 @@ async fn lock_organisation(conn: &mut PgConnection, id: OrganisationId) -> Resul
             what: "organisation",
             id: id.to_string(),
         })
+}
+
+/// Inserts a new organisation, pending, with its audit entry, inside the caller's transaction.
+async fn insert_organisation(
+    conn: &mut PgConnection,
+    new: &NewOrganisation,
+    actor: Actor,
+) -> Result<Organisation, StoreError> {
+    let id = OrganisationId::generate();
+    let now = now_utc();
+    let status = ApprovalStatus::Pending;
+    sqlx::query(
+        "INSERT INTO organisations (id, kind, name, tax_code, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id.as_uuid())
+    .bind(new.kind().as_str())
+    .bind(new.name().as_str())
+    .bind(new.tax_code().as_str())
+    .bind(status.as_str())
+    .bind(now)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(|error| match error {
+        // The id is fresh, so the only unique column that can collide is the tax code.
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::tax_code_taken(),
+        other => store_error(other),
+    })?;
+    let organisation = Organisation {
+        id,
+        kind: new.kind(),
+        name: new.name().clone(),
+        tax_code: new.tax_code().clone(),
+        status,
+        created_at: now,
+        updated_at: now,
+        company_prefixes: Vec::new(),
+    };
+    let entry =
+        snapshot::organisation_change(actor, AuditAction::OrganisationCreate, None, &organisation);
+    insert_audit(conn, &entry).await?;
+    Ok(organisation)
+}
+
+/// Registers `prefix` to `organisation`, with its audit entry, inside the caller's transaction;
+/// returns the organisation with its prefixes. A prefix held by anyone is a conflict.
+async fn insert_company_prefix(
+    conn: &mut PgConnection,
+    organisation: &Organisation,
+    prefix: &CompanyPrefix,
+    actor: Actor,
+) -> Result<Organisation, StoreError> {
+    let now = now_utc();
+    sqlx::query(
+        "INSERT INTO organisation_company_prefixes (prefix, organisation_id, created_at) \
+         VALUES ($1, $2, $3)",
+    )
+    .bind(prefix.as_str())
+    .bind(organisation.id.as_uuid())
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(|error| match error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::company_prefix_taken(prefix)
+        }
+        other => store_error(other),
+    })?;
+    sqlx::query("UPDATE organisations SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(organisation.id.as_uuid())
+        .execute(&mut *conn)
+        .await
+        .map_err(store_error)?;
+    let updated = fetch_organisation(conn, organisation.id).await?;
+    let entry = snapshot::organisation_change(
+        actor,
+        AuditAction::CompanyPrefixAdd,
+        Some(organisation),
+        &updated,
+    );
+    insert_audit(conn, &entry).await?;
+    Ok(updated)
 }
 
 /// Reads one organisation with its prefixes, or `NotFound`.

@@ -24,50 +24,55 @@ const SELECT_RECORDS: &str = "SELECT id, kind, organisation_id, key, status, bod
 
 #[async_trait]
 impl RegistryStore for PostgresStore {
-    async fn insert_record(
+    async fn insert_records(
         &self,
-        id: RecordId,
         organisation: Option<OrganisationId>,
         status: ApprovalStatus,
-        write: &RecordWrite,
+        writes: &[(RecordId, RecordWrite)],
         actor: Actor,
-    ) -> Result<RecordRow, StoreError> {
+    ) -> Result<Vec<RecordRow>, StoreError> {
         let mut tx = self.write().await?;
         let now = now_utc();
-        sqlx::query(
-            "INSERT INTO registry_records \
-             (id, kind, organisation_id, key, name, status, body, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(id.as_uuid())
-        .bind(write.kind.as_str())
-        .bind(organisation.map(|o| o.as_uuid()))
-        .bind(&write.key)
-        .bind(&write.name)
-        .bind(status.as_str())
-        .bind(&write.body)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(|error| match error {
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                record_key_taken(write.kind, &write.key)
-            }
-            sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound {
-                what: "organisation",
-                id: organisation.map(|o| o.to_string()).unwrap_or_default(),
-            },
-            other => store_error(other),
-        })?;
-        let row = fetch(&mut tx, write.kind, id).await?;
-        insert_audit(
-            &mut tx,
-            &row.audit(actor, AuditAction::RecordCreate(write.kind), None),
-        )
-        .await?;
+        let mut rows = Vec::with_capacity(writes.len());
+        for (id, write) in writes {
+            sqlx::query(
+                "INSERT INTO registry_records \
+                 (id, kind, organisation_id, key, name, status, body, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(id.as_uuid())
+            .bind(write.kind.as_str())
+            .bind(organisation.map(|o| o.as_uuid()))
+            .bind(&write.key)
+            .bind(&write.name)
+            .bind(status.as_str())
+            .bind(&write.body)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|error| match error {
+                sqlx::Error::Database(db) if db.is_unique_violation() => {
+                    record_key_taken(write.kind, &write.key)
+                }
+                sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                    StoreError::NotFound {
+                        what: "organisation",
+                        id: organisation.map(|o| o.to_string()).unwrap_or_default(),
+                    }
+                }
+                other => store_error(other),
+            })?;
+            let row = fetch(&mut tx, write.kind, *id).await?;
+            insert_audit(
+                &mut tx,
+                &row.audit(actor, AuditAction::RecordCreate(write.kind), None),
+            )
+            .await?;
+            rows.push(row);
+        }
         tx.commit().await.map_err(store_error)?;
-        Ok(row)
+        Ok(rows)
     }
 
     async fn update_record(

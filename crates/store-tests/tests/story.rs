@@ -402,6 +402,8 @@ async fn run_story(store: Arc<dyn Store>) {
     accounts_chapter(&store, farm.id, hatchery.id).await;
     recalls_chapter(&store, farm.id, hatchery.id).await;
     registry_chapter(&store, farm.id, hatchery.id).await;
+    batch_registry_chapter(&store, farm.id).await;
+    batch_organisations_chapter(&store).await;
 
     // Shutting down: once closed, the store says it is unavailable instead of hanging.
     store.close().await;
@@ -3189,4 +3191,175 @@ async fn registry_chapter(store: &Arc<dyn Store>, farm: OrganisationId, other: O
         .await
         .unwrap();
     assert_eq!(only(uploads).after.unwrap()["bytes"], 308);
+}
+
+/// Registering many records at once, as an import does: all or nothing, whether the clash is
+/// with a record already stored or inside the batch, and every record gets its audit entry.
+async fn batch_registry_chapter(store: &Arc<dyn Store>, farm: OrganisationId) {
+    let facility = |gln: &str, name: &str| {
+        FacilityDetails::new(
+            FacilityKind::Field,
+            RecordName::parse("name", name).unwrap(),
+            Gln::parse(gln).unwrap(),
+        )
+    };
+    let fields = [
+        facility("8934673000505", "Ruộng A"),
+        facility("8934673000512", "Ruộng B"),
+    ];
+    let count = |store: Arc<dyn Store>| async move {
+        store
+            .list::<FacilityDetails>(&RecordQuery {
+                organisation: Some(farm),
+                ..RecordQuery::default()
+            })
+            .await
+            .unwrap()
+            .len()
+    };
+    let before = count(store.clone()).await;
+
+    // The second record repeats the GLN of the first: nothing of the batch is kept.
+    let twice = [fields[0].clone(), fields[0].clone()];
+    let clash = store
+        .register_all(Some(farm), &twice, ApprovalStatus::Pending, Actor::Cli)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(clash, StoreError::Conflict { what: "GLN", .. }),
+        "{clash:?}"
+    );
+    assert_eq!(
+        count(store.clone()).await,
+        before,
+        "nothing of a refused batch is kept"
+    );
+
+    let stored = store
+        .register_all(Some(farm), &fields, ApprovalStatus::Pending, Actor::Cli)
+        .await
+        .expect("a clean batch is stored");
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[1].details, fields[1]);
+    assert_eq!(stored[0].organisation, Some(farm));
+    assert_eq!(count(store.clone()).await, before + 2);
+    for record in &stored {
+        let audit = store
+            .search_audit_log(&AuditQuery {
+                entity_id: Some(record.id.to_string()),
+                limit: 10,
+                ..AuditQuery::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(audit.entries.len(), 1, "one audit entry per record");
+    }
+
+    // A batch that clashes with a stored record in its last place keeps nothing either.
+    let late = [facility("8934673000529", "Ruộng C"), fields[1].clone()];
+    let clash = store
+        .register_all(Some(farm), &late, ApprovalStatus::Pending, Actor::Cli)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        clash.to_string(),
+        "GLN: 8934673000512 is already registered to a facility"
+    );
+    assert_eq!(
+        store
+            .find::<FacilityDetails>("8934673000529")
+            .await
+            .unwrap(),
+        None
+    );
+    let empty: [FacilityDetails; 0] = [];
+    assert!(
+        store
+            .register_all(Some(farm), &empty, ApprovalStatus::Pending, Actor::Cli)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// Registering many organisations at once with their company prefixes, as an import does: a
+/// tax code or prefix taken, by the database or earlier in the batch, keeps nothing.
+async fn batch_organisations_chapter(store: &Arc<dyn Store>) {
+    let tax_codes = |store: Arc<dyn Store>| async move {
+        let page = store
+            .list_organisations(&OrganisationQuery {
+                limit: OrganisationQuery::MAX_LIMIT,
+                ..OrganisationQuery::default()
+            })
+            .await
+            .unwrap();
+        page.organisations
+            .into_iter()
+            .map(|o| o.tax_code.as_str().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let before = tax_codes(store.clone()).await;
+    let salt = new(
+        OrganisationKind::Cooperative,
+        "HTX Muối Đông Hải",
+        "1900000201",
+    );
+    let dried = new(
+        OrganisationKind::Enterprise,
+        "Công ty Khô Gành Hào",
+        "1900000202",
+    );
+
+    // The second organisation repeats the first one's prefix: neither is kept.
+    let clash = store
+        .create_organisations(
+            &[
+                (salt.clone(), vec![prefix("8937001")]),
+                (dried.clone(), vec![prefix("8937001")]),
+            ],
+            Actor::Cli,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(clash, StoreError::Conflict { .. }), "{clash:?}");
+    assert_eq!(tax_codes(store.clone()).await, before);
+
+    let created = store
+        .create_organisations(
+            &[
+                (salt.clone(), vec![prefix("8937001"), prefix("8937002")]),
+                (dried.clone(), Vec::new()),
+            ],
+            Actor::Cli,
+        )
+        .await
+        .expect("a clean batch is stored");
+    assert_eq!(created.len(), 2);
+    assert_eq!(created[0].status, ApprovalStatus::Pending);
+    assert_eq!(
+        created[0].company_prefixes,
+        vec![prefix("8937001"), prefix("8937002")]
+    );
+    assert_eq!(
+        store
+            .organisation_for_key("8937002000004")
+            .await
+            .unwrap()
+            .map(|(o, _)| o.id),
+        Some(created[0].id)
+    );
+    assert_eq!(tax_codes(store.clone()).await.len(), before.len() + 2);
+
+    // A tax code already registered, last in the batch: the new first one is not kept.
+    let late = new(OrganisationKind::Household, "Hộ Lê Văn B", "1900000203");
+    let clash = store
+        .create_organisations(&[(late, Vec::new()), (dried, Vec::new())], Actor::Cli)
+        .await
+        .unwrap_err();
+    assert!(matches!(clash, StoreError::Conflict { .. }), "{clash:?}");
+    assert!(
+        !tax_codes(store.clone())
+            .await
+            .contains(&"1900000203".to_owned())
+    );
 }

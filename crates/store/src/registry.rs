@@ -143,17 +143,17 @@ impl RecordQuery {
 /// Registry records and images, untyped. Every [`crate::Store`] is one; callers use [`Registry`].
 #[async_trait]
 pub trait RegistryStore: Send + Sync {
-    /// Stores a new record as `status`, with its audit entry, in one transaction. A key already
-    /// registered for the kind is a [`StoreError::Conflict`]; an unknown organisation is
-    /// [`StoreError::NotFound`].
-    async fn insert_record(
+    /// Stores new records as `status`, each `(id, write)` with its audit entry, all in one
+    /// transaction: all or nothing. A key already registered for the kind (or twice in the
+    /// batch) is a [`StoreError::Conflict`]; an unknown organisation is
+    /// [`StoreError::NotFound`]. Nothing is written then.
+    async fn insert_records(
         &self,
-        id: RecordId,
         organisation: Option<OrganisationId>,
         status: ApprovalStatus,
-        write: &RecordWrite,
+        writes: &[(RecordId, RecordWrite)],
         actor: Actor,
-    ) -> Result<RecordRow, StoreError>;
+    ) -> Result<Vec<RecordRow>, StoreError>;
 
     /// Replaces a record's details, with its audit entry, in one transaction. The key may not
     /// change (codes are printed): a different key is a [`StoreError::Conflict`].
@@ -294,9 +294,38 @@ pub trait Registry: RegistryStore {
         actor: Actor,
     ) -> Result<Registered<D>, StoreError> {
         let write = RecordWrite::of(details)?;
-        self.insert_record(RecordId::generate(), organisation, status, &write, actor)
-            .await?
+        let rows = self
+            .insert_records(
+                organisation,
+                status,
+                &[(RecordId::generate(), write)],
+                actor,
+            )
+            .await?;
+        rows.into_iter()
+            .next()
+            .ok_or_else(|| StoreError::Internal("a record insert returned no row".into()))?
             .into_registered()
+    }
+
+    /// Registers every one of `details` for `organisation` as `status` in one transaction: all
+    /// or nothing, as an import needs.
+    async fn register_all<D: RegistryDetails>(
+        &self,
+        organisation: Option<OrganisationId>,
+        details: &[D],
+        status: ApprovalStatus,
+        actor: Actor,
+    ) -> Result<Vec<Registered<D>>, StoreError> {
+        let writes = details
+            .iter()
+            .map(|d| Ok((RecordId::generate(), RecordWrite::of(d)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.insert_records(organisation, status, &writes, actor)
+            .await?
+            .into_iter()
+            .map(RecordRow::into_registered)
+            .collect()
     }
 
     /// Replaces the details of a record; its key may not change.

@@ -44,6 +44,16 @@ pub trait Store: RecallStore + RegistryStore + Send + Sync {
         actor: Actor,
     ) -> Result<Organisation, StoreError>;
 
+    /// Registers organisations as pending, each with its GS1 company prefixes, all in one
+    /// transaction with their audit entries: all or nothing, as an import needs. A tax code or
+    /// prefix already registered (or twice in the batch) is a [`StoreError::Conflict`], and
+    /// nothing is written then.
+    async fn create_organisations(
+        &self,
+        batch: &[(NewOrganisation, Vec<CompanyPrefix>)],
+        actor: Actor,
+    ) -> Result<Vec<Organisation>, StoreError>;
+
     /// Fetches one organisation, or [`StoreError::NotFound`].
     async fn organisation(&self, id: OrganisationId) -> Result<Organisation, StoreError>;
 
