@@ -2,9 +2,12 @@
 //! stage's required KDEs it lacks. An event captured through a diary form has them all; one
 //! pushed by a vendor system or a partner may not, and the data-quality score counts the gaps.
 
-use nguon_epcis::model::{Event, EventBody, QuantityElement};
+use std::collections::BTreeMap;
 
-use crate::template::{EventKind, ListKind, Target};
+use nguon_epcis::model::format_timestamp;
+use nguon_epcis::model::{Event, EventBody, Extension, ExtensionValue, QName, QuantityElement};
+
+use crate::template::{EventKind, KdeType, ListKind, Target};
 use crate::{ChainTemplate, Kde, Stage};
 
 impl ChainTemplate {
@@ -33,6 +36,121 @@ impl Stage {
             .iter()
             .filter(|kde| kde.required() && !self.holds(kde, event))
             .collect()
+    }
+
+    /// The form values that make `event` again, KDE key → text as a form or an import row
+    /// holds it: what an export writes so that its file imports back. KDEs with nothing in the
+    /// event are left out. Two lot KDEs filling the same list cannot be told apart; the first
+    /// gets the list.
+    pub fn form_values(&self, event: &Event) -> BTreeMap<String, String> {
+        let ranges = self.lot_ranges(event);
+        let mut values = BTreeMap::new();
+        for kde in self.kdes() {
+            let value = match kde.target() {
+                Target::Lots(list) => ranges.get(kde.key()).map(|&(start, end, first)| {
+                    let (epcs, quantities) = lists(&event.body, *list);
+                    let instances: &[String] = if first { epcs } else { &[] };
+                    quantities[start..end]
+                        .iter()
+                        .map(|q| q.epc_class.as_str())
+                        .chain(instances.iter().map(String::as_str))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                }),
+                Target::ParentId => parent(&event.body).map(str::to_owned),
+                Target::LotQuantity(lot) => {
+                    match (self.kde(lot).map(Kde::target), ranges.get(lot.as_str())) {
+                        (Some(Target::Lots(list)), Some(&(start, end, _))) => {
+                            let (_, quantities) = lists(&event.body, *list);
+                            let amounts: Option<Vec<String>> = quantities[start..end]
+                                .iter()
+                                .map(|q| {
+                                    let amount = q.quantity.as_deref()?;
+                                    Some(match q.uom.as_deref() {
+                                        Some(uom) => format!("{amount} {uom}"),
+                                        None => amount.to_owned(),
+                                    })
+                                })
+                                .collect();
+                            amounts.map(|a| a.join("\n"))
+                        }
+                        _ => None,
+                    }
+                }
+                Target::BizLocation => event.biz_location.as_ref().map(|l| l.id.clone()),
+                Target::ReadPoint => event.read_point.as_ref().map(|l| l.id.clone()),
+                // The owner's own entry comes first; a KDE's entry of the same type after it.
+                Target::Source(kind) => typed(&event.source_list, kind),
+                Target::Destination(kind) => typed(&event.destination_list, kind),
+                Target::BizTransaction(kind) => event
+                    .biz_transaction_list
+                    .iter()
+                    .find(|t| kind.is_none() || t.kind == *kind)
+                    .map(|t| match kde.value() {
+                        KdeType::Text { .. } => document_number(&t.value),
+                        _ => t.value.clone(),
+                    }),
+                Target::CertificationInfo => event.certification_info.first().cloned(),
+                Target::EventTime => Some(match kde.value() {
+                    KdeType::Date => event.event_time.date().to_string(),
+                    _ => format_timestamp(event.event_time),
+                }),
+                Target::Sensor { measurement, .. } => event
+                    .sensor_element_list
+                    .iter()
+                    .flat_map(|element| &element.reports)
+                    .find(|report| report.kind.as_deref() == Some(measurement))
+                    .and_then(|report| report.value.clone().or(report.string_value.clone())),
+                Target::Extension(name) => field(&event.extensions, name),
+                Target::Ilmd(name) => ilmd(&event.body).and_then(|fields| field(fields, name)),
+            };
+            if let Some(value) = value.filter(|v| !v.is_empty()) {
+                values.insert(kde.key().to_owned(), value);
+            }
+        }
+        values
+    }
+
+    /// Which part of its list's quantity elements each lot KDE filled, as (start, end, whether
+    /// it is the list's first KDE, which also gets the instance identifiers). The form places
+    /// lots in KDE order, so the parts follow one another: a single-lot KDE has one element, a
+    /// multiple one what the single-lot KDEs after it leave.
+    fn lot_ranges(&self, event: &Event) -> BTreeMap<&str, (usize, usize, bool)> {
+        let mut ranges = BTreeMap::new();
+        let lot_kdes: Vec<(&Kde, ListKind)> = self
+            .kdes()
+            .iter()
+            .filter_map(|kde| match kde.target() {
+                Target::Lots(list) => Some((kde, *list)),
+                _ => None,
+            })
+            .collect();
+        for (index, (kde, list)) in lot_kdes.iter().enumerate() {
+            let (_, quantities) = lists(&event.body, *list);
+            let same_list = |(_, other): &&(&Kde, ListKind)| other == list;
+            let start = lot_kdes[..index]
+                .iter()
+                .filter(same_list)
+                .filter_map(|(k, _)| ranges.get(k.key()).map(|&(_, end, _)| end))
+                .max()
+                .unwrap_or(0);
+            let singles_after = lot_kdes[index + 1..]
+                .iter()
+                .filter(same_list)
+                .filter(|(k, _)| k.required() && !is_multiple(k))
+                .count();
+            let left = quantities.len().saturating_sub(start);
+            let take = if is_multiple(kde) {
+                left.saturating_sub(singles_after)
+            } else {
+                left.min(1)
+            };
+            let first = !lot_kdes[..index].iter().any(|entry| same_list(&entry));
+            if take > 0 || first {
+                ranges.insert(kde.key(), (start, start + take, first));
+            }
+        }
+        ranges
     }
 
     fn holds(&self, kde: &Kde, event: &Event) -> bool {
@@ -81,6 +199,79 @@ impl Stage {
             // Every event has a time.
             Target::EventTime => true,
         }
+    }
+}
+
+fn is_multiple(kde: &Kde) -> bool {
+    matches!(kde.value(), KdeType::Lot { multiple: true, .. })
+}
+
+/// The value of the last entry of `kind`: the one a KDE added after the owner's own.
+fn typed(list: &[nguon_epcis::model::TypedValue], kind: &str) -> Option<String> {
+    list.iter()
+        .rfind(|entry| entry.kind.as_deref() == Some(kind))
+        .map(|entry| entry.value.clone())
+}
+
+/// The number a form typed for a business document: the end of the
+/// `urn:epcglobal:cbv:bt:{GLN}:{number}` the form made of it, percent-decoded.
+fn document_number(value: &str) -> String {
+    let Some(rest) = value.strip_prefix("urn:epcglobal:cbv:bt:") else {
+        return value.to_owned();
+    };
+    let encoded = rest.split_once(':').map_or(rest, |(_, number)| number);
+    let bytes = encoded.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let hex = bytes
+            .get(at + 1..at + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[at], hex) {
+            (b'%', Some(byte)) => {
+                decoded.push(byte);
+                at += 3;
+            }
+            (byte, _) => {
+                decoded.push(byte);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8(decoded).unwrap_or_else(|_| encoded.to_owned())
+}
+
+/// An extension field's value as form text: a point as `latitude, longitude`, an amount as
+/// `value unit`.
+fn field(fields: &[Extension], name: &QName) -> Option<String> {
+    let found = fields
+        .iter()
+        .find(|f| f.name.namespace == name.namespace && f.name.local == name.local)?;
+    match &found.value {
+        ExtensionValue::Text(text) | ExtensionValue::Number(text) => Some(text.clone()),
+        ExtensionValue::Fields(children) => {
+            let child = |local: &str| {
+                children
+                    .iter()
+                    .find(|c| c.name.local == local)
+                    .and_then(|c| match &c.value {
+                        ExtensionValue::Text(t) | ExtensionValue::Number(t) => Some(t.clone()),
+                        _ => None,
+                    })
+            };
+            match (
+                child("latitude"),
+                child("longitude"),
+                child("value"),
+                child("uom"),
+            ) {
+                (Some(lat), Some(lon), _, _) => Some(format!("{lat}, {lon}")),
+                (_, _, Some(value), Some(uom)) => Some(format!("{value} {uom}")),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 
@@ -199,5 +390,46 @@ mod tests {
 
         event.biz_step = Some("https://ref.gs1.org/cbv/BizStep-inspecting".into());
         assert!(!stage.records(&event));
+    }
+
+    #[test]
+    fn the_form_values_of_an_event_make_the_same_event_again() {
+        let catalogue = Catalogue::embedded().unwrap();
+        let shrimp = catalogue.get("farmed-shrimp").unwrap();
+        let capture = Capture {
+            owner: nguon_gs1::Gln::parse("8935000009000").unwrap(),
+            event_time: time::macros::datetime!(2026-05-04 08:15 +07:00),
+        };
+        let harvest = form(&[
+            ("pond", "(414)8935000000076"),
+            ("seed_lot", "(01)08935000001004(10)PL-01"),
+            (
+                "feed_lots",
+                "(01)08935000002001(10)F-1\n(01)08935000002001(10)F-2",
+            ),
+            ("harvest_lot", "(01)08935000003008(10)H-01"),
+            ("harvest_weight", "1200,5 KGM"),
+            ("aquaculture_method", "Intensive"),
+            ("production_method", "AQUACULTURE"),
+            ("harvest_start", "04/05/2026"),
+            ("pond_location", "9.2851, 105.7244"),
+            ("farm_certificate", "https://example.vn/vietgap/42"),
+        ]);
+        for (stage, filled) in [("harvest", harvest)] {
+            let event = shrimp
+                .event(stage, &filled, &capture)
+                .unwrap_or_else(|e| panic!("{stage}: {e:?}"));
+            let values = shrimp.stage(stage).unwrap().form_values(&event);
+            assert_eq!(
+                values["feed_lots"].lines().count(),
+                2,
+                "the multiple-lot field gets the lots the single one leaves"
+            );
+            assert_eq!(values["harvest_weight"], "1200.5 KGM");
+            let again = shrimp
+                .event(stage, &values, &capture)
+                .unwrap_or_else(|e| panic!("{stage}: {e:?} from {values:?}"));
+            assert_eq!(again, event, "{stage}");
+        }
     }
 }

@@ -429,6 +429,13 @@ fn date(text: &str) -> Option<Date> {
     Date::from_calendar_date(year.parse().ok()?, month, day.parse().ok()?).ok()
 }
 
+/// Reads a date and time as a datetime KDE does: `2026-05-04T07:30` or `04/05/2026 07:30`
+/// (seconds optional) in `offset`, or an RFC 3339 time with its own offset; an import's event
+/// time column uses it.
+pub fn read_date_time(text: &str, offset: UtcOffset) -> Option<OffsetDateTime> {
+    date_time(text.trim(), offset)
+}
+
 /// `2026-05-04T07:30` (an HTML datetime-local input, read in `offset`), with optional seconds,
 /// or an RFC 3339 time with its own offset.
 fn date_time(text: &str, offset: UtcOffset) -> Option<OffsetDateTime> {

@@ -48,7 +48,7 @@ mod template;
 
 pub use catalogue::Catalogue;
 pub use error::{CatalogueError, TemplateError};
-pub use form::{Capture, FieldError, FieldRule};
+pub use form::{Capture, FieldError, FieldRule, read_date_time};
 pub use nguon_domain::units::Unit;
 pub use template::{
     CBVMDA_NS, ChainTemplate, ChoiceOption, EventKind, EventShape, FARM_HARVEST, FacilityKind,

@@ -66,7 +66,7 @@ async fn create_key(store: &dyn Store, org: Option<&str>, label: &str) -> anyhow
 }
 
 /// An organisation by id or by tax code (MST).
-async fn find_organisation(store: &dyn Store, reference: &str) -> anyhow::Result<Organisation> {
+pub async fn find_organisation(store: &dyn Store, reference: &str) -> anyhow::Result<Organisation> {
     if let Ok(id) = OrganisationId::parse(reference) {
         return store
             .organisation(id)

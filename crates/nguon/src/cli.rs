@@ -87,6 +87,62 @@ pub enum Command {
     /// Portal users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Import a CSV or XLSX file of organisations, facilities, products or diary events (of one
+    /// chain stage) with the portal's rules: all rows or, with every problem listed by row and
+    /// column and exit code 2, nothing. `nguon import template KIND` prints a template.
+    Import(ImportArgs),
+}
+
+/// Arguments of `nguon import`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct ImportArgs {
+    /// Print a template instead.
+    #[command(subcommand)]
+    pub command: Option<ImportCommand>,
+    /// organisations, facilities, products or events.
+    #[arg(required = true)]
+    pub kind: Option<String>,
+    /// The file: .csv (UTF-8) or .xlsx (the first sheet).
+    #[arg(required = true)]
+    pub file: Option<PathBuf>,
+    /// The organisation the facilities, products or events belong to, by id or tax code (MST).
+    #[arg(long, value_name = "ID_OR_MST")]
+    pub org: Option<String>,
+    /// For events: the chain template (rice, farmed-shrimp, …).
+    #[arg(long)]
+    pub chain: Option<String>,
+    /// For events: the stage of the chain.
+    #[arg(long)]
+    pub stage: Option<String>,
+    #[command(flatten)]
+    pub database: DatabaseArg,
+}
+
+/// `nguon import template …`.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Print the template of a kind on stdout: the headers and an example row; as XLSX, with a
+    /// sheet explaining every column.
+    Template(TemplateArgs),
+}
+
+/// Arguments of `nguon import template`.
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// organisations, facilities, products or events.
+    pub kind: String,
+    /// csv or xlsx.
+    #[arg(long, default_value = "csv")]
+    pub format: String,
+    /// For events: the chain template.
+    #[arg(long)]
+    pub chain: Option<String>,
+    /// For events: the stage of the chain.
+    #[arg(long)]
+    pub stage: Option<String>,
+    #[command(flatten)]
+    pub database: DatabaseArg,
 }
 
 /// `nguon user …`.

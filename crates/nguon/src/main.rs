@@ -15,6 +15,7 @@ mod demo;
 mod epcis_hash_cmd;
 mod export_cmd;
 mod gs1_cmd;
+mod import_cmd;
 mod logging;
 mod migrate;
 mod recall_cmd;
@@ -76,6 +77,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(UserCommand::Add(args)) => admin_cmd::user_add(config, args)
             .await
             .map(|()| ExitCode::SUCCESS),
+        Command::Import(args) => import_cmd::run(config, args).await,
     }
 }
 

@@ -6,6 +6,7 @@ use std::future::Future;
 use anyhow::Context;
 use std::sync::Arc;
 
+use nguon_store::Store;
 use nguon_web::{AppState, EpcisSettings};
 use tokio::net::TcpListener;
 
@@ -65,16 +66,7 @@ pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         ),
         Err(error) => tracing::error!(%error, "cannot seed the product-group catalogue"),
     }
-    let state = AppState {
-        store: store.clone(),
-        epcis: Arc::new(EpcisSettings {
-            prefix_lengths: config.gs1.prefix_lengths.clone(),
-            capture_limit: config.epcis.capture_limit,
-            capture_file_size_limit: config.epcis.capture_file_size_limit,
-        }),
-        captured: nguon_web::epcis::subscriptions::notifier(),
-        ui: Arc::new(config.portal.settings(&config.province)),
-    };
+    let state = app_state(&config, store.clone());
     let delivery =
         nguon_web::epcis::subscriptions::spawn_delivery(state.clone(), Default::default());
     let served = nguon_web::serve(listener, state, shutdown).await;
@@ -83,6 +75,21 @@ pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     served.context("the HTTP server failed")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The server state over `store` with the configured EPCIS, GS1 and portal settings; `nguon
+/// import` uses the same, so a file is checked as the portal would check it.
+pub fn app_state(config: &Config, store: Arc<dyn Store>) -> AppState {
+    AppState {
+        store,
+        epcis: Arc::new(EpcisSettings {
+            prefix_lengths: config.gs1.prefix_lengths.clone(),
+            capture_limit: config.epcis.capture_limit,
+            capture_file_size_limit: config.epcis.capture_file_size_limit,
+        }),
+        captured: nguon_web::epcis::subscriptions::notifier(),
+        ui: Arc::new(config.portal.settings(&config.province)),
+    }
 }
 
 /// Completes on the first SIGTERM or Ctrl-C (SIGINT).

@@ -10,6 +10,7 @@ pub mod epcis;
 pub mod error;
 pub mod exports;
 mod health;
+pub mod import;
 pub mod password;
 pub mod recall;
 pub mod registry_api;

@@ -4,6 +4,7 @@
 mod bad_start;
 mod epcis_hash;
 mod gs1;
+mod import;
 mod migrate;
 mod recall;
 mod serve;

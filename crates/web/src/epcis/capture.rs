@@ -591,11 +591,22 @@ pub async fn store_event(
 ) -> Result<NewEvent, StoreEventError> {
     let new = new_event(owner, event, sent_hash, &state.epcis.prefix_lengths)
         .map_err(StoreEventError::Invalid)?;
-    match state.store.append_events(std::slice::from_ref(&new)).await {
+    append_and_notify(state, owner, std::slice::from_ref(&new)).await?;
+    Ok(new)
+}
+
+/// Appends indexed events of `owner` in one transaction, all or nothing, and wakes its streams
+/// and webhooks: the end of [`store_event`], and of a diary import's many events.
+pub async fn append_and_notify(
+    state: &AppState,
+    owner: OrganisationId,
+    events: &[NewEvent],
+) -> Result<(), StoreEventError> {
+    match state.store.append_events(events).await {
         Ok(_) => {
             // Wakes streams and webhook deliveries; nobody listening is fine.
             let _ = state.captured.send(owner);
-            Ok(new)
+            Ok(())
         }
         Err(StoreError::Conflict { detail, .. }) => Err(StoreEventError::Duplicate(detail)),
         Err(error) => Err(StoreEventError::Store(error)),

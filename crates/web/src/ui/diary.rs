@@ -39,7 +39,7 @@ use crate::ui::pages::UiError;
 use crate::ui::session::SignedIn;
 
 /// The chains the diary offers: the embedded pilot chains, checked by their own tests.
-static CATALOGUE: LazyLock<Catalogue> =
+pub(crate) static CATALOGUE: LazyLock<Catalogue> =
     LazyLock::new(|| Catalogue::embedded().expect("the embedded chain templates load"));
 
 /// The diary's script.
@@ -54,7 +54,7 @@ static SCRIPT_URL: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// Vietnam time, UTC+7 all year: a diary entry is recorded in the recorder's local time.
-const VIETNAM: UtcOffset = match UtcOffset::from_hms(7, 0, 0) {
+pub(crate) const VIETNAM: UtcOffset = match UtcOffset::from_hms(7, 0, 0) {
     Ok(offset) => offset,
     Err(_) => panic!("UTC+7 is a valid offset"),
 };
@@ -117,12 +117,7 @@ impl Recorder {
         if organisation.status != ApprovalStatus::Approved {
             return Err(refuse("diary-not-approved"));
         }
-        let Some(owner) = organisation.company_prefixes.first().and_then(|prefix| {
-            // The organisation's own GLN: its company prefix with location reference zero.
-            let digits = format!("{:0<12}", prefix.as_str());
-            let check = mod10_check_digit(&digits)?;
-            Gln::parse(&format!("{digits}{check}")).ok()
-        }) else {
+        let Some(owner) = own_gln(&organisation) else {
             return Err(refuse("diary-no-prefix"));
         };
         let kind = organisation.kind;
@@ -137,6 +132,15 @@ impl Recorder {
     fn records(&self, stage: &Stage) -> bool {
         stage.organisations().contains(&self.kind)
     }
+}
+
+/// The organisation's own GLN, which its events name as owner: its first company prefix with
+/// location reference zero; `None` without a prefix.
+pub(crate) fn own_gln(organisation: &Organisation) -> Option<Gln> {
+    let prefix = organisation.company_prefixes.first()?;
+    let digits = format!("{:0<12}", prefix.as_str());
+    let check = mod10_check_digit(&digits)?;
+    Gln::parse(&format!("{digits}{check}")).ok()
 }
 
 /// A page that only says one thing: why the diary is closed, or that a chain is unknown.
@@ -336,7 +340,7 @@ impl Field {
 
 /// Whether a facility KDE names where the stage happens, which must be the recorder's own
 /// place; a source or destination is someone else's.
-fn is_own_place(kde: &Kde) -> bool {
+pub(crate) fn is_own_place(kde: &Kde) -> bool {
     matches!(kde.target(), Target::BizLocation | Target::ReadPoint)
 }
 
@@ -522,13 +526,16 @@ fn form_page(
     }
 }
 
-/// A diary form as posted: text fields by name, and the files of photo fields.
-struct Posted {
-    values: HashMap<String, String>,
-    files: HashMap<String, Vec<u8>>,
+/// A multipart form as posted: text fields by name, and the files of file fields.
+pub(crate) struct Posted {
+    /// Text fields.
+    pub(crate) values: HashMap<String, String>,
+    /// Files that are not empty.
+    pub(crate) files: HashMap<String, Vec<u8>>,
 }
 
-async fn read_multipart(mut multipart: Multipart) -> Result<Posted, String> {
+/// Reads a multipart form; the error is the reason to log.
+pub(crate) async fn read_multipart(mut multipart: Multipart) -> Result<Posted, String> {
     let mut posted = Posted {
         values: HashMap::new(),
         files: HashMap::new(),

@@ -7,10 +7,11 @@
 //! programs. The API keeps its API keys.
 
 mod admin;
-mod diary;
+pub(crate) mod diary;
 mod facilities;
 mod groups;
 pub mod i18n;
+mod imports;
 mod pages;
 mod products;
 mod registry;
@@ -124,6 +125,14 @@ pub fn routes() -> Router<AppState> {
         .route("/lang/{code}", get(switch_language))
         .route("/static/{name}", get(stylesheet))
         .merge(diary::routes())
+        .route(
+            "/import",
+            get(imports::form)
+                .post(imports::upload)
+                .layer(DefaultBodyLimit::max(imports::UPLOAD_LIMIT)),
+        )
+        .route("/import/template/{file}", get(imports::template))
+        .route("/export/{file}", get(imports::export))
 }
 
 /// The product pages: their forms carry a photo of up to [`Image::MAX_BYTES`], so their body

@@ -143,6 +143,9 @@ pub fn nav_links(tr: Tr, who: &SignedIn) -> Vec<(&'static str, String)> {
     if who.user.access.sees_all_organisations() {
         links.push(("/admin/product-groups", tr.t("nav-product-groups")));
     }
+    if who.user.access.sees_all_organisations() || who.organisation.is_some() {
+        links.push(("/import", tr.t("nav-import")));
+    }
     links
 }
 
