@@ -26,7 +26,7 @@ const OTHER_PREFIX: &str = "8939999";
 /// A facilities CSV: a header with full, machine-only and Vietnamese-only names, and `rows`.
 fn facilities_csv(rows: &[&str]) -> Vec<u8> {
     let mut text = String::from(
-        "Loại cơ sở (kind),name,Mã GLN,Số nhà, ấp (street),commune,Tọa độ (geometry),official_code,certificates\n",
+        "Loại cơ sở (kind),name,Mã GLN,\"Số nhà, ấp (street)\",commune,Tọa độ (geometry),official_code,certificates\n",
     );
     for row in rows {
         text.push_str(row);
