@@ -12,6 +12,8 @@ mod accounts;
 mod api;
 mod error;
 mod events;
+mod outreach;
+mod plan;
 mod recalls;
 mod registry;
 mod scratch;
