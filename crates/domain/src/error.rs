@@ -362,7 +362,9 @@ pub enum DomainError {
         found: String,
     },
     /// An uploaded guidance file is not a format the library serves.
-    #[error("file: must be a PDF, DOCX, XLSX, PNG, JPEG or WebP file of at most {max} bytes; {found}")]
+    #[error(
+        "file: must be a PDF, DOCX, XLSX, PNG, JPEG or WebP file of at most {max} bytes; {found}"
+    )]
     DocumentFile {
         /// The largest size accepted.
         max: usize,

@@ -1,8 +1,8 @@
 -- Plan 140: the indexes the dashboard's aggregates read, the guidance library and training
 -- records. Guidance and training are the province's: with Citus, reference tables.
 
--- Whether an organisation recorded an event lately is one seek per organisation.
-CREATE INDEX events_owner_event_time ON events (owner_id, event_time);
+-- Whether an organisation recorded an event lately is one seek per organisation into
+-- events_owner_event_time (20260103000000_epcis_api).
 -- Counting events per owner and shape (what a chain stage is recognised by) can be an
 -- index-only scan instead of a scan of the table, whose rows carry each event's document.
 CREATE INDEX events_shape ON events (owner_id, event_type, action, biz_step) INCLUDE (event_time);

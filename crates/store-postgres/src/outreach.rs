@@ -165,7 +165,7 @@ impl OutreachStore for PostgresStore {
             .map_err(store_error)?;
         let id = GuidanceId::generate();
         sqlx::query(
-            "INSERT INTO guidance_documents (id, title, version::bigint AS version, product_group, file_name, \
+            "INSERT INTO guidance_documents (id, title, version, product_group, file_name, \
              media_type, bytes, created_at, created_by) \
              SELECT $1, $2, coalesce(max(version), 0) + 1, $3, $4, $5, $6, $7, $8 \
              FROM guidance_documents WHERE title = $9",

@@ -24,20 +24,20 @@ const ORGANISATION_TALLIES: &str = "SELECT kind, status, \
      FROM organisations o GROUP BY 1, 2, 3, 4";
 
 /// Organisations per product group of their products.
-const BY_PRODUCT_GROUP: &str = "SELECT r.body ->> 'group' AS value, \
+const BY_PRODUCT_GROUP: &str = "SELECT value, registered, approved FROM (SELECT r.body ->> 'group' AS value, \
      count(DISTINCT o.id) AS registered, \
      count(DISTINCT CASE WHEN o.status = 'approved' THEN o.id END) AS approved \
      FROM registry_records r JOIN organisations o ON o.id = r.organisation_id \
-     WHERE r.kind = 'product' AND r.body ->> 'group' IS NOT NULL GROUP BY 1 \
-     ORDER BY r.body ->> 'group' COLLATE \"C\"";
+     WHERE r.kind = 'product' AND r.body ->> 'group' IS NOT NULL GROUP BY 1) AS t \
+     ORDER BY value COLLATE \"C\"";
 
 /// Organisations per commune of their facilities' addresses.
-const BY_COMMUNE: &str = "SELECT r.body #>> '{address,commune}' AS value, \
+const BY_COMMUNE: &str = "SELECT value, registered, approved FROM (SELECT r.body #>> '{address,commune}' AS value, \
      count(DISTINCT o.id) AS registered, \
      count(DISTINCT CASE WHEN o.status = 'approved' THEN o.id END) AS approved \
      FROM registry_records r JOIN organisations o ON o.id = r.organisation_id \
-     WHERE r.kind = 'facility' AND r.body #>> '{address,commune}' IS NOT NULL GROUP BY 1 \
-     ORDER BY r.body #>> '{address,commune}' COLLATE \"C\"";
+     WHERE r.kind = 'facility' AND r.body #>> '{address,commune}' IS NOT NULL GROUP BY 1) AS t \
+     ORDER BY value COLLATE \"C\"";
 
 /// Events per owner and shape, with the lots they name: the events are read from the
 /// `events_shape` index, the lots by primary-key lookups into `event_identifiers`.

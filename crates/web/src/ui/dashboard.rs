@@ -98,6 +98,7 @@ impl Counts {
     async fn read(state: &AppState) -> Result<Self, StoreError> {
         let store = &*state.store;
         let since = now_utc() - Duration::days(ACTIVE_DAYS);
+        let every_group = RecordQuery::default();
         let (tallies, groups, communes, shapes, chains, reached, group_names) = tokio::try_join!(
             store.organisation_tallies(since),
             store.organisations_by(Dimension::ProductGroup),
@@ -105,7 +106,7 @@ impl Counts {
             store.event_shapes(),
             store.product_chains(),
             store.organisations_reached(),
-            store.list::<ProductGroupDetails>(&RecordQuery::default()),
+            store.list::<ProductGroupDetails>(&every_group),
         )?;
         Ok(Self {
             tallies,
