@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod accounts;
+mod backup;
 mod error;
 mod event;
 mod outreach;
@@ -21,6 +22,7 @@ pub use accounts::{
     AuditPage, AuditRecord, SessionRecord, UserRecord, audit_json_text, email_taken,
     no_such_session, no_such_user, snapshot,
 };
+pub use backup::{BackupManifest, EventDigest, MANIFEST_FORMAT, event_digest};
 pub use error::{StoreError, io_reason};
 pub use event::{
     EventRecord, ExistingEvent, MAX_IDENTIFIERS_PER_EVENT, SkipPlan, check_batch,

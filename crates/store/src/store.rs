@@ -118,6 +118,15 @@ pub trait Store: RecallStore + RegistryStore + PlanStore + OutreachStore + Send 
         limit_each: u32,
     ) -> Result<Vec<(String, StoredEvent)>, StoreError>;
 
+    /// Every organisation's events with a sequence above `after_sequence`, in capture order, at
+    /// most `limit` (clamped to 1..=10,000): backups and integrity checks read the whole log
+    /// page by page with it.
+    async fn events_after(
+        &self,
+        after_sequence: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
+
     /// Appends events for capture's "proceed" mode: an event whose eventID or hash its owner
     /// already has (in the database or earlier in the batch), or that breaks a storage limit, is
     /// skipped and reported by position (from 1) with the reason; the rest are appended in one
