@@ -213,6 +213,9 @@ struct Indicators {
     reached: u64,
 }
 
+/// One indicator: its message id, the part, the whole and its targets (year label, share).
+type IndicatorRow = (&'static str, u64, u64, &'static [(&'static str, f64)]);
+
 impl Indicators {
     fn of(counts: &Counts) -> Self {
         Self {
@@ -225,7 +228,7 @@ impl Indicators {
     }
 
     /// (message id, part, whole, targets) per indicator.
-    fn rows(&self) -> [(&'static str, u64, u64, &'static [(&'static str, f64)]); 3] {
+    fn rows(&self) -> [IndicatorRow; 3] {
         [
             ("dashboard-gs1", self.gs1, self.approved, &[]),
             (
