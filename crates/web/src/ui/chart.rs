@@ -44,7 +44,7 @@ const LEFT: f64 = 8.0;
 /// Room on the right for the value.
 const RIGHT: f64 = 64.0;
 /// Height of one bar's row: its label line and the bar.
-const ROW: f64 = 52.0;
+const ROW: f64 = 64.0;
 /// Height of a bar.
 const BAR: f64 = 18.0;
 /// Room at the top for the target labels.
