@@ -16,9 +16,9 @@ use crate::AppState;
 use crate::ui::Chrome;
 use crate::ui::i18n::Tr;
 use crate::ui::pages::{UiError, forbidden};
-use crate::ui::registry::{FieldErrors, not_found};
+use crate::ui::registry::{FieldErrors, not_found, optional_product_group, product_groups};
 use crate::ui::session::SignedIn;
-use crate::ui::training::{group_choices, group_label};
+use crate::ui::training::group_label;
 
 /// What the upload form sends.
 #[derive(Debug, Default)]
@@ -65,15 +65,7 @@ impl UploadForm {
         let title = errors.check("title", RecordName::parse("title", &self.title), |_| {
             tr.t("registry-error-name")
         });
-        let group = if self.product_group.trim().is_empty() {
-            Some(None)
-        } else {
-            errors.check(
-                "product_group",
-                ProductGroupCode::parse(self.product_group.trim()).map(Some),
-                |_| tr.t("group-error-code"),
-            )
-        };
+        let group = optional_product_group(&mut errors, tr, &self.product_group);
         let file = match &self.file {
             None => {
                 errors.add("file", tr.t("guidance-error-file-missing"));
@@ -184,7 +176,7 @@ async fn page(
 ) -> Result<Response, UiError> {
     let tr = Tr { lang: who.lang };
     let versions = state.store.list_guidance().await?;
-    let groups = group_choices(state).await?;
+    let groups = product_groups(state).await?;
     let group_name = |code: &ProductGroupCode| {
         groups
             .iter()

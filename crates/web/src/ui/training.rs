@@ -14,14 +14,14 @@ use nguon_domain::{
     Actor, NewTraining, Organisation, OrganisationId, Participant, ProductGroupCode,
     ProductGroupDetails, RecordName, Training, TrainingId,
 };
-use nguon_store::{OrganisationQuery, RecordQuery, Registry, StoreError};
+use nguon_store::{OrganisationQuery, StoreError};
 use time::Date;
 
 use crate::AppState;
 use crate::ui::Chrome;
 use crate::ui::i18n::Tr;
 use crate::ui::pages::{UiError, forbidden};
-use crate::ui::registry::{FieldErrors, not_found};
+use crate::ui::registry::{FieldErrors, not_found, optional_product_group, product_groups};
 use crate::ui::session::SignedIn;
 
 /// Every organisation, in registration order, read page by page.
@@ -39,19 +39,6 @@ pub async fn all_organisations(state: &AppState) -> Result<Vec<Organisation>, St
             None => return Ok(organisations),
         }
     }
-}
-
-/// The product groups of the catalogue, by code, for the forms' pickers.
-pub async fn group_choices(state: &AppState) -> Result<Vec<ProductGroupDetails>, StoreError> {
-    let mut groups: Vec<ProductGroupDetails> = state
-        .store
-        .list::<ProductGroupDetails>(&RecordQuery::default())
-        .await?
-        .into_iter()
-        .map(|group| group.details)
-        .collect();
-    groups.sort_by(|a, b| a.code.cmp(&b.code));
-    Ok(groups)
 }
 
 /// What the session form sends: the fixed fields, and `people-<organisation id>` for each
@@ -129,15 +116,7 @@ impl TrainingForm {
         let held_on = errors.check("held_on", parse_date(&self.held_on), |_| {
             tr.t("training-error-date")
         });
-        let group = if self.product_group.trim().is_empty() {
-            Some(None)
-        } else {
-            errors.check(
-                "product_group",
-                ProductGroupCode::parse(self.product_group.trim()).map(Some),
-                |_| tr.t("group-error-code"),
-            )
-        };
+        let group = optional_product_group(&mut errors, tr, &self.product_group);
         let mut participants = Vec::new();
         for organisation in organisations {
             let typed = self.people_of(organisation.id).trim();
@@ -230,7 +209,7 @@ async fn page(
     let tr = Tr { lang: who.lang };
     let sessions = state.store.list_trainings().await?;
     let reached = state.store.organisations_reached().await?;
-    let groups = group_choices(state).await?;
+    let groups = product_groups(state).await?;
     let organisations = all_organisations(state).await?;
     let group_name = |code: &ProductGroupCode| {
         groups
