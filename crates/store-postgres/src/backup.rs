@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Stdio;
 
-use nguon_store::{PostgresUrl, StoreError, io_reason};
+use nguon_store::{PostgresUrl, StoreError, io_reason, refuse_existing_file};
 use sqlx::{Connection, PgConnection};
 
 use crate::error::store_error;
@@ -15,12 +15,7 @@ const ARCHIVE_MAGIC: &[u8; 5] = b"PGDMP";
 
 /// Writes a custom-format archive of the database at `url` to `target`, which must not exist.
 pub async fn dump(url: &PostgresUrl, target: &Path) -> Result<(), StoreError> {
-    if tokio::fs::try_exists(target).await.unwrap_or(true) {
-        return Err(StoreError::Conflict {
-            what: "target file",
-            detail: format!("{} already exists; name a new file", target.display()),
-        });
-    }
+    refuse_existing_file(target)?;
     run_tool(
         "pg_dump",
         url,

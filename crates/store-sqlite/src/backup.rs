@@ -3,7 +3,7 @@
 use std::io::ErrorKind;
 use std::path::Path;
 
-use nguon_store::{StoreError, io_reason};
+use nguon_store::{StoreError, io_reason, refuse_existing_file};
 
 use crate::SqliteStore;
 use crate::error::store_error;
@@ -16,7 +16,7 @@ impl SqliteStore {
     /// use: `VACUUM INTO` reads one snapshot of the WAL database, so writers carry on and the copy
     /// holds whole transactions only. `target` must not exist yet.
     pub async fn backup_into(&self, target: &Path) -> Result<(), StoreError> {
-        refuse_existing(target).await?;
+        refuse_existing_file(target)?;
         sqlx::query("VACUUM INTO ?")
             .bind(target.to_string_lossy().into_owned())
             .execute(&self.pool)
@@ -37,7 +37,7 @@ pub async fn restore_file(backup: &Path, target: &Path) -> Result<(), StoreError
             backup.display()
         )));
     }
-    refuse_existing(target).await?;
+    refuse_existing_file(target)?;
     let partial = target.with_extension("restoring");
     let copied = async {
         tokio::fs::copy(backup, &partial).await?;
@@ -73,22 +73,6 @@ async fn read_header(path: &Path) -> Result<[u8; 16], StoreError> {
         Err(error) => Err(StoreError::Unavailable(format!(
             "cannot read {}: {}",
             path.display(),
-            io_reason(&error)
-        ))),
-    }
-}
-
-/// A backup or restore never overwrites a file: the operator names a new one.
-async fn refuse_existing(target: &Path) -> Result<(), StoreError> {
-    match tokio::fs::try_exists(target).await {
-        Ok(false) => Ok(()),
-        Ok(true) => Err(StoreError::Conflict {
-            what: "target file",
-            detail: format!("{} already exists; name a new file", target.display()),
-        }),
-        Err(error) => Err(StoreError::Unavailable(format!(
-            "cannot check {}: {}",
-            target.display(),
             io_reason(&error)
         ))),
     }

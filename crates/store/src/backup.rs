@@ -2,11 +2,13 @@
 //! manifest beside the copy, and a restore recomputes it from the restored database and refuses
 //! to call the restore good unless both agree.
 
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, io_reason};
 
 /// How many events [`event_digest`] reads per round trip.
 const DIGEST_PAGE: u32 = 1_000;
@@ -75,6 +77,22 @@ pub async fn event_digest(store: &dyn Store) -> Result<EventDigest, StoreError> 
         last_sequence,
         sha256: hex(&hasher.finalize()),
     })
+}
+
+/// A backup or restore never overwrites a file: the operator names a new one.
+pub fn refuse_existing_file(target: &Path) -> Result<(), StoreError> {
+    match std::fs::exists(target) {
+        Ok(false) => Ok(()),
+        Ok(true) => Err(StoreError::Conflict {
+            what: "target file",
+            detail: format!("{} already exists; name a new file", target.display()),
+        }),
+        Err(error) => Err(StoreError::Unavailable(format!(
+            "cannot check {}: {}",
+            target.display(),
+            io_reason(&error)
+        ))),
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

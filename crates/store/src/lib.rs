@@ -22,7 +22,9 @@ pub use accounts::{
     AuditPage, AuditRecord, SessionRecord, UserRecord, audit_json_text, email_taken,
     no_such_session, no_such_user, snapshot,
 };
-pub use backup::{BackupManifest, EventDigest, MANIFEST_FORMAT, event_digest};
+pub use backup::{
+    BackupManifest, EventDigest, MANIFEST_FORMAT, event_digest, refuse_existing_file,
+};
 pub use error::{StoreError, io_reason};
 pub use event::{
     EventRecord, ExistingEvent, MAX_IDENTIFIERS_PER_EVENT, SkipPlan, check_batch,
