@@ -63,11 +63,13 @@ pub enum EntityKind {
     ProductGroup,
     /// An uploaded image.
     Media,
+    /// A resolver link.
+    ResolverLink,
 }
 
 impl EntityKind {
     /// Every kind.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Organisation,
         Self::ApiKey,
         Self::User,
@@ -76,6 +78,7 @@ impl EntityKind {
         Self::Product,
         Self::ProductGroup,
         Self::Media,
+        Self::ResolverLink,
     ];
 
     /// The stored name.
@@ -89,6 +92,7 @@ impl EntityKind {
             Self::Product => "product",
             Self::ProductGroup => "product_group",
             Self::Media => "media",
+            Self::ResolverLink => "resolver_link",
         }
     }
 
@@ -136,11 +140,17 @@ pub enum AuditAction {
     RecordStatus(RegistryKind),
     /// An image was uploaded.
     MediaUpload,
+    /// A resolver link was added.
+    ResolverLinkCreate,
+    /// A resolver link was changed.
+    ResolverLinkUpdate,
+    /// A resolver link was removed.
+    ResolverLinkDelete,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 24] = [
         Self::OrganisationCreate,
         Self::ApprovalStatus,
         Self::CompanyPrefixAdd,
@@ -162,6 +172,9 @@ impl AuditAction {
         Self::RecordUpdate(RegistryKind::ProductGroup),
         Self::RecordStatus(RegistryKind::ProductGroup),
         Self::MediaUpload,
+        Self::ResolverLinkCreate,
+        Self::ResolverLinkUpdate,
+        Self::ResolverLinkDelete,
     ];
 
     /// The stored name, `<entity>.<verb>`.
@@ -188,6 +201,9 @@ impl AuditAction {
             Self::RecordUpdate(RegistryKind::ProductGroup) => "product_group.update",
             Self::RecordStatus(RegistryKind::ProductGroup) => "product_group.status",
             Self::MediaUpload => "media.upload",
+            Self::ResolverLinkCreate => "resolver_link.create",
+            Self::ResolverLinkUpdate => "resolver_link.update",
+            Self::ResolverLinkDelete => "resolver_link.delete",
         }
     }
 
@@ -220,6 +236,9 @@ impl AuditAction {
                 }
             }
             Self::MediaUpload => EntityKind::Media,
+            Self::ResolverLinkCreate | Self::ResolverLinkUpdate | Self::ResolverLinkDelete => {
+                EntityKind::ResolverLink
+            }
         }
     }
 }

@@ -24,6 +24,7 @@ mod product;
 mod query;
 mod recall;
 mod registry;
+mod resolver;
 mod status;
 mod subscription;
 mod tax_code;
@@ -51,8 +52,8 @@ pub use facility::{
     OfficialCode,
 };
 pub use id::{
-    ApiKeyId, AuditEntryId, CaptureJobId, MediaId, OrganisationId, RecallId, RecordId, SessionId,
-    SubscriptionId, UserId,
+    ApiKeyId, AuditEntryId, CaptureJobId, MediaId, OrganisationId, RecallId, RecordId,
+    ResolverLinkId, SessionId, SubscriptionId, UserId,
 };
 pub use master_data::VocabularyElement;
 pub use name::OrganisationName;
@@ -67,6 +68,9 @@ pub use query::{
 };
 pub use recall::{NewRecall, Recall, RecallReason, RecallRole, RecallStatus, RecalledLot};
 pub use registry::{Registered, RegistryDetails, RegistryKind};
+pub use resolver::{
+    GS1_VOCABULARY, LinkType, MAX_HREF_LEN, MAX_TITLE_LEN, NewResolverLink, ResolverLink, anchor_of,
+};
 pub use status::ApprovalStatus;
 pub use subscription::{
     NamedQuery, NewNamedQuery, NewSubscription, QueryName, Schedule, ScheduleText, Subscription,

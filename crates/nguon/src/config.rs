@@ -50,6 +50,53 @@ pub struct Config {
     /// The province served.
     #[serde(default)]
     pub province: ProvinceConfig,
+    /// The GS1 resolver.
+    #[serde(default)]
+    pub resolver: ResolverConfig,
+}
+
+/// The `[resolver]` table: how the GS1 resolver at the root of the server presents itself.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResolverConfig {
+    /// The public origin scanned codes name, e.g. `https://id.truyxuat.camau.gov.vn` (scheme and
+    /// host only). Unset: each request's own host, over http.
+    #[serde(deserialize_with = "resolver_base_url")]
+    pub base_url: Option<String>,
+}
+
+impl ResolverConfig {
+    /// The web crate's settings.
+    pub fn settings(&self) -> nguon_web::resolver::ResolverSettings {
+        nguon_web::resolver::ResolverSettings {
+            base_url: self.base_url.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Reads `[resolver] base_url`: `https://host[:port]` or `http://…`, no path, query or user.
+fn resolver_base_url<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    let trimmed = text.trim().trim_end_matches('/');
+    let host = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"));
+    match host {
+        Some(host)
+            if !host.is_empty()
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)) =>
+        {
+            Ok(Some(trimmed.to_owned()))
+        }
+        _ => Err(serde::de::Error::custom(format!(
+            "resolver.base_url: must be an origin such as https://id.example.vn (scheme and host, no path), found {text:?}"
+        ))),
+    }
 }
 
 /// The `[province]` table: which province the system serves.
@@ -296,6 +343,7 @@ mod tests {
                     epcis: EpcisConfig::default(),
                     portal: PortalConfig::default(),
                     province: ProvinceConfig::default(),
+                    resolver: ResolverConfig::default(),
                 }
             );
             Ok(())
@@ -317,6 +365,31 @@ mod tests {
             assert_eq!(config.database_url, url("/var/lib/nguon/nguon.db"));
             assert_eq!(config.listen, "0.0.0.0:9000".parse()?);
             assert_eq!(config.log_format, LogFormat::Json);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_resolver_base_url_is_an_origin() {
+        jail(|jail| {
+            jail.create_file(
+                "nguon.toml",
+                "[resolver]\nbase_url = \"https://id.truyxuat.example.vn/\"\n",
+            )?;
+            let config = load(&ConfigFile::default())?;
+            assert_eq!(
+                config.resolver.settings().base_url.as_deref(),
+                Some("https://id.truyxuat.example.vn")
+            );
+            jail.create_file(
+                "nguon.toml",
+                "[resolver]\nbase_url = \"https://id.example.vn/qr\"\n",
+            )?;
+            let error = load(&ConfigFile::default()).unwrap_err().to_string();
+            assert!(
+                error.contains("resolver.base_url: must be an origin"),
+                "{error}"
+            );
             Ok(())
         });
     }

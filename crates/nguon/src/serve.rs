@@ -74,6 +74,7 @@ pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         }),
         captured: nguon_web::epcis::subscriptions::notifier(),
         ui: Arc::new(config.portal.settings(&config.province)),
+        resolver: Arc::new(config.resolver.settings()),
     };
     let delivery =
         nguon_web::epcis::subscriptions::spawn_delivery(state.clone(), Default::default());

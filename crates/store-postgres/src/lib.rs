@@ -14,6 +14,7 @@ mod error;
 mod events;
 mod recalls;
 mod registry;
+mod resolver;
 mod scratch;
 mod subscriptions;
 

@@ -13,6 +13,7 @@ mod error;
 mod events;
 mod recalls;
 mod registry;
+mod resolver;
 mod subscriptions;
 
 use std::collections::HashMap;

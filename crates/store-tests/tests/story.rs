@@ -18,8 +18,8 @@ use nguon_domain::{
 };
 use nguon_domain::{
     Address, AdminUnits, Certificate, CertificateKind, FacilityDetails, FacilityKind, Geometry,
-    Image, ProductDetails, ProductGroupCode, ProductGroupDetails, ProvinceCode, RecordName,
-    RegistryKind,
+    Image, NewResolverLink, ProductDetails, ProductGroupCode, ProductGroupDetails, ProvinceCode,
+    RecordName, RegistryKind,
 };
 use nguon_gs1::{CompanyPrefix, Gln, Gtin};
 use nguon_store::{
@@ -402,6 +402,7 @@ async fn run_story(store: Arc<dyn Store>) {
     accounts_chapter(&store, farm.id, hatchery.id).await;
     recalls_chapter(&store, farm.id, hatchery.id).await;
     registry_chapter(&store, farm.id, hatchery.id).await;
+    resolver_chapter(&store, farm.id, hatchery.id).await;
 
     // Shutting down: once closed, the store says it is unavailable instead of hanging.
     store.close().await;
@@ -3189,4 +3190,254 @@ async fn registry_chapter(store: &Arc<dyn Store>, farm: OrganisationId, other: O
         .await
         .unwrap();
     assert_eq!(only(uploads).after.unwrap()["bytes"], 308);
+}
+
+/// Resolver links: a farm adds links at its GTIN and at one lot, a scan reads every level at
+/// once, duplicates and a second default are refused, changes and removals are audited.
+async fn resolver_chapter(store: &Arc<dyn Store>, farm: OrganisationId, other: OrganisationId) {
+    let link = |identifier: &str, link_type: &str, href: &str, lang: &str, default: bool| {
+        NewResolverLink::parse(
+            identifier,
+            link_type,
+            href,
+            "Thông tin sản phẩm",
+            Some("text/html"),
+            Some(lang),
+            default,
+        )
+        .unwrap()
+    };
+    let gtin = "/01/08934673000031";
+    let lot = "/01/08934673000031/10/L-7";
+    let pip_vi = link(gtin, "gs1:pip", "https://farm.example/vi", "vi", true);
+    let stored = store
+        .create_resolver_link(farm, &pip_vi, Actor::Cli)
+        .await
+        .expect("the farm adds its product page");
+    assert_eq!(stored.organisation, farm);
+    assert_eq!(stored.link, pip_vi, "the link comes back exactly");
+    assert_eq!(store.resolver_link(stored.id).await.unwrap(), stored);
+    let pip_en = store
+        .create_resolver_link(
+            farm,
+            &link(gtin, "gs1:pip", "https://farm.example/en", "en", false),
+            Actor::Cli,
+        )
+        .await
+        .unwrap();
+    let cert = store
+        .create_resolver_link(
+            farm,
+            &link(
+                lot,
+                "https://gs1.org/voc/certificationInfo",
+                "https://farm.example/c",
+                "vi",
+                false,
+            ),
+            Actor::Cli,
+        )
+        .await
+        .unwrap();
+
+    let twice = store
+        .create_resolver_link(farm, &pip_vi, Actor::Cli)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &twice,
+            StoreError::Conflict {
+                what: "resolver link",
+                ..
+            }
+        ),
+        "{twice:?}"
+    );
+    let second_default = store
+        .create_resolver_link(
+            farm,
+            &link(
+                gtin,
+                "gs1:recallStatus",
+                "https://farm.example/r",
+                "vi",
+                true,
+            ),
+            Actor::Cli,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &second_default,
+            StoreError::Conflict {
+                what: "default",
+                ..
+            }
+        ),
+        "{second_default:?}"
+    );
+    // A default at another level is allowed: the lot's own default wins for scans of the lot.
+    let lot_default = store
+        .create_resolver_link(
+            farm,
+            &link(
+                lot,
+                "gs1:recallStatus",
+                "https://farm.example/r",
+                "vi",
+                true,
+            ),
+            Actor::Cli,
+        )
+        .await
+        .unwrap();
+    let unknown_owner = store
+        .create_resolver_link(
+            OrganisationId::generate(),
+            &link(gtin, "gs1:pip", "https://farm.example/x", "vi", false),
+            Actor::Cli,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &unknown_owner,
+            StoreError::NotFound {
+                what: "organisation",
+                ..
+            }
+        ),
+        "{unknown_owner:?}"
+    );
+
+    // A scan of the lot reads the lot's and the GTIN's links in one call, oldest first.
+    let at = store
+        .resolver_links_at(&[lot.to_owned(), gtin.to_owned()])
+        .await
+        .unwrap();
+    let ids: Vec<_> = at.iter().map(|l| l.id).collect();
+    assert_eq!(ids, vec![stored.id, pip_en.id, cert.id, lot_default.id]);
+    assert!(store.resolver_links_at(&[]).await.unwrap().is_empty());
+    assert!(
+        store
+            .resolver_links_at(&["/01/08934673000048".to_owned()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Editing keeps the id and owner; moving the default onto the English page is refused
+    // while the Vietnamese one holds it, then allowed once it lets go.
+    let mut english = pip_en.link.clone();
+    english.is_default = true;
+    let refused = store
+        .update_resolver_link(pip_en.id, &english, Actor::Cli)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &refused,
+            StoreError::Conflict {
+                what: "default",
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    let mut vietnamese = pip_vi.clone();
+    vietnamese.is_default = false;
+    vietnamese.title = "Trang sản phẩm".to_owned();
+    let edited = store
+        .update_resolver_link(stored.id, &vietnamese, Actor::Cli)
+        .await
+        .unwrap();
+    assert_eq!(edited.link, vietnamese);
+    assert_eq!(edited.created_at, stored.created_at);
+    let now_default = store
+        .update_resolver_link(pip_en.id, &english, Actor::Cli)
+        .await
+        .unwrap();
+    assert!(now_default.link.is_default);
+
+    let other_links = store
+        .create_resolver_link(
+            other,
+            &link(
+                "/414/8934673000024",
+                "gs1:locationInfo",
+                "https://other.example",
+                "vi",
+                true,
+            ),
+            Actor::Cli,
+        )
+        .await
+        .unwrap();
+    let farms: Vec<_> = store
+        .list_resolver_links(Some(farm))
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.id)
+        .collect();
+    assert_eq!(farms, vec![stored.id, pip_en.id, cert.id, lot_default.id]);
+    assert_eq!(store.list_resolver_links(None).await.unwrap().len(), 5);
+
+    let removed = store
+        .delete_resolver_link(other_links.id, Actor::Cli)
+        .await
+        .unwrap();
+    assert_eq!(removed.id, other_links.id);
+    let gone = store.resolver_link(other_links.id).await.unwrap_err();
+    assert!(
+        matches!(
+            &gone,
+            StoreError::NotFound {
+                what: "resolver link",
+                ..
+            }
+        ),
+        "{gone:?}"
+    );
+    let gone = store
+        .delete_resolver_link(other_links.id, Actor::Cli)
+        .await
+        .unwrap_err();
+    assert!(matches!(&gone, StoreError::NotFound { .. }), "{gone:?}");
+
+    // Every change is in the audit log with its before and after.
+    let entries = store
+        .search_audit_log(&AuditQuery {
+            entity_kind: Some(EntityKind::ResolverLink),
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap()
+        .entries;
+    let actions: Vec<_> = entries.iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        vec![
+            AuditAction::ResolverLinkDelete,
+            AuditAction::ResolverLinkCreate,
+            AuditAction::ResolverLinkUpdate,
+            AuditAction::ResolverLinkUpdate,
+            AuditAction::ResolverLinkCreate,
+            AuditAction::ResolverLinkCreate,
+            AuditAction::ResolverLinkCreate,
+            AuditAction::ResolverLinkCreate,
+        ]
+    );
+    assert_eq!(entries[0].organisation, Some(other));
+    assert!(entries[0].after.is_none());
+    assert_eq!(
+        entries[0].before.as_ref().unwrap()["href"],
+        "https://other.example"
+    );
+    assert_eq!(
+        entries[3].after.as_ref().unwrap()["title"],
+        "Trang sản phẩm"
+    );
 }

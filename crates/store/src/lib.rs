@@ -11,6 +11,7 @@ mod query;
 mod recall;
 mod record;
 mod registry;
+mod resolver;
 mod store;
 mod subscription;
 mod url;
@@ -38,6 +39,10 @@ pub use record::{
 pub use registry::{
     MAX_RECORDS_PAGE, RecordQuery, RecordRow, RecordWrite, Registry, RegistryStore, image_audit,
     image_from_columns, no_such_image, no_such_record, record_key_fixed, record_key_taken,
+};
+pub use resolver::{
+    ONE_DEFAULT_INDEX, ResolverLinkRecord, ResolverStore, default_link_taken,
+    no_such_resolver_link, resolver_link_audit, resolver_link_taken,
 };
 pub use store::{
     AppendOutcome, EventPage, EventResource, MAX_CAPTURE_JOBS_PAGE, MAX_EVENTS_PER_LOOKUP,

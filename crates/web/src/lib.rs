@@ -13,6 +13,8 @@ mod health;
 pub mod password;
 pub mod recall;
 pub mod registry_api;
+pub mod resolver;
+pub mod resolver_api;
 pub mod trace;
 pub mod ui;
 
@@ -45,6 +47,8 @@ pub struct AppState {
     pub captured: tokio::sync::broadcast::Sender<nguon_domain::OrganisationId>,
     /// Portal session settings.
     pub ui: Arc<ui::UiSettings>,
+    /// How the GS1 resolver presents itself.
+    pub resolver: Arc<resolver::ResolverSettings>,
 }
 
 impl AppState {
@@ -55,6 +59,7 @@ impl AppState {
             epcis: Arc::new(EpcisSettings::default()),
             captured: epcis::subscriptions::notifier(),
             ui: Arc::new(ui::UiSettings::default()),
+            resolver: Arc::new(resolver::ResolverSettings::default()),
         }
     }
 }
@@ -126,6 +131,12 @@ pub fn router(state: AppState) -> Router {
             registry_api::product_group,
             registry_api::replace_product_group
         ))
+        .routes(routes!(resolver_api::list_links, resolver_api::create_link))
+        .routes(routes!(
+            resolver_api::link,
+            resolver_api::replace_link,
+            resolver_api::delete_link
+        ))
         .nest("/epcis", epcis::routes(state.clone()))
         .split_for_parts();
     // Written once: the document is fixed for the life of the process.
@@ -147,7 +158,9 @@ pub fn router(state: AppState) -> Router {
                 }
             }),
         )
-        .fallback(error::no_such_route)
+        .route("/.well-known/gs1resolver", get(resolver::description))
+        // Unmatched paths may be GS1 Digital Links; the resolver answers the rest with a 404.
+        .fallback(resolver::fallback)
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
