@@ -63,13 +63,17 @@ pub enum EntityKind {
     ProductGroup,
     /// An uploaded image.
     Media,
+    /// A training session.
+    Training,
+    /// A version of a guidance document.
+    Guidance,
     /// A resolver link.
     ResolverLink,
 }
 
 impl EntityKind {
     /// Every kind.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 11] = [
         Self::Organisation,
         Self::ApiKey,
         Self::User,
@@ -78,6 +82,8 @@ impl EntityKind {
         Self::Product,
         Self::ProductGroup,
         Self::Media,
+        Self::Training,
+        Self::Guidance,
         Self::ResolverLink,
     ];
 
@@ -92,6 +98,8 @@ impl EntityKind {
             Self::Product => "product",
             Self::ProductGroup => "product_group",
             Self::Media => "media",
+            Self::Training => "training",
+            Self::Guidance => "guidance",
             Self::ResolverLink => "resolver_link",
         }
     }
@@ -140,6 +148,12 @@ pub enum AuditAction {
     RecordStatus(RegistryKind),
     /// An image was uploaded.
     MediaUpload,
+    /// A training session was recorded.
+    TrainingCreate,
+    /// A training session or its participants changed.
+    TrainingUpdate,
+    /// A guidance document (or a new version of one) was uploaded.
+    GuidanceUpload,
     /// A resolver link was added.
     ResolverLinkCreate,
     /// A resolver link was changed.
@@ -150,7 +164,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 27] = [
         Self::OrganisationCreate,
         Self::ApprovalStatus,
         Self::CompanyPrefixAdd,
@@ -172,6 +186,9 @@ impl AuditAction {
         Self::RecordUpdate(RegistryKind::ProductGroup),
         Self::RecordStatus(RegistryKind::ProductGroup),
         Self::MediaUpload,
+        Self::TrainingCreate,
+        Self::TrainingUpdate,
+        Self::GuidanceUpload,
         Self::ResolverLinkCreate,
         Self::ResolverLinkUpdate,
         Self::ResolverLinkDelete,
@@ -201,6 +218,9 @@ impl AuditAction {
             Self::RecordUpdate(RegistryKind::ProductGroup) => "product_group.update",
             Self::RecordStatus(RegistryKind::ProductGroup) => "product_group.status",
             Self::MediaUpload => "media.upload",
+            Self::TrainingCreate => "training.create",
+            Self::TrainingUpdate => "training.update",
+            Self::GuidanceUpload => "guidance.upload",
             Self::ResolverLinkCreate => "resolver_link.create",
             Self::ResolverLinkUpdate => "resolver_link.update",
             Self::ResolverLinkDelete => "resolver_link.delete",
@@ -236,6 +256,8 @@ impl AuditAction {
                 }
             }
             Self::MediaUpload => EntityKind::Media,
+            Self::TrainingCreate | Self::TrainingUpdate => EntityKind::Training,
+            Self::GuidanceUpload => EntityKind::Guidance,
             Self::ResolverLinkCreate | Self::ResolverLinkUpdate | Self::ResolverLinkDelete => {
                 EntityKind::ResolverLink
             }
