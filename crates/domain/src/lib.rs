@@ -21,6 +21,7 @@ mod master_data;
 mod name;
 mod organisation;
 mod product;
+mod quality;
 mod query;
 mod recall;
 mod registry;
@@ -60,6 +61,9 @@ pub use organisation::{NewOrganisation, Organisation, OrganisationKind};
 pub use product::{
     Image, ImageType, NetContent, Product, ProductDetails, ProductForm, ProductGroup,
     ProductGroupCode, ProductGroupDetails, StandardRef,
+};
+pub use quality::{
+    Bilingual, LotQuality, OrganisationQuality, QualityLine, QualityScore, QualitySection,
 };
 pub use query::{
     Comparison, Direction, EventCursor, EventQuery, FieldCondition, FieldFilter, IdentifierMatch,

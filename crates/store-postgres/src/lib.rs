@@ -12,6 +12,7 @@ mod accounts;
 mod api;
 mod error;
 mod events;
+mod quality;
 mod recalls;
 mod registry;
 mod scratch;

@@ -11,6 +11,7 @@ mod accounts;
 mod api;
 mod error;
 mod events;
+mod quality;
 mod recalls;
 mod registry;
 mod subscriptions;

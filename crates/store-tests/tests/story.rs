@@ -21,6 +21,7 @@ use nguon_domain::{
     Image, ProductDetails, ProductGroupCode, ProductGroupDetails, ProvinceCode, RecordName,
     RegistryKind,
 };
+use nguon_domain::{Bilingual, LotQuality, QualityLine, QualityScore, QualitySection};
 use nguon_gs1::{CompanyPrefix, Gln, Gtin};
 use nguon_store::{
     AuditPage, DatabaseUrl, EventResource, OrganisationQuery, RecordQuery, Registry, Store,
@@ -402,6 +403,7 @@ async fn run_story(store: Arc<dyn Store>) {
     accounts_chapter(&store, farm.id, hatchery.id).await;
     recalls_chapter(&store, farm.id, hatchery.id).await;
     registry_chapter(&store, farm.id, hatchery.id).await;
+    quality_chapter(&store, farm.id, hatchery.id).await;
 
     // Shutting down: once closed, the store says it is unavailable instead of hanging.
     store.close().await;
@@ -3189,4 +3191,142 @@ async fn registry_chapter(store: &Arc<dyn Store>, farm: OrganisationId, other: O
         .await
         .unwrap();
     assert_eq!(only(uploads).after.unwrap()["bytes"], 308);
+}
+
+/// Data-quality scores: a lot's score is stored and replaced, listed worst first for one
+/// organisation or the province, and summed up per organisation; the lots events name are
+/// listed in pages for a full refresh.
+async fn quality_chapter(store: &Arc<dyn Store>, farm: OrganisationId, other: OrganisationId) {
+    const GTIN_PATH: &str = "https://id.gs1.org/01/08934673000994/";
+    let lot = |name: &str| format!("{GTIN_PATH}10/{name}");
+    let serial = format!("{GTIN_PATH}21/S-1");
+    store
+        .append_events(&[event(
+            farm,
+            9_501,
+            EventType::TransformationEvent,
+            None,
+            "https://id.gs1.org/414/8934673000019",
+            &[
+                (IdentifierRole::InputClass, &lot("Q-A")),
+                (IdentifierRole::OutputClass, &lot("Q-B")),
+                (IdentifierRole::Output, &serial),
+            ],
+        )])
+        .await
+        .unwrap();
+    // Only lots (GTIN and lot) are listed, not serials; in order, page by page.
+    let ours = |found: Vec<String>| -> Vec<String> {
+        found
+            .into_iter()
+            .filter(|id| id.starts_with(GTIN_PATH))
+            .collect()
+    };
+    let all = ours(store.lot_identifiers(Some(GTIN_PATH), 100).await.unwrap());
+    assert_eq!(all, [lot("Q-A"), lot("Q-B")]);
+    let first = store.lot_identifiers(Some(GTIN_PATH), 1).await.unwrap();
+    assert_eq!(first, [lot("Q-A")]);
+    let next = store.lot_identifiers(Some(&first[0]), 1).await.unwrap();
+    assert_eq!(next, [lot("Q-B")]);
+    let everything = store.lot_identifiers(None, 1_000).await.unwrap();
+    assert!(everything.windows(2).all(|w| w[0] < w[1]), "{everything:?}");
+    assert!(everything.iter().all(|id| id.contains("/10/")));
+
+    let computed_at = OffsetDateTime::from_unix_timestamp(1_780_000_000).unwrap();
+    let scored = |name: &str, organisation: Option<OrganisationId>, score: u8| LotQuality {
+        identifier: lot(name),
+        organisation,
+        score: QualityScore::of(
+            Some("farmed-shrimp".into()),
+            vec![QualityLine {
+                section: QualitySection::Tt02,
+                code: "tt02.2".into(),
+                label: Bilingual::new("Hình ảnh sản phẩm", "Product image"),
+                present: false,
+                reason: Some(Bilingual::new("Chưa có ảnh.", "No image.")),
+                deduction: 100 - score,
+            }],
+        ),
+        computed_at,
+    };
+    assert_eq!(store.lot_quality(&lot("Q-A")).await.unwrap(), None);
+    for lot in [
+        scored("Q-A", Some(farm), 70),
+        scored("Q-B", Some(farm), 90),
+        scored("Q-C", Some(other), 40),
+        scored("Q-D", None, 55),
+    ] {
+        store.save_lot_quality(&lot).await.unwrap();
+    }
+    assert_eq!(
+        store.lot_quality(&lot("Q-B")).await.unwrap(),
+        Some(scored("Q-B", Some(farm), 90))
+    );
+    let names = |lots: Vec<LotQuality>| -> Vec<(String, u8)> {
+        lots.into_iter()
+            .map(|l| {
+                (
+                    l.identifier.trim_start_matches(GTIN_PATH).to_owned(),
+                    l.score.score,
+                )
+            })
+            .collect()
+    };
+    let province = store.lowest_lot_qualities(None, 10).await.unwrap();
+    assert_eq!(
+        names(province),
+        [
+            ("10/Q-C".to_owned(), 40),
+            ("10/Q-D".to_owned(), 55),
+            ("10/Q-A".to_owned(), 70),
+            ("10/Q-B".to_owned(), 90)
+        ]
+    );
+    let worst = store.lowest_lot_qualities(Some(farm), 1).await.unwrap();
+    assert_eq!(names(worst), [("10/Q-A".to_owned(), 70)]);
+
+    // Scoring again replaces the score.
+    let later = computed_at + time::Duration::hours(1);
+    store
+        .save_lot_quality(&LotQuality {
+            computed_at: later,
+            ..scored("Q-A", Some(farm), 95)
+        })
+        .await
+        .unwrap();
+    let again = store.lot_quality(&lot("Q-A")).await.unwrap().unwrap();
+    assert_eq!((again.score.score, again.computed_at), (95, later));
+    let farm_lots = store.lowest_lot_qualities(Some(farm), 10).await.unwrap();
+    assert_eq!(
+        names(farm_lots),
+        [("10/Q-B".to_owned(), 90), ("10/Q-A".to_owned(), 95)]
+    );
+
+    // Per organisation, lowest mean first, with the worst lot and the oldest score.
+    let summary: Vec<_> = store
+        .quality_by_organisation()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| (o.organisation, o.lots, o.mean, o.lowest, o.worst, o.oldest))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (Some(other), 1, 40.0, 40, lot("Q-C"), computed_at),
+            (None, 1, 55.0, 55, lot("Q-D"), computed_at),
+            (Some(farm), 2, 92.5, 90, lot("Q-B"), computed_at),
+        ]
+    );
+
+    // A score counted for an organisation that does not exist is refused.
+    let stranger = store
+        .save_lot_quality(&scored("Q-E", Some(OrganisationId::generate()), 50))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(stranger, StoreError::NotFound { .. }),
+        "{stranger:?}"
+    );
+    assert_eq!(store.lot_quality(&lot("Q-E")).await.unwrap(), None);
 }

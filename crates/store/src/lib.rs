@@ -7,6 +7,7 @@
 mod accounts;
 mod error;
 mod event;
+mod quality;
 mod query;
 mod recall;
 mod record;
@@ -23,6 +24,10 @@ pub use error::{StoreError, io_reason};
 pub use event::{
     EventRecord, ExistingEvent, MAX_IDENTIFIERS_PER_EVENT, SkipPlan, check_batch,
     event_already_captured, first_already_captured, identifier_set, plan_skipping, storage_problem,
+};
+pub use quality::{
+    LotQualityRecord, MAX_QUALITY_PAGE, OrganisationQualityRecord, QualityStore, breakdown_json,
+    quality_page,
 };
 pub use query::{
     MAX_HIERARCHY_DEPTH, QueriedEventRecord, event_fetch_limit, event_page, prefix_upper_bound,

@@ -14,16 +14,17 @@ use nguon_domain::{
 use nguon_gs1::CompanyPrefix;
 use time::OffsetDateTime;
 
-use crate::{AuditPage, RecallStore, RegistryStore, StoreError};
+use crate::{AuditPage, QualityStore, RecallStore, RegistryStore, StoreError};
 
 /// Everything Nguồn keeps, behind one object-safe trait so the server holds an `Arc<dyn Store>`
 /// and does not care which database is underneath.
 ///
 /// Every back end must behave the same; `crates/store-tests` runs one story against each to
 /// hold them to it. Recall records are the [`RecallStore`] half and facilities, products and
-/// product groups the [`RegistryStore`] half, each kept in its own file.
+/// product groups the [`RegistryStore`] half, lots' data-quality scores the [`QualityStore`]
+/// half, each kept in its own file.
 #[async_trait]
-pub trait Store: RecallStore + RegistryStore + Send + Sync {
+pub trait Store: RecallStore + RegistryStore + QualityStore + Send + Sync {
     /// Checks that the database answers a trivial query (for `/readyz`).
     async fn ping(&self) -> Result<(), StoreError>;
 
