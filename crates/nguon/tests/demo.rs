@@ -8,10 +8,12 @@ use std::process::Command;
 
 use nguon_domain::{
     AdminUnits, ApprovalStatus, EventQuery, FacilityDetails, OrganisationKind, ProductDetails,
+    QualitySection,
 };
 use nguon_store::{OrganisationQuery, RecordQuery, Registry, Store};
 use nguon_store_sqlite::SqliteStore;
 use nguon_trace::checks::{Rule, Severity, Tolerances};
+use nguon_trace::quality;
 use nguon_trace::{Direction, Identifier, Limits};
 
 /// What `nguon demo` printed: the sign-ins (role, email, password) and each chain with its end
@@ -198,6 +200,28 @@ async fn the_demo_province_is_complete_consistent_and_signs_in() {
     );
     assert_eq!(errors[0].0, "vegetables");
     assert_eq!(errors[0].1.rule, Rule::WithdrawalPeriod);
+
+    // Every chain's last lot has a stored score; the deliberate withdrawal finding costs the
+    // vegetables lot the points of an error, and no other lot loses points to an error.
+    for (chain, end, _) in &printed.traces {
+        let quality = store
+            .lot_quality(end)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{chain}: {end} has no stored score"));
+        let errors: Vec<_> = quality
+            .score
+            .section(QualitySection::Findings)
+            .filter(|line| line.deduction == quality::ERROR_FINDING)
+            .map(|line| line.code.as_str())
+            .collect();
+        if chain == "vegetables" {
+            assert_eq!(errors, ["safety.withdrawal_period"], "{quality:#?}");
+            assert!(quality.score.score <= 100 - quality::ERROR_FINDING);
+        } else {
+            assert!(errors.is_empty(), "{chain}: {quality:#?}");
+        }
+    }
 
     let roles: BTreeSet<&str> = printed.logins.iter().map(|l| l.0.as_str()).collect();
     assert_eq!(

@@ -50,6 +50,8 @@ struct Built {
     facilities: usize,
     products: usize,
     events: usize,
+    /// Lots given a data-quality score.
+    scored: usize,
     /// Each chain with the lot at its end and the lot at its origin.
     traces: Vec<(&'static str, String, String)>,
     logins: Vec<users::Login>,
@@ -120,12 +122,14 @@ async fn build(store: &dyn Store, lengths: &PrefixLengths) -> anyhow::Result<Bui
         traces.push((season.chain, season.end, season.origin));
     }
     let logins = users::create(store, &roster).await?;
+    let scored = nguon_trace::quality::refresh_all(store, &catalogue).await?;
     Ok(Built {
         organisations: roster.organisations,
         pending: roster.pending,
         facilities: roster.facilities,
         products: roster.products,
         events,
+        scored,
         traces,
         logins,
     })
@@ -134,7 +138,8 @@ async fn build(store: &dyn Store, lengths: &PrefixLengths) -> anyhow::Result<Bui
 fn print(built: &Built, file: &Path, seconds: f64, listen: SocketAddr) {
     println!(
         "Built the demo province in {seconds:.2} s into {}: {} organisations ({} pending \
-         approval), {} facilities, {} products, {} events over {} chains.",
+         approval), {} facilities, {} products, {} events over {} chains, {} lots scored for \
+         data quality.",
         file.display(),
         built.organisations,
         built.pending,
@@ -142,6 +147,7 @@ fn print(built: &Built, file: &Path, seconds: f64, listen: SocketAddr) {
         built.products,
         built.events,
         built.traces.len(),
+        built.scored,
     );
     println!("Sign in at http://{listen}/ with one account per role (passwords are shown once):");
     for login in &built.logins {

@@ -33,14 +33,11 @@ use time::UtcOffset;
 
 use crate::AppState;
 use crate::epcis::capture::{StoreEventError, store_event};
+use crate::quality::CHAINS as CATALOGUE;
 use crate::ui::Chrome;
 use crate::ui::i18n::{Lang, Tr};
 use crate::ui::pages::UiError;
 use crate::ui::session::SignedIn;
-
-/// The chains the diary offers: the embedded pilot chains, checked by their own tests.
-static CATALOGUE: LazyLock<Catalogue> =
-    LazyLock::new(|| Catalogue::embedded().expect("the embedded chain templates load"));
 
 /// The diary's script.
 const SCRIPT: &str = include_str!("../../static/diary.js");

@@ -13,6 +13,7 @@ mod groups;
 pub mod i18n;
 mod pages;
 mod products;
+mod quality_page;
 mod registry;
 pub mod session;
 mod trace_page;
@@ -96,6 +97,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/audit", get(admin::audit))
         .route("/trace", get(trace_page::search))
         .route("/trace/{id}", get(trace_page::page))
+        .route("/quality", get(quality_page::page))
         .route(
             "/facilities",
             get(facilities::list).post(facilities::create),

@@ -269,7 +269,10 @@ struct HomePage {
 /// certificates that expired or expire soon.
 pub async fn home(State(state): State<AppState>, who: SignedIn) -> Response {
     let tr = Tr { lang: who.lang };
-    let mut links = vec![("/trace", tr.t("nav-trace"))];
+    let mut links = vec![
+        ("/trace", tr.t("nav-trace")),
+        ("/quality", tr.t("nav-quality")),
+    ];
     links.extend(crate::ui::registry::nav_links(tr, &who));
     let expiring = if who.user.access.sees_all_organisations() {
         match crate::ui::facilities::expiring_certificates(&state, &who).await {

@@ -1,6 +1,6 @@
 //! The trace page: search for a lot, serial or logistic unit, then see where it came from and
 //! where it went: one step back and one step forward (TT 02/2024, TT 17/2021), the whole tree
-//! both ways, and the timeline of its own events.
+//! both ways, the timeline of its own events, and the data-quality score of its records.
 //!
 //! Every signed-in role may trace across every organisation's events, as the API does: a recall
 //! follows the goods wherever they went. The page names organisations and places from the
@@ -26,6 +26,7 @@ use crate::AppState;
 use crate::ui::Chrome;
 use crate::ui::i18n::{Lang, Tr};
 use crate::ui::pages::UiError;
+use crate::ui::quality_page::QualityView;
 use crate::ui::session::SignedIn;
 
 /// How far the page walks each way: enough for a season's chain, small enough to read and to
@@ -211,6 +212,8 @@ struct TraceView {
     truncated: Option<String>,
     /// Its own events, oldest first.
     timeline: Vec<TimelineRow>,
+    /// Its data-quality score, computed afresh and stored.
+    quality: QualityView,
 }
 
 /// One identifier reached, as a line of the one-step lists and the trees.
@@ -264,6 +267,10 @@ async fn view(
     // mean they vanished in between, which an append-only store does not do.
     let forward = nguon_trace::trace(store, identifier, Direction::Forward, PAGE_LIMITS).await?;
     let walks: Vec<&Trace> = std::iter::once(&back).chain(&forward).collect();
+    // Some: events name the identifier, as the walk just found.
+    let quality = nguon_trace::quality::refresh(store, &crate::quality::CHAINS, identifier)
+        .await?
+        .ok_or_else(|| UiError::Internal(format!("the events of {identifier} vanished")))?;
     let names = Names::of(state, &walks).await?;
     let start = &back.nodes[0];
     let (kind, facts) = describe(tr, identifier);
@@ -299,6 +306,7 @@ async fn view(
                 quantity: quantity(tr, event.quantity.as_ref()),
             })
             .collect(),
+        quality: QualityView::of(tr, &quality),
     }))
 }
 
@@ -415,7 +423,7 @@ fn describe(tr: Tr, identifier: &Identifier) -> (String, Vec<(String, String)>) 
 }
 
 /// An identifier in a few words: "Lot PL7 (GTIN …)", "Pallet SSCC …".
-fn what(tr: Tr, identifier: &Identifier) -> String {
+pub(super) fn what(tr: Tr, identifier: &Identifier) -> String {
     let Ok(link) = DigitalLink::parse(identifier.as_str()) else {
         return identifier.to_string();
     };
@@ -526,7 +534,7 @@ fn node_view(
 }
 
 /// A time in Vietnam, as people there write it: day/month/year, 24-hour clock.
-fn vietnam_time(at: OffsetDateTime) -> String {
+pub(super) fn vietnam_time(at: OffsetDateTime) -> String {
     let local = at.to_offset(VIETNAM);
     format!(
         "{:02}/{:02}/{} {:02}:{:02}",
@@ -563,7 +571,7 @@ fn quantity(tr: Tr, quantity: Option<&Quantity>) -> String {
 }
 
 /// A number with thousands grouped and at most three decimals.
-fn number(lang: Lang, amount: f64) -> String {
+pub(super) fn number(lang: Lang, amount: f64) -> String {
     let (group, decimal) = match lang {
         Lang::Vi => ('.', ','),
         Lang::En => (',', '.'),
