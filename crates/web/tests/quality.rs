@@ -89,7 +89,7 @@ fn treatment(hour: u8, without: Option<&str>) -> String {
             .keys()
             .find(|key| key.ends_with(&format!(":{field}")))
             .cloned()
-            .unwrap_or_else(|| panic!("no field {field} in {json}"));
+            .unwrap_or_else(|| panic!("no field {field} in the event"));
         object.remove(&key);
     }
     json.to_string()

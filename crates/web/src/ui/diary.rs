@@ -19,7 +19,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use nguon_chains::{
-    Capture, Catalogue, ChainTemplate, FieldError, Kde, KdeType, OrganisationKind, Stage, Target,
+    Capture, ChainTemplate, FieldError, Kde, KdeType, OrganisationKind, Stage, Target,
 };
 use nguon_domain::{
     Actor, ApprovalStatus, FacilityDetails, Image, Organisation, ProductDetails, Role,
