@@ -10,7 +10,7 @@ use nguon_domain::{
     AdminUnits, ApprovalStatus, EventQuery, FacilityDetails, OrganisationKind, ProductDetails,
     QualitySection,
 };
-use nguon_store::{OrganisationQuery, RecordQuery, Registry, Store};
+use nguon_store::{OrganisationQuery, QualityStore, RecordQuery, Registry, Store};
 use nguon_store_sqlite::SqliteStore;
 use nguon_trace::checks::{Rule, Severity, Tolerances};
 use nguon_trace::quality;
