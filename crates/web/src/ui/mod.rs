@@ -7,9 +7,12 @@
 //! programs. The API keeps its API keys.
 
 mod admin;
+mod chart;
+mod dashboard;
 mod diary;
 mod facilities;
 mod groups;
+mod guidance;
 pub mod i18n;
 mod pages;
 mod products;
@@ -17,6 +20,7 @@ mod quality_page;
 mod registry;
 pub mod session;
 mod trace_page;
+mod training;
 
 use std::sync::LazyLock;
 
@@ -27,7 +31,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use nguon_domain::{Image, ProvinceCode, Role};
+use nguon_domain::{DocumentFile, Image, ProvinceCode, Role};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use time::Duration;
@@ -95,6 +99,16 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/audit", get(admin::audit))
+        .route("/admin/dashboard", get(dashboard::page))
+        .route("/admin/dashboard/{file}", get(dashboard::download))
+        .route(
+            "/admin/training",
+            get(training::list).post(training::create),
+        )
+        .route(
+            "/admin/training/{id}",
+            get(training::edit_form).post(training::update),
+        )
         .route("/trace", get(trace_page::search))
         .route("/trace/{id}", get(trace_page::page))
         .route("/quality", get(quality_page::page))
@@ -114,6 +128,7 @@ pub fn routes() -> Router<AppState> {
             post(facilities::add_certificate),
         )
         .merge(product_routes())
+        .merge(guidance_routes())
         .route(
             "/admin/product-groups",
             get(groups::list).post(groups::create),
@@ -141,6 +156,15 @@ fn product_routes() -> Router<AppState> {
         )
         .route("/products/{id}/status", post(products::set_status))
         .layer(DefaultBodyLimit::max(Image::MAX_BYTES + 64 * 1024))
+}
+
+/// The guidance library: an upload carries a file of up to [`DocumentFile::MAX_BYTES`], so its
+/// body limit leaves room for it and the other fields.
+fn guidance_routes() -> Router<AppState> {
+    Router::new()
+        .route("/guidance", get(guidance::list).post(guidance::upload))
+        .route("/guidance/{id}", get(guidance::download))
+        .layer(DefaultBodyLimit::max(DocumentFile::MAX_BYTES + 64 * 1024))
 }
 
 /// `GET /static/{name}`: the stylesheet and the script under their current names only.

@@ -291,6 +291,11 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Response {
     if who.user.access.can_read_audit_log() {
         links.push(("/admin/audit", tr.t("nav-audit")));
     }
+    if who.user.access.can_read_plan_dashboard() {
+        links.push(("/admin/dashboard", tr.t("nav-dashboard")));
+        links.push(("/admin/training", tr.t("nav-training")));
+    }
+    links.push(("/guidance", tr.t("nav-guidance")));
     links.push(("/account/password", tr.t("nav-password")));
     HomePage {
         chrome: Chrome::signed_in(&who, "/"),
