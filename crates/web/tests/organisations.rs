@@ -493,7 +493,7 @@ async fn a_member_without_a_prefix_gets_a_gln_from_the_provinces() {
             &FacilityDetails::new(
                 FacilityKind::Plant,
                 RecordName::parse("name", "Trạm kiểm nghiệm").unwrap(),
-                Gln::parse("8935800000014").unwrap(),
+                Gln::parse("8935800000016").unwrap(),
             ),
             ApprovalStatus::Approved,
             Actor::Cli,
@@ -520,7 +520,7 @@ async fn a_member_without_a_prefix_gets_a_gln_from_the_provinces() {
         .await;
     assert_eq!(allocated.status, StatusCode::OK);
     assert!(
-        allocated.body.contains(r#"value="8935800000021""#),
+        allocated.body.contains(r#"value="8935800000023""#),
         "{}",
         allocated.body
     );
@@ -535,14 +535,14 @@ async fn a_member_without_a_prefix_gets_a_gln_from_the_provinces() {
                 ("csrf", &csrf),
                 ("kind", "pond"),
                 ("name", "Ao nhà"),
-                ("gln", "8935800000021"),
+                ("gln", "8935800000023"),
             ],
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     let next = member.post("/facilities/new/gln", &[("csrf", &csrf)]).await;
     assert!(
-        next.body.contains(r#"value="8935800000038""#),
+        next.body.contains(r#"value="8935800000030""#),
         "the next one is free"
     );
 

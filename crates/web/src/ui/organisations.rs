@@ -239,6 +239,12 @@ impl OrganisationForm {
                 })
                 .map(Some),
         };
+        if let (Some(kind), Some(code)) = (kind, &tax_code)
+            && kind != OrganisationKind::Household
+            && code.form() == TaxCodeForm::PersonalId
+        {
+            errors.add("tax_code", tr.t("organisation-error-personal-id"));
+        }
         let (Some(kind), Some(name), Some(tax_code), Some(address), Some(prefix)) =
             (kind, name, tax_code, address, prefix)
         else {
