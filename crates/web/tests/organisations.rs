@@ -194,20 +194,25 @@ async fn the_province_registers_finds_and_approves_a_household() {
     );
     let found = province.get("/organisations?q=tran+van+tom").await;
     assert!(found.body.contains("Hộ ông Trần Văn Tôm"));
-    assert!(!found.body.contains("Sông Đốc"));
+    assert!(!found.body.contains("Chế biến Sông Đốc"));
     let by_code = province.get("/organisations?q=0001234").await;
-    assert!(by_code.body.contains("Sông Đốc") && !by_code.body.contains("Trần Văn Tôm"));
+    assert!(by_code.body.contains("Chế biến Sông Đốc") && !by_code.body.contains("Trần Văn Tôm"));
     let in_commune = province
         .get(&format!(
             "/organisations?commune={}",
             vinh_hau.code().as_str()
         ))
         .await;
-    assert!(in_commune.body.contains("Trần Văn Tôm") && !in_commune.body.contains("Sông Đốc"));
+    assert!(
+        in_commune.body.contains("Trần Văn Tôm") && !in_commune.body.contains("Chế biến Sông Đốc")
+    );
     let enterprises = province
         .get("/organisations?kind=enterprise&status=pending")
         .await;
-    assert!(enterprises.body.contains("Sông Đốc") && !enterprises.body.contains("Trần Văn Tôm"));
+    assert!(
+        enterprises.body.contains("Chế biến Sông Đốc")
+            && !enterprises.body.contains("Trần Văn Tôm")
+    );
 
     let approved = province
         .post(
