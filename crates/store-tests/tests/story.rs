@@ -2573,7 +2573,7 @@ async fn organisation_address_chapter(store: &Arc<dyn Store>) {
         found(
             OrganisationFilter {
                 kind: Some(OrganisationKind::Household),
-                ..OrganisationFilter::default()
+                ..text("diem")
             },
             5
         )
