@@ -5,7 +5,7 @@
 use nguon_epcis::model::{Event, EventBody, QuantityElement};
 
 use crate::template::{EventKind, ListKind, Target};
-use crate::{ChainTemplate, Kde, Stage};
+use crate::{ChainTemplate, Kde, OrganisationKind, Stage};
 
 impl ChainTemplate {
     /// The stage whose event shape (type, action, business step) `event` has. When several
@@ -16,15 +16,49 @@ impl ChainTemplate {
             .filter(|stage| stage.records(event))
             .min_by_key(|stage| stage.missing(event).len())
     }
+
+    /// The stages recorded by events of this shape, recorded by an organisation of `kind`: for
+    /// counts read per shape, where the events themselves are not at hand. Stages whose
+    /// organisation kinds include `kind` come first, then the rest, each in chain order, so the
+    /// first is the best guess (a farm's receiving, not a processor's).
+    pub fn stages_of_shape(&self, shape: &ShapeKey<'_>, kind: OrganisationKind) -> Vec<&Stage> {
+        let (mut own, other): (Vec<&Stage>, Vec<&Stage>) = self
+            .stages()
+            .iter()
+            .filter(|stage| stage.has_shape(shape))
+            .partition(|stage| stage.organisations().contains(&kind));
+        own.extend(other);
+        own
+    }
+}
+
+/// An event's shape as a store keeps it in columns: what [`Stage::records`] compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShapeKey<'a> {
+    /// The event type (`ObjectEvent`, …).
+    pub event_type: &'a str,
+    /// The action (`ADD`, `OBSERVE`, `DELETE`); none for transformations.
+    pub action: Option<&'a str>,
+    /// The business step, normalised as events keep it.
+    pub biz_step: Option<&'a str>,
 }
 
 impl Stage {
     /// Whether `event` has this stage's event type, action and business step.
     pub fn records(&self, event: &Event) -> bool {
-        let shape = self.event();
-        kind_of(&event.body) == shape.kind()
-            && event.body.action() == shape.action()
-            && event.biz_step.as_deref() == Some(shape.biz_step())
+        self.has_shape(&ShapeKey {
+            event_type: kind_of(&event.body).as_str(),
+            action: event.body.action().map(|action| action.as_str()),
+            biz_step: event.biz_step.as_deref(),
+        })
+    }
+
+    /// Whether events of `shape` are this stage's: the same type, action and business step.
+    pub fn has_shape(&self, shape: &ShapeKey<'_>) -> bool {
+        let own = self.event();
+        shape.event_type == own.kind().as_str()
+            && shape.action == own.action().map(|action| action.as_str())
+            && shape.biz_step == Some(own.biz_step())
     }
 
     /// The required KDEs of this stage with nothing where they go in `event`.
@@ -199,5 +233,49 @@ mod tests {
 
         event.biz_step = Some("https://ref.gs1.org/cbv/BizStep-inspecting".into());
         assert!(!stage.records(&event));
+    }
+
+    #[test]
+    fn a_shape_read_from_columns_finds_the_stage_the_owner_kind_records() {
+        use crate::{OrganisationKind, ShapeKey};
+        let catalogue = Catalogue::embedded().unwrap();
+        let shrimp = catalogue.get("farmed-shrimp").unwrap();
+        let receiving = ShapeKey {
+            event_type: "ObjectEvent",
+            action: Some("OBSERVE"),
+            biz_step: Some(shrimp.stage("stocking").unwrap().event().biz_step()),
+        };
+        let ids = |kind| {
+            shrimp
+                .stages_of_shape(&receiving, kind)
+                .iter()
+                .map(|stage| stage.id())
+                .collect::<Vec<_>>()
+        };
+        // Every receiving stage matches; the ones a cooperative records come first.
+        assert_eq!(
+            ids(OrganisationKind::Cooperative),
+            ["stocking", "collector_receiving", "processor_receiving"]
+        );
+        assert_eq!(ids(OrganisationKind::Enterprise)[0], "stocking");
+        let harvest = ShapeKey {
+            event_type: "TransformationEvent",
+            action: None,
+            biz_step: Some(crate::FARM_HARVEST),
+        };
+        assert_eq!(
+            shrimp.stages_of_shape(&harvest, OrganisationKind::Household)[0].id(),
+            "harvest"
+        );
+        // The action is part of the shape.
+        let added = ShapeKey {
+            action: Some("ADD"),
+            ..receiving
+        };
+        assert!(
+            shrimp
+                .stages_of_shape(&added, OrganisationKind::Household)
+                .is_empty()
+        );
     }
 }

@@ -47,6 +47,7 @@ mod load;
 mod template;
 
 pub use catalogue::Catalogue;
+pub use completeness::ShapeKey;
 pub use error::{CatalogueError, TemplateError};
 pub use form::{Capture, FieldError, FieldRule};
 pub use nguon_domain::units::Unit;

@@ -173,6 +173,18 @@ impl Access {
         self.role.is_province()
     }
 
+    /// Whether the holder may read the Plan 140 dashboard and the training records (province
+    /// roles).
+    pub fn can_read_plan_dashboard(&self) -> bool {
+        self.role.is_province()
+    }
+
+    /// Whether the holder may record training sessions and upload guidance documents (the
+    /// province admin).
+    pub fn can_manage_outreach(&self) -> bool {
+        self.role == Role::ProvinceAdmin
+    }
+
     /// Whether the holder may list and create the users of `scope`: one organisation, or the
     /// province's own users when `None`. A province admin may manage anyone; an organisation
     /// admin only its own organisation's users.

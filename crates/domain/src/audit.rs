@@ -63,11 +63,15 @@ pub enum EntityKind {
     ProductGroup,
     /// An uploaded image.
     Media,
+    /// A training session.
+    Training,
+    /// A version of a guidance document.
+    Guidance,
 }
 
 impl EntityKind {
     /// Every kind.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 10] = [
         Self::Organisation,
         Self::ApiKey,
         Self::User,
@@ -76,6 +80,8 @@ impl EntityKind {
         Self::Product,
         Self::ProductGroup,
         Self::Media,
+        Self::Training,
+        Self::Guidance,
     ];
 
     /// The stored name.
@@ -89,6 +95,8 @@ impl EntityKind {
             Self::Product => "product",
             Self::ProductGroup => "product_group",
             Self::Media => "media",
+            Self::Training => "training",
+            Self::Guidance => "guidance",
         }
     }
 
@@ -136,11 +144,17 @@ pub enum AuditAction {
     RecordStatus(RegistryKind),
     /// An image was uploaded.
     MediaUpload,
+    /// A training session was recorded.
+    TrainingCreate,
+    /// A training session or its participants changed.
+    TrainingUpdate,
+    /// A guidance document (or a new version of one) was uploaded.
+    GuidanceUpload,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 24] = [
         Self::OrganisationCreate,
         Self::ApprovalStatus,
         Self::CompanyPrefixAdd,
@@ -162,6 +176,9 @@ impl AuditAction {
         Self::RecordUpdate(RegistryKind::ProductGroup),
         Self::RecordStatus(RegistryKind::ProductGroup),
         Self::MediaUpload,
+        Self::TrainingCreate,
+        Self::TrainingUpdate,
+        Self::GuidanceUpload,
     ];
 
     /// The stored name, `<entity>.<verb>`.
@@ -188,6 +205,9 @@ impl AuditAction {
             Self::RecordUpdate(RegistryKind::ProductGroup) => "product_group.update",
             Self::RecordStatus(RegistryKind::ProductGroup) => "product_group.status",
             Self::MediaUpload => "media.upload",
+            Self::TrainingCreate => "training.create",
+            Self::TrainingUpdate => "training.update",
+            Self::GuidanceUpload => "guidance.upload",
         }
     }
 
@@ -220,6 +240,8 @@ impl AuditAction {
                 }
             }
             Self::MediaUpload => EntityKind::Media,
+            Self::TrainingCreate | Self::TrainingUpdate => EntityKind::Training,
+            Self::GuidanceUpload => EntityKind::Guidance,
         }
     }
 }

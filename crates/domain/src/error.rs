@@ -361,6 +361,16 @@ pub enum DomainError {
         /// What was wrong.
         found: String,
     },
+    /// An uploaded guidance file is not a format the library serves.
+    #[error(
+        "file: must be a PDF, DOCX, XLSX, PNG, JPEG or WebP file of at most {max} bytes; {found}"
+    )]
+    DocumentFile {
+        /// The largest size accepted.
+        max: usize,
+        /// What was wrong.
+        found: String,
+    },
     /// An administrative-unit code does not have its fixed number of digits.
     #[error("{field}: must be exactly {digits} digits, leading zeros included; found {found:?}")]
     AdminCodeFormat {

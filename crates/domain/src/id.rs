@@ -185,6 +185,18 @@ uuid_v7_id!(
 );
 
 uuid_v7_id!(
+    /// The id of a training session: a UUID version 7.
+    TrainingId,
+    "training id"
+);
+
+uuid_v7_id!(
+    /// The id of one version of a guidance document: a UUID version 7.
+    GuidanceId,
+    "guidance id"
+);
+
+uuid_v7_id!(
     /// The id of a recall: a UUID version 7, so recalls list newest first by id alone.
     RecallId,
     "recall id"

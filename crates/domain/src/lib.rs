@@ -20,6 +20,7 @@ mod id;
 mod master_data;
 mod name;
 mod organisation;
+mod outreach;
 mod product;
 mod query;
 mod recall;
@@ -51,12 +52,15 @@ pub use facility::{
     OfficialCode,
 };
 pub use id::{
-    ApiKeyId, AuditEntryId, CaptureJobId, MediaId, OrganisationId, RecallId, RecordId, SessionId,
-    SubscriptionId, UserId,
+    ApiKeyId, AuditEntryId, CaptureJobId, GuidanceId, MediaId, OrganisationId, RecallId, RecordId,
+    SessionId, SubscriptionId, TrainingId, UserId,
 };
 pub use master_data::VocabularyElement;
 pub use name::OrganisationName;
 pub use organisation::{NewOrganisation, Organisation, OrganisationKind};
+pub use outreach::{
+    DocumentFile, DocumentType, Guidance, NewGuidance, NewTraining, Participant, Training,
+};
 pub use product::{
     Image, ImageType, NetContent, Product, ProductDetails, ProductForm, ProductGroup,
     ProductGroupCode, ProductGroupDetails, StandardRef,

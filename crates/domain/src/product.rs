@@ -369,7 +369,7 @@ impl ImageType {
     }
 
     /// Recognises the format by its first bytes, whatever the file name or the browser claims.
-    fn sniff(bytes: &[u8]) -> Option<Self> {
+    pub(crate) fn sniff(bytes: &[u8]) -> Option<Self> {
         if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
             Some(Self::Png)
         } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {

@@ -72,6 +72,10 @@ pub enum Command {
     /// Recalls: `drill` rehearses one from a lot or serial.
     #[command(subcommand)]
     Recall(RecallCommand),
+    /// Write an online, consistent backup of the whole database and its manifest (event digest).
+    Backup(crate::backup_cmd::BackupArgs),
+    /// Restore a backup into an empty database and check its events against the manifest.
+    Restore(crate::backup_cmd::RestoreArgs),
     /// Regulatory evidence packs: FSMA 204 spreadsheet and plan, EU 931/2011, US SIMP, GDST.
     #[command(subcommand)]
     Export(crate::export_cmd::ExportCommand),

@@ -3,6 +3,7 @@
 //! stderr and a non-zero exit code.
 
 mod admin_cmd;
+mod backup_cmd;
 mod bench_cmd;
 mod bench_epcis;
 mod bench_recall;
@@ -61,6 +62,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
             .map(|()| ExitCode::SUCCESS),
         Command::Recall(RecallCommand::Drill(args)) => recall_cmd::run(config, args)
+            .await
+            .map(|()| ExitCode::SUCCESS),
+        Command::Backup(args) => backup_cmd::backup(config, args)
+            .await
+            .map(|()| ExitCode::SUCCESS),
+        Command::Restore(args) => backup_cmd::restore(config, args)
             .await
             .map(|()| ExitCode::SUCCESS),
         Command::Export(command) => export_cmd::run(config, command)

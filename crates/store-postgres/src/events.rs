@@ -403,6 +403,27 @@ impl PostgresStore {
         event_from_row(&row)
     }
 
+    /// [`Store::events_after`].
+    pub(crate) async fn find_events_after(
+        &self,
+        after_sequence: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            event_select_columns!(),
+            " FROM events e",
+            identifiers_lateral!(),
+            "WHERE e.sequence > $1 ORDER BY e.sequence LIMIT $2"
+        ))
+        .bind(after_sequence)
+        .bind(i64::from(limit.clamp(1, MAX_EVENTS_PER_LOOKUP)))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        rows.iter().map(event_from_row).collect()
+    }
+
     pub(crate) async fn find_events_with_identifier(
         &self,
         identifier: &str,

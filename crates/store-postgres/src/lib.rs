@@ -10,13 +10,17 @@
 
 mod accounts;
 mod api;
+mod backup;
 mod error;
 mod events;
+mod outreach;
+mod plan;
 mod recalls;
 mod registry;
 mod scratch;
 mod subscriptions;
 
+pub use backup::{dump, restore};
 pub use scratch::ScratchDatabase;
 
 use std::collections::HashMap;
@@ -414,6 +418,14 @@ impl Store for PostgresStore {
     ) -> Result<Vec<(String, StoredEvent)>, StoreError> {
         self.find_events_with_identifiers(identifiers, limit_each)
             .await
+    }
+
+    async fn events_after(
+        &self,
+        after_sequence: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        self.find_events_after(after_sequence, limit).await
     }
 
     async fn append_events_skipping_conflicts(

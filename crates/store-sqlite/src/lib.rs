@@ -9,8 +9,11 @@
 
 mod accounts;
 mod api;
+mod backup;
 mod error;
 mod events;
+mod outreach;
+mod plan;
 mod recalls;
 mod registry;
 mod subscriptions;
@@ -48,6 +51,7 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 use uuid::Uuid;
 
 use crate::accounts::{UserChange, insert_audit};
+pub use crate::backup::restore_file;
 use crate::error::{prepare_file, store_error};
 
 /// The migrations in `migrations/`, embedded at compile time.
@@ -426,6 +430,14 @@ impl Store for SqliteStore {
     ) -> Result<Vec<(String, StoredEvent)>, StoreError> {
         self.find_events_with_identifiers(identifiers, limit_each)
             .await
+    }
+
+    async fn events_after(
+        &self,
+        after_sequence: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        self.find_events_after(after_sequence, limit).await
     }
 
     async fn append_events_skipping_conflicts(

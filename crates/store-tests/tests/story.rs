@@ -17,14 +17,15 @@ use nguon_domain::{
     UserStatus, VocabularyElement,
 };
 use nguon_domain::{
-    Address, AdminUnits, Certificate, CertificateKind, FacilityDetails, FacilityKind, Geometry,
-    Image, ProductDetails, ProductGroupCode, ProductGroupDetails, ProvinceCode, RecordName,
-    RegistryKind,
+    Address, AdminUnits, Certificate, CertificateKind, DocumentFile, DocumentType, FacilityDetails,
+    FacilityKind, Geometry, GuidanceId, Image, NewGuidance, NewTraining, Participant,
+    ProductDetails, ProductGroupCode, ProductGroupDetails, ProvinceCode, RecordName, RegistryKind,
+    TrainingId,
 };
 use nguon_gs1::{CompanyPrefix, Gln, Gtin};
 use nguon_store::{
-    AuditPage, DatabaseUrl, EventResource, OrganisationFilter, OrganisationQuery, RecordQuery,
-    Registry, Store, StoreError,
+    AuditPage, DatabaseUrl, Dimension, DimensionTally, EventResource, OrganisationFilter,
+    OrganisationQuery, RecordQuery, Registry, Store, StoreError,
 };
 use nguon_store_postgres::{PostgresStore, ScratchDatabase};
 use nguon_store_sqlite::SqliteStore;
@@ -403,11 +404,59 @@ async fn run_story(store: Arc<dyn Store>) {
     recalls_chapter(&store, farm.id, hatchery.id).await;
     registry_chapter(&store, farm.id, hatchery.id).await;
     organisation_address_chapter(&store).await;
+    plan_chapter(&store).await;
+    event_log_chapter(&store, farm.id).await;
 
     // Shutting down: once closed, the store says it is unavailable instead of hanging.
     store.close().await;
     let closed = store.ping().await.unwrap_err();
     assert!(matches!(closed, StoreError::Unavailable(_)), "{closed:?}");
+}
+
+/// The event log read whole, as backups and integrity checks read it: pages in capture order that
+/// join without gap or repeat, and a digest that is stable while nothing changes and moves with
+/// the next append.
+async fn event_log_chapter(store: &Arc<dyn Store>, farm: OrganisationId) {
+    let everything = store.events_after(0, 10_000).await.unwrap();
+    assert!(everything.len() > 20, "earlier chapters appended events");
+    assert!(
+        everything.windows(2).all(|w| w[0].sequence < w[1].sequence),
+        "capture order"
+    );
+    let mut paged = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.events_after(after, 7).await.unwrap();
+        assert!(page.len() <= 7);
+        let Some(last) = page.last() else { break };
+        after = last.sequence;
+        paged.extend(page);
+    }
+    assert_eq!(paged, everything);
+    let last = everything.last().unwrap().sequence;
+    assert!(store.events_after(last, 10).await.unwrap().is_empty());
+
+    let digest = nguon_store::event_digest(store.as_ref()).await.unwrap();
+    assert_eq!(digest.events, everything.len() as u64);
+    assert_eq!(digest.last_sequence, last);
+    assert_eq!(
+        digest,
+        nguon_store::event_digest(store.as_ref()).await.unwrap()
+    );
+    store
+        .append_events(&[event(
+            farm,
+            990_001,
+            EventType::ObjectEvent,
+            Some(Action::Observe),
+            STORE,
+            &[],
+        )])
+        .await
+        .unwrap();
+    let moved = nguon_store::event_digest(store.as_ref()).await.unwrap();
+    assert_eq!(moved.events, digest.events + 1);
+    assert_ne!(moved.sha256, digest.sha256);
 }
 
 /// Events: a harvested shrimp lot is shipped by the cooperative, received and processed by the
@@ -3321,4 +3370,448 @@ async fn registry_chapter(store: &Arc<dyn Store>, farm: OrganisationId, other: O
         .await
         .unwrap();
     assert_eq!(only(uploads).after.unwrap()["bytes"], 308);
+}
+
+/// Plan 140: the dashboard's aggregates count what the registries and events hold (checked as
+/// differences, since earlier chapters left organisations behind), and training sessions and
+/// guidance versions are kept whole, each change with its audit entry.
+async fn plan_chapter(store: &Arc<dyn Store>) {
+    // Active means an event at or after this time (2031), later than every earlier chapter's.
+    let since = OffsetDateTime::from_unix_timestamp(1_924_000_000).unwrap();
+    let units = AdminUnits::embedded();
+    let communes = units
+        .communes_of(ProvinceCode::parse("96").unwrap())
+        .unwrap();
+    let (east, west) = (communes[0].code(), communes[1].code());
+    let tallies_before = store.organisation_tallies(since).await.unwrap();
+    let communes_before = store.organisations_by(Dimension::Commune).await.unwrap();
+    let reached_before = store.organisations_reached().await.unwrap();
+
+    // An approved processor with its own GS1 prefix and a recent event; an approved cooperative
+    // with a product (so a GTIN) and only an old event; a pending household with nothing.
+    let processor = store
+        .create_organisation(
+            &new(
+                OrganisationKind::Enterprise,
+                "Công ty Chế biến Gành Hào",
+                "2003000001",
+            ),
+            Actor::Cli,
+        )
+        .await
+        .unwrap();
+    approve(store, processor.id).await;
+    store
+        .add_company_prefix(processor.id, &prefix("8937771"), Actor::Cli)
+        .await
+        .unwrap();
+    let cooperative = store
+        .create_organisation(
+            &new(
+                OrganisationKind::Cooperative,
+                "HTX Lúa tôm Phước Long",
+                "2003000002",
+            ),
+            Actor::Cli,
+        )
+        .await
+        .unwrap();
+    approve(store, cooperative.id).await;
+    let household = store
+        .create_organisation(
+            &new(
+                OrganisationKind::Household,
+                "Hộ bà Lê Thị Hoa",
+                "2003000003",
+            ),
+            Actor::Cli,
+        )
+        .await
+        .unwrap();
+
+    let name = |text: &str| RecordName::parse("name", text).unwrap();
+    let product = |gtin: &str, group: &str, chain: &str| {
+        let mut details = ProductDetails::new(
+            Gtin::parse(gtin).unwrap(),
+            name("Sản phẩm"),
+            ProductGroupCode::parse(group).unwrap(),
+        );
+        details.chain = Some(chain.to_owned());
+        details
+    };
+    for (owner, details) in [
+        (
+            processor.id,
+            product("8934673000093", "plan-tom", "farmed-shrimp"),
+        ),
+        (processor.id, product("8934673000109", "plan-lua", "rice")),
+        (cooperative.id, product("8934673000116", "plan-lua", "rice")),
+    ] {
+        store
+            .register(Some(owner), &details, ApprovalStatus::Pending, Actor::Cli)
+            .await
+            .unwrap();
+    }
+    let facility = |gln: &str, commune| {
+        let mut details =
+            FacilityDetails::new(FacilityKind::Plant, name("Cơ sở"), Gln::parse(gln).unwrap());
+        details.address = Some(Address::new(units, "Ấp 1", commune).unwrap());
+        details
+    };
+    for (owner, details) in [
+        (processor.id, facility("8934673000123", east)),
+        (cooperative.id, facility("8934673000130", east)),
+        (cooperative.id, facility("8934673000147", west)),
+        (household.id, facility("8934673000154", west)),
+    ] {
+        store
+            .register(Some(owner), &details, ApprovalStatus::Pending, Actor::Cli)
+            .await
+            .unwrap();
+    }
+
+    // The processor ships two lots in 2031 (one named twice), the cooperative mills one lot in
+    // 2030; the input lot of a transformation is not a lot the stage made.
+    let lot = |n: u32| format!("https://id.gs1.org/01/08934673000093/10/PLAN-{n}");
+    let (l1, l2, l3, l4) = (lot(1), lot(2), lot(3), lot(4));
+    let mut shipped = Vec::new();
+    for (n, lots) in [(1, vec![&l1, &l2]), (2, vec![&l1])] {
+        let mut e = event(
+            processor.id,
+            900_000 + n,
+            EventType::ObjectEvent,
+            Some(Action::Observe),
+            STORE,
+            &lots
+                .iter()
+                .map(|l| (IdentifierRole::EpcClass, l.as_str()))
+                .collect::<Vec<_>>(),
+        );
+        e.event_time = OffsetDateTime::from_unix_timestamp(1_930_000_000 + i64::from(n)).unwrap();
+        shipped.push(e);
+    }
+    store.append_events(&shipped).await.unwrap();
+    let mut milled = event(
+        cooperative.id,
+        900_010,
+        EventType::TransformationEvent,
+        None,
+        STORE,
+        &[
+            (IdentifierRole::InputClass, l4.as_str()),
+            (IdentifierRole::OutputClass, l3.as_str()),
+        ],
+    );
+    milled.biz_step = Some("https://nguon.example.vn/epcis/milling".to_owned());
+    milled.event_time = OffsetDateTime::from_unix_timestamp(1_900_500_000).unwrap();
+    store.append_events(&[milled]).await.unwrap();
+
+    // Organisations by kind, status, GS1 use and activity: exactly the three added.
+    let tallies_after = store.organisation_tallies(since).await.unwrap();
+    let count = |tallies: &[nguon_store::OrganisationTally],
+                 kind: OrganisationKind,
+                 status: ApprovalStatus,
+                 uses_gs1: bool,
+                 active: bool| {
+        tallies
+            .iter()
+            .filter(|t| {
+                t.kind == kind && t.status == status && t.uses_gs1 == uses_gs1 && t.active == active
+            })
+            .map(|t| t.count)
+            .sum::<u64>()
+    };
+    let added = |kind, status, uses_gs1, active| {
+        count(&tallies_after, kind, status, uses_gs1, active)
+            - count(&tallies_before, kind, status, uses_gs1, active)
+    };
+    let approved = ApprovalStatus::Approved;
+    assert_eq!(added(OrganisationKind::Enterprise, approved, true, true), 1);
+    assert_eq!(
+        added(OrganisationKind::Cooperative, approved, true, false),
+        1
+    );
+    assert_eq!(
+        added(
+            OrganisationKind::Household,
+            ApprovalStatus::Pending,
+            false,
+            false
+        ),
+        1
+    );
+    let total =
+        |tallies: &[nguon_store::OrganisationTally]| tallies.iter().map(|t| t.count).sum::<u64>();
+    assert_eq!(total(&tallies_after) - total(&tallies_before), 3);
+
+    // By product group: each organisation once per group, whatever its number of products.
+    let groups = store
+        .organisations_by(Dimension::ProductGroup)
+        .await
+        .unwrap();
+    let group = |code: &str| groups.iter().find(|g| g.key == code).cloned();
+    assert_eq!(
+        group("plan-lua"),
+        Some(DimensionTally {
+            key: "plan-lua".to_owned(),
+            registered: 2,
+            approved: 2
+        })
+    );
+    assert_eq!(
+        group("plan-tom").map(|g| (g.registered, g.approved)),
+        Some((1, 1))
+    );
+    let keys: Vec<&str> = groups.iter().map(|g| g.key.as_str()).collect();
+    let mut sorted = keys.clone();
+    sorted.sort_unstable();
+    assert_eq!(keys, sorted, "groups come by code");
+
+    // By commune of the facilities: the household is registered in the west, not approved.
+    let communes_after = store.organisations_by(Dimension::Commune).await.unwrap();
+    let in_commune = |tallies: &[DimensionTally], code: nguon_domain::CommuneCode| {
+        tallies
+            .iter()
+            .find(|t| t.key == code.to_string())
+            .map_or((0, 0), |t| (t.registered, t.approved))
+    };
+    let grew = |code| {
+        let (r0, a0) = in_commune(&communes_before, code);
+        let (r1, a1) = in_commune(&communes_after, code);
+        (r1 - r0, a1 - a0)
+    };
+    assert_eq!(grew(east), (2, 2));
+    assert_eq!(grew(west), (2, 1));
+
+    // Events per owner and shape, with the distinct lots they made or handled.
+    let shapes = store.event_shapes().await.unwrap();
+    let of = |owner: OrganisationId| {
+        shapes
+            .iter()
+            .filter(|s| s.owner == owner)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let processor_shapes = of(processor.id);
+    assert_eq!(processor_shapes.len(), 1, "{processor_shapes:?}");
+    let shipping = &processor_shapes[0];
+    assert_eq!(shipping.owner_kind, OrganisationKind::Enterprise);
+    assert_eq!(shipping.event_type, EventType::ObjectEvent);
+    assert_eq!(shipping.action, Some(Action::Observe));
+    assert_eq!(shipping.biz_step, step("shipping"));
+    assert_eq!((shipping.events, shipping.lots), (2, 2));
+    assert_eq!(
+        shipping.last_event_time,
+        OffsetDateTime::from_unix_timestamp(1_930_000_002).unwrap()
+    );
+    let cooperative_shapes = of(cooperative.id);
+    assert_eq!(cooperative_shapes.len(), 1);
+    assert_eq!(cooperative_shapes[0].action, None);
+    assert_eq!(
+        (cooperative_shapes[0].events, cooperative_shapes[0].lots),
+        (1, 1)
+    );
+    assert!(of(household.id).is_empty());
+
+    let chains: Vec<(OrganisationId, String)> = store
+        .product_chains()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(owner, _)| [processor.id, cooperative.id].contains(owner))
+        .collect();
+    let mut expected = vec![
+        (processor.id, "farmed-shrimp".to_owned()),
+        (processor.id, "rice".to_owned()),
+        (cooperative.id, "rice".to_owned()),
+    ];
+    expected.sort();
+    let mut found = chains.clone();
+    found.sort();
+    assert_eq!(found, expected, "each (organisation, chain) once");
+
+    // Training: a session reaches two organisations; correcting it to one is audited with the
+    // session before and after.
+    let day = time::macros::date!(2026 - 03 - 12);
+    let session = NewTraining::new(
+        name("Tập huấn truy xuất nguồn gốc tôm"),
+        day,
+        name("Hội trường Sở KH&CN, Bạc Liêu"),
+        Some(ProductGroupCode::parse("plan-tom").unwrap()),
+        vec![
+            Participant::new(processor.id, 3).unwrap(),
+            Participant::new(cooperative.id, 2).unwrap(),
+        ],
+    )
+    .unwrap();
+    let stored = store.create_training(&session, Actor::Cli).await.unwrap();
+    assert_eq!(stored.details.people(), 5);
+    let mut sorted_session = session.clone();
+    sorted_session
+        .participants
+        .sort_by_key(|p| p.organisation.as_uuid());
+    let mut stored_sorted = stored.details.clone();
+    stored_sorted
+        .participants
+        .sort_by_key(|p| p.organisation.as_uuid());
+    assert_eq!(
+        stored_sorted, sorted_session,
+        "the session comes back whole"
+    );
+    assert_eq!(store.training(stored.id).await.unwrap(), stored);
+    assert_eq!(
+        store.organisations_reached().await.unwrap() - reached_before,
+        2
+    );
+    let corrected = NewTraining::new(
+        name("Tập huấn truy xuất nguồn gốc tôm"),
+        day,
+        name("Hội trường Sở KH&CN, Bạc Liêu"),
+        None,
+        vec![Participant::new(processor.id, 4).unwrap()],
+    )
+    .unwrap();
+    let updated = store
+        .update_training(stored.id, &corrected, Actor::Cli)
+        .await
+        .unwrap();
+    assert_eq!(updated.details, corrected);
+    assert_eq!(updated.created_at, stored.created_at);
+    assert_eq!(
+        store.organisations_reached().await.unwrap() - reached_before,
+        1
+    );
+    let listed = store.list_trainings().await.unwrap();
+    assert!(listed.contains(&updated));
+    let history = store
+        .search_audit_log(&AuditQuery {
+            entity_kind: Some(EntityKind::Training),
+            entity_id: Some(stored.id.to_string()),
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap();
+    let actions: Vec<AuditAction> = history.entries.iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        [AuditAction::TrainingUpdate, AuditAction::TrainingCreate]
+    );
+    let change = &history.entries[0];
+    assert_eq!(
+        change.before.as_ref().unwrap()["participants"][0]["people"]
+            .as_u64()
+            .unwrap()
+            + change.before.as_ref().unwrap()["participants"][1]["people"]
+                .as_u64()
+                .unwrap(),
+        5
+    );
+    assert_eq!(
+        change.after.as_ref().unwrap()["participants"][0]["people"],
+        4
+    );
+
+    // A participant that is not registered changes nothing.
+    let stranger = NewTraining::new(
+        name("Buổi khác"),
+        day,
+        name("Cà Mau"),
+        None,
+        vec![Participant::new(OrganisationId::generate(), 1).unwrap()],
+    )
+    .unwrap();
+    let refused = store
+        .create_training(&stranger, Actor::Cli)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            StoreError::NotFound {
+                what: "organisation",
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    let refused = store
+        .update_training(stored.id, &stranger, Actor::Cli)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, StoreError::NotFound { .. }),
+        "{refused:?}"
+    );
+    assert_eq!(store.list_trainings().await.unwrap(), listed);
+    assert_eq!(store.training(stored.id).await.unwrap(), updated);
+    let unknown = store.training(TrainingId::generate()).await.unwrap_err();
+    assert!(matches!(
+        unknown,
+        StoreError::NotFound {
+            what: "training session",
+            ..
+        }
+    ));
+
+    // Guidance: a second upload of a title is its version 2; another title starts at 1.
+    let pdf = DocumentFile::parse(b"%PDF-1.7\n% Huong dan\n".to_vec()).unwrap();
+    let docx = DocumentFile::parse(b"PK\x03\x04 word/document.xml".to_vec()).unwrap();
+    let upload = |title: &str, file: &DocumentFile, file_name: &str| NewGuidance {
+        title: name(title),
+        product_group: Some(ProductGroupCode::parse("plan-tom").unwrap()),
+        file_name: name(file_name),
+        file: file.clone(),
+    };
+    let first = store
+        .add_guidance(&upload("Hướng dẫn tôm", &pdf, "huong-dan.pdf"), Actor::Cli)
+        .await
+        .unwrap();
+    let second = store
+        .add_guidance(
+            &upload("Hướng dẫn tôm", &docx, "huong-dan-2.docx"),
+            Actor::Cli,
+        )
+        .await
+        .unwrap();
+    let other = store
+        .add_guidance(&upload("Hướng dẫn lúa", &pdf, "lua.pdf"), Actor::Cli)
+        .await
+        .unwrap();
+    assert_eq!((first.version, second.version, other.version), (1, 2, 1));
+    assert_eq!(second.kind, DocumentType::Docx);
+    assert_eq!(second.size, docx.bytes().len() as u64);
+    let library: Vec<(String, u32)> = store
+        .list_guidance()
+        .await
+        .unwrap()
+        .iter()
+        .map(|g| (g.title.to_string(), g.version))
+        .collect();
+    assert_eq!(
+        library,
+        [
+            ("Hướng dẫn lúa".to_owned(), 1),
+            ("Hướng dẫn tôm".to_owned(), 2),
+            ("Hướng dẫn tôm".to_owned(), 1)
+        ]
+    );
+    let (found, file) = store.guidance_file(first.id).await.unwrap();
+    assert_eq!(found, first);
+    assert_eq!(file, pdf, "the bytes come back as uploaded");
+    let unknown = store
+        .guidance_file(GuidanceId::generate())
+        .await
+        .unwrap_err();
+    assert!(matches!(unknown, StoreError::NotFound { .. }));
+    let uploaded = only(
+        store
+            .search_audit_log(&AuditQuery {
+                entity_id: Some(second.id.to_string()),
+                ..AuditQuery::default()
+            })
+            .await
+            .unwrap(),
+    );
+    assert_eq!(uploaded.action, AuditAction::GuidanceUpload);
+    assert_eq!(uploaded.after.as_ref().unwrap()["version"], 2);
 }

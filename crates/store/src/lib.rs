@@ -5,8 +5,11 @@
 #![warn(missing_docs)]
 
 mod accounts;
+mod backup;
 mod error;
 mod event;
+mod outreach;
+mod plan;
 mod query;
 mod recall;
 mod record;
@@ -19,10 +22,21 @@ pub use accounts::{
     AuditPage, AuditRecord, SessionRecord, UserRecord, audit_json_text, email_taken,
     no_such_session, no_such_user, snapshot,
 };
+pub use backup::{
+    BackupManifest, EventDigest, MANIFEST_FORMAT, event_digest, refuse_existing_file,
+};
 pub use error::{StoreError, io_reason};
 pub use event::{
     EventRecord, ExistingEvent, MAX_IDENTIFIERS_PER_EVENT, SkipPlan, check_batch,
     event_already_captured, first_already_captured, identifier_set, plan_skipping, storage_problem,
+};
+pub use outreach::{
+    GuidanceRow, MAX_GUIDANCE, MAX_TRAININGS, OutreachStore, TrainingRow, guidance_audit,
+    no_such_guidance, no_such_participant, no_such_training, training_audit,
+};
+pub use plan::{
+    Dimension, DimensionTally, OrganisationTally, PlanStore, ShapeRow, ShapeTally, count_of,
+    organisation_tally, product_chain,
 };
 pub use query::{
     MAX_HIERARCHY_DEPTH, QueriedEventRecord, event_fetch_limit, event_page, prefix_upper_bound,

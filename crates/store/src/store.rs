@@ -14,16 +14,17 @@ use nguon_domain::{
 use nguon_gs1::CompanyPrefix;
 use time::OffsetDateTime;
 
-use crate::{AuditPage, RecallStore, RegistryStore, StoreError};
+use crate::{AuditPage, OutreachStore, PlanStore, RecallStore, RegistryStore, StoreError};
 
 /// Everything Nguồn keeps, behind one object-safe trait so the server holds an `Arc<dyn Store>`
 /// and does not care which database is underneath.
 ///
 /// Every back end must behave the same; `crates/store-tests` runs one story against each to
 /// hold them to it. Recall records are the [`RecallStore`] half and facilities, products and
-/// product groups the [`RegistryStore`] half, each kept in its own file.
+/// product groups the [`RegistryStore`] half, the Plan 140 aggregates the [`PlanStore`] half,
+/// training and guidance the [`OutreachStore`] half, each kept in its own file.
 #[async_trait]
-pub trait Store: RecallStore + RegistryStore + Send + Sync {
+pub trait Store: RecallStore + RegistryStore + PlanStore + OutreachStore + Send + Sync {
     /// Checks that the database answers a trivial query (for `/readyz`).
     async fn ping(&self) -> Result<(), StoreError>;
 
@@ -127,6 +128,15 @@ pub trait Store: RecallStore + RegistryStore + Send + Sync {
         identifiers: &[String],
         limit_each: u32,
     ) -> Result<Vec<(String, StoredEvent)>, StoreError>;
+
+    /// Every organisation's events with a sequence above `after_sequence`, in capture order, at
+    /// most `limit` (clamped to 1..=10,000): backups and integrity checks read the whole log
+    /// page by page with it.
+    async fn events_after(
+        &self,
+        after_sequence: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
 
     /// Appends events for capture's "proceed" mode: an event whose eventID or hash its owner
     /// already has (in the database or earlier in the batch), or that breaks a storage limit, is

@@ -5,6 +5,7 @@
 
 mod keys;
 mod organisations;
+mod outreach;
 mod places;
 mod roster;
 mod seasons;
@@ -50,6 +51,8 @@ struct Built {
     facilities: usize,
     products: usize,
     events: usize,
+    /// Guidance versions and training sessions.
+    outreach: outreach::Outreach,
     /// Each chain with the lot at its end and the lot at its origin.
     traces: Vec<(&'static str, String, String)>,
     logins: Vec<users::Login>,
@@ -119,8 +122,10 @@ async fn build(store: &dyn Store, lengths: &PrefixLengths) -> anyhow::Result<Bui
         events += seasons::record(store, &catalogue, &roster, &season, lengths).await?;
         traces.push((season.chain, season.end, season.origin));
     }
+    let outreach = outreach::record(store, &catalogue).await?;
     let logins = users::create(store, &roster).await?;
     Ok(Built {
+        outreach,
         organisations: roster.organisations,
         pending: roster.pending,
         facilities: roster.facilities,
@@ -142,6 +147,10 @@ fn print(built: &Built, file: &Path, seconds: f64, listen: SocketAddr) {
         built.products,
         built.events,
         built.traces.len(),
+    );
+    println!(
+        "Plan 140: {} guidance documents in the library, {} training sessions recorded.",
+        built.outreach.documents, built.outreach.sessions
     );
     println!("Sign in at http://{listen}/ with one account per role (passwords are shown once):");
     for login in &built.logins {

@@ -40,6 +40,12 @@ fn kilograms(class: &str, amount: f64) -> Value {
 /// palletises it, appended straight into `path`.
 pub(crate) async fn prepare(path: &std::path::Path) {
     let store = SqliteStore::open(path).await.expect("open store");
+    prepare_in(&store).await;
+    store.close().await;
+}
+
+/// [`prepare`] into any store.
+pub(crate) async fn prepare_in(store: &dyn Store) {
     let mut owners: Vec<OrganisationId> = Vec::new();
     for (name, tax_code) in [
         ("Trại tôm Cà Mau", "0300000021"),
@@ -130,7 +136,6 @@ pub(crate) async fn prepare(path: &std::path::Path) {
         })
         .collect();
     store.append_events(&events).await.expect("append");
-    store.close().await;
 }
 
 fn trace(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {

@@ -39,7 +39,7 @@ use crate::ui::pages::UiError;
 use crate::ui::session::SignedIn;
 
 /// The chains the diary offers: the embedded pilot chains, checked by their own tests.
-static CATALOGUE: LazyLock<Catalogue> =
+pub(super) static CATALOGUE: LazyLock<Catalogue> =
     LazyLock::new(|| Catalogue::embedded().expect("the embedded chain templates load"));
 
 /// The diary's script.

@@ -7,9 +7,12 @@
 //! programs. The API keeps its API keys.
 
 mod admin;
+mod chart;
+mod dashboard;
 mod diary;
 mod facilities;
 mod groups;
+mod guidance;
 pub mod i18n;
 mod nav;
 mod organisations;
@@ -18,6 +21,7 @@ mod products;
 mod registry;
 pub mod session;
 mod trace_page;
+mod training;
 
 use std::sync::LazyLock;
 
@@ -28,7 +32,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use nguon_domain::{Image, ProvinceCode, Role};
+use nguon_domain::{DocumentFile, Image, ProvinceCode, Role};
 use nguon_gs1::CompanyPrefix;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -116,6 +120,16 @@ pub fn routes() -> Router<AppState> {
             "/organisations/{id}/status",
             post(organisations::set_status),
         )
+        .route("/admin/dashboard", get(dashboard::page))
+        .route("/admin/dashboard/{file}", get(dashboard::download))
+        .route(
+            "/admin/training",
+            get(training::list).post(training::create),
+        )
+        .route(
+            "/admin/training/{id}",
+            get(training::edit_form).post(training::update),
+        )
         .route("/trace", get(trace_page::search))
         .route("/trace/{id}", get(trace_page::page))
         .route(
@@ -135,6 +149,7 @@ pub fn routes() -> Router<AppState> {
             post(facilities::add_certificate),
         )
         .merge(product_routes())
+        .merge(guidance_routes())
         .route(
             "/admin/product-groups",
             get(groups::list).post(groups::create),
@@ -162,6 +177,15 @@ fn product_routes() -> Router<AppState> {
         )
         .route("/products/{id}/status", post(products::set_status))
         .layer(DefaultBodyLimit::max(Image::MAX_BYTES + 64 * 1024))
+}
+
+/// The guidance library: an upload carries a file of up to [`DocumentFile::MAX_BYTES`], so its
+/// body limit leaves room for it and the other fields.
+fn guidance_routes() -> Router<AppState> {
+    Router::new()
+        .route("/guidance", get(guidance::list).post(guidance::upload))
+        .route("/guidance/{id}", get(guidance::download))
+        .layer(DefaultBodyLimit::max(DocumentFile::MAX_BYTES + 64 * 1024))
 }
 
 /// `GET /static/{name}`: the stylesheet and the script under their current names only.

@@ -40,6 +40,11 @@ pub fn pages(who: &SignedIn) -> Vec<Page> {
     if access.can_read_audit_log() {
         pages.push(page("/admin/audit", "audit"));
     }
+    if access.can_read_plan_dashboard() {
+        pages.push(page("/admin/dashboard", "dashboard"));
+        pages.push(page("/admin/training", "training"));
+    }
+    pages.push(page("/guidance", "guidance"));
     pages.push(page("/account/password", "password"));
     pages
 }

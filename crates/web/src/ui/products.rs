@@ -24,8 +24,8 @@ use crate::ui::Chrome;
 use crate::ui::i18n::{Lang, Tr};
 use crate::ui::pages::{UiError, forbidden};
 use crate::ui::registry::{
-    FieldErrors, StatusForm, editable, prefix_of_another, review, review_actions, reviewer,
-    status_label, visible, writer,
+    FieldErrors, StatusForm, editable, prefix_of_another, product_groups, review, review_actions,
+    reviewer, status_label, visible, writer,
 };
 use crate::ui::session::SignedIn;
 
@@ -216,19 +216,6 @@ struct FormPage {
     errors: FieldErrors,
 }
 
-/// The catalogue's groups, in code order.
-async fn groups(state: &AppState) -> Result<Vec<ProductGroupDetails>, UiError> {
-    let mut groups: Vec<_> = state
-        .store
-        .list::<ProductGroupDetails>(&RecordQuery::default())
-        .await?
-        .into_iter()
-        .map(|g| g.details)
-        .collect();
-    groups.sort_by(|a, b| a.code.cmp(&b.code));
-    Ok(groups)
-}
-
 /// A group's name in `lang`.
 fn group_name(lang: Lang, group: &ProductGroupDetails) -> String {
     match lang {
@@ -245,7 +232,7 @@ async fn form_page(
     errors: FieldErrors,
     status: StatusCode,
 ) -> Response {
-    let catalogue = match groups(state).await {
+    let catalogue = match product_groups(state).await {
         Ok(groups) => groups,
         Err(error) => return error.into_page(who.lang),
     };
@@ -321,7 +308,7 @@ async fn accept(
     mut images: Vec<nguon_domain::MediaId>,
 ) -> Result<Result<ProductDetails, FieldErrors>, UiError> {
     let tr = Tr { lang: who.lang };
-    let (mut details, image) = match form.parse(tr, &groups(state).await?) {
+    let (mut details, image) = match form.parse(tr, &product_groups(state).await?) {
         Ok(parsed) => parsed,
         Err(errors) => return Ok(Err(errors)),
     };
@@ -472,7 +459,7 @@ pub async fn list(State(state): State<AppState>, who: SignedIn) -> Response {
     };
     let listed = async {
         let products = state.store.list::<ProductDetails>(&query).await?;
-        Ok::<_, UiError>((products, groups(&state).await?))
+        Ok::<_, UiError>((products, product_groups(&state).await?))
     };
     let (products, catalogue) = match listed.await {
         Ok(listed) => listed,
@@ -534,7 +521,7 @@ pub async fn detail(
         Ok(product) => product,
         Err(refusal) => return refusal.into_page(&who),
     };
-    let catalogue = match groups(&state).await {
+    let catalogue = match product_groups(&state).await {
         Ok(groups) => groups,
         Err(error) => return error.into_page(who.lang),
     };

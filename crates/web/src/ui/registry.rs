@@ -7,10 +7,10 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use nguon_domain::{
-    Actor, Address, AdminUnits, ApprovalStatus, CommuneCode, MediaId, OrganisationId, RecordId,
-    Registered, RegistryDetails, Role,
+    Actor, Address, AdminUnits, ApprovalStatus, CommuneCode, MediaId, OrganisationId,
+    ProductGroupCode, ProductGroupDetails, RecordId, Registered, RegistryDetails, Role,
 };
-use nguon_store::{Registry, StoreError};
+use nguon_store::{RecordQuery, Registry, StoreError};
 
 use crate::AppState;
 use crate::ui::i18n::Tr;
@@ -283,4 +283,34 @@ pub async fn media(State(state): State<AppState>, Path(id): Path<String>) -> Res
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
     }
+}
+
+/// The catalogue's product groups, in code order, for the forms' pickers.
+pub async fn product_groups(state: &AppState) -> Result<Vec<ProductGroupDetails>, UiError> {
+    let mut groups: Vec<ProductGroupDetails> = state
+        .store
+        .list::<ProductGroupDetails>(&RecordQuery::default())
+        .await?
+        .into_iter()
+        .map(|group| group.details)
+        .collect();
+    groups.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(groups)
+}
+
+/// An optional `product_group` field: blank is no group, anything else must be a group code.
+/// `None` when it is not one (the error is then in `errors`).
+pub fn optional_product_group(
+    errors: &mut FieldErrors,
+    tr: Tr,
+    typed: &str,
+) -> Option<Option<ProductGroupCode>> {
+    if typed.trim().is_empty() {
+        return Some(None);
+    }
+    errors.check(
+        "product_group",
+        ProductGroupCode::parse(typed.trim()).map(Some),
+        |_| tr.t("group-error-code"),
+    )
 }

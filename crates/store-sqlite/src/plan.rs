@@ -1,0 +1,138 @@
+//! The Plan 140 aggregates on SQLite: each one statement, read from indexes where one serves.
+
+use async_trait::async_trait;
+use nguon_domain::OrganisationId;
+use nguon_store::{
+    Dimension, DimensionTally, OrganisationTally, PlanStore, ShapeRow, ShapeTally, StoreError,
+    count_of, organisation_tally, product_chain,
+};
+use sqlx::Row;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::SqliteStore;
+use crate::error::store_error;
+use crate::events::{from_micros, micros};
+
+/// Organisations by kind and status, with whether each uses GS1 keys and recorded an event
+/// lately: one `EXISTS` seek per organisation into small indexes.
+const ORGANISATION_TALLIES: &str = "SELECT kind, status, \
+     (EXISTS (SELECT 1 FROM organisation_company_prefixes p WHERE p.organisation_id = o.id) \
+      OR EXISTS (SELECT 1 FROM registry_records r \
+                 WHERE r.kind = 'product' AND r.organisation_id = o.id)) AS uses_gs1, \
+     EXISTS (SELECT 1 FROM events e WHERE e.owner_id = o.id AND e.event_time_us >= ?) AS active, \
+     count(*) AS n \
+     FROM organisations o GROUP BY 1, 2, 3, 4";
+
+/// Organisations per product group of their products.
+const BY_PRODUCT_GROUP: &str = "SELECT json_extract(r.body, '$.group') AS value, \
+     count(DISTINCT o.id) AS registered, \
+     count(DISTINCT CASE WHEN o.status = 'approved' THEN o.id END) AS approved \
+     FROM registry_records r JOIN organisations o ON o.id = r.organisation_id \
+     WHERE r.kind = 'product' AND value IS NOT NULL GROUP BY value ORDER BY value";
+
+/// Organisations per commune of their facilities' addresses.
+const BY_COMMUNE: &str = "SELECT json_extract(r.body, '$.address.commune') AS value, \
+     count(DISTINCT o.id) AS registered, \
+     count(DISTINCT CASE WHEN o.status = 'approved' THEN o.id END) AS approved \
+     FROM registry_records r JOIN organisations o ON o.id = r.organisation_id \
+     WHERE r.kind = 'facility' AND value IS NOT NULL GROUP BY value ORDER BY value";
+
+/// Events per owner and shape, with the lots they name: the events are read from the covering
+/// `events_shape` index, the lots by primary-key seeks into `event_identifiers`.
+const EVENT_SHAPES: &str = "SELECT e.owner_id, o.kind, e.event_type, e.action, e.biz_step, \
+     count(DISTINCT e.sequence) AS events, count(DISTINCT i.identifier) AS lots, \
+     max(e.event_time_us) AS last_us \
+     FROM events e JOIN organisations o ON o.id = e.owner_id \
+     LEFT JOIN event_identifiers i ON i.sequence = e.sequence \
+         AND i.role IN ('epc_class', 'output_class') \
+     GROUP BY e.owner_id, e.event_type, e.action, e.biz_step";
+
+/// The chains of each organisation's products.
+const PRODUCT_CHAINS: &str = "SELECT DISTINCT organisation_id, \
+     json_extract(body, '$.chain') AS chain FROM registry_records \
+     WHERE kind = 'product' AND organisation_id IS NOT NULL AND chain IS NOT NULL \
+     ORDER BY organisation_id, chain";
+
+#[async_trait]
+impl PlanStore for SqliteStore {
+    async fn organisation_tallies(
+        &self,
+        active_since: OffsetDateTime,
+    ) -> Result<Vec<OrganisationTally>, StoreError> {
+        let rows = sqlx::query(ORGANISATION_TALLIES)
+            .bind(micros(active_since))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)?;
+        rows.iter()
+            .map(|row| {
+                organisation_tally(
+                    row.try_get("kind").map_err(store_error)?,
+                    row.try_get("status").map_err(store_error)?,
+                    row.try_get("uses_gs1").map_err(store_error)?,
+                    row.try_get("active").map_err(store_error)?,
+                    row.try_get("n").map_err(store_error)?,
+                )
+            })
+            .collect()
+    }
+
+    async fn organisations_by(
+        &self,
+        dimension: Dimension,
+    ) -> Result<Vec<DimensionTally>, StoreError> {
+        let sql = match dimension {
+            Dimension::ProductGroup => BY_PRODUCT_GROUP,
+            Dimension::Commune => BY_COMMUNE,
+        };
+        let rows = sqlx::query(sql)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)?;
+        rows.iter()
+            .map(|row| {
+                Ok(DimensionTally {
+                    key: row.try_get("value").map_err(store_error)?,
+                    registered: count_of(row.try_get("registered").map_err(store_error)?)?,
+                    approved: count_of(row.try_get("approved").map_err(store_error)?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn event_shapes(&self) -> Result<Vec<ShapeTally>, StoreError> {
+        let rows = sqlx::query(EVENT_SHAPES)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)?;
+        rows.iter()
+            .map(|row| {
+                ShapeRow {
+                    owner: row.try_get("owner_id").map_err(store_error)?,
+                    owner_kind: row.try_get("kind").map_err(store_error)?,
+                    event_type: row.try_get("event_type").map_err(store_error)?,
+                    action: row.try_get("action").map_err(store_error)?,
+                    biz_step: row.try_get("biz_step").map_err(store_error)?,
+                    events: row.try_get("events").map_err(store_error)?,
+                    lots: row.try_get("lots").map_err(store_error)?,
+                    last_event_time: from_micros(row.try_get("last_us").map_err(store_error)?)?,
+                }
+                .into_tally()
+            })
+            .collect()
+    }
+
+    async fn product_chains(&self) -> Result<Vec<(OrganisationId, String)>, StoreError> {
+        let rows = sqlx::query(PRODUCT_CHAINS)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)?;
+        rows.iter()
+            .map(|row| {
+                let organisation: Uuid = row.try_get("organisation_id").map_err(store_error)?;
+                product_chain(organisation, row.try_get("chain").map_err(store_error)?)
+            })
+            .collect()
+    }
+}
