@@ -210,7 +210,7 @@ async fn a_farm_worker_signs_in_searches_a_lot_and_steps_back_to_the_hatchery() 
 }
 
 /// A crab lot of an organisation that has nothing to do with the farm, captured over the API.
-const CRAB_LOT: &str = "https://id.gs1.org/01/08934674000011/10/CUA1";
+const CRAB_LOT: &str = "https://id.gs1.org/01/08934674000016/10/CUA1";
 
 /// Registers "Công ty Cua Năm Căn" and captures its crab lot.
 async fn unrelated_lot(app: &TestApp) {
