@@ -2531,7 +2531,7 @@ async fn organisation_address_chapter(store: &Arc<dyn Store>) {
             &new(
                 OrganisationKind::Cooperative,
                 "HTX Diêm nghiệp Đông Hải 100%",
-                "2003000001",
+                "2003000101",
             )
             .with_address(address.clone()),
             Actor::Cli,
@@ -2557,7 +2557,7 @@ async fn organisation_address_chapter(store: &Arc<dyn Store>) {
             &new(
                 OrganisationKind::Enterprise,
                 "Công ty Diêm Điền",
-                "2003000002",
+                "2003000102",
             ),
             Actor::Cli,
         )
