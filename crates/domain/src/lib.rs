@@ -38,7 +38,7 @@ pub use account::{
 };
 pub use admin_unit::{
     Address, AdminUnits, Commune, CommuneCode, CommuneKind, DistrictCode, LegacyCommune,
-    LegacyDistrict, LegacyProvince, Province, ProvinceCode, ProvinceKind, Share,
+    LegacyDistrict, LegacyProvince, Province, ProvinceCode, ProvinceKind, Share, fold_for_search,
 };
 pub use api_key::{ApiKey, ApiKeyScope, NewApiKey};
 pub use audit::{Actor, AuditAction, AuditEntry, AuditQuery, EntityKind, NewAuditEntry};

@@ -102,6 +102,13 @@ async fn the_demo_province_is_complete_consistent_and_signs_in() {
         .count();
     assert!((3..=12).contains(&pending), "{pending} pending");
     assert!(
+        organisations.iter().all(|o| o
+            .address
+            .as_ref()
+            .is_some_and(|a| a.province().as_str() == "96")),
+        "every organisation has an address in a current commune of Cà Mau"
+    );
+    assert!(
         organisations
             .iter()
             .filter(|o| o.kind != OrganisationKind::Household)

@@ -25,8 +25,8 @@ use nguon_domain::{
 use nguon_domain::{Bilingual, LotQuality, QualityLine, QualityScore, QualitySection};
 use nguon_gs1::{CompanyPrefix, Gln, Gtin};
 use nguon_store::{
-    AuditPage, DatabaseUrl, Dimension, DimensionTally, EventResource, OrganisationQuery,
-    RecordQuery, Registry, Store, StoreError,
+    AuditPage, DatabaseUrl, Dimension, DimensionTally, EventResource, OrganisationFilter,
+    OrganisationQuery, RecordQuery, Registry, Store, StoreError,
 };
 use nguon_store_postgres::{PostgresStore, ScratchDatabase};
 use nguon_store_sqlite::SqliteStore;
@@ -405,6 +405,7 @@ async fn run_story(store: Arc<dyn Store>) {
     recalls_chapter(&store, farm.id, hatchery.id).await;
     registry_chapter(&store, farm.id, hatchery.id).await;
     quality_chapter(&store, farm.id, hatchery.id).await;
+    organisation_address_chapter(&store).await;
     plan_chapter(&store).await;
     event_log_chapter(&store, farm.id).await;
 
@@ -2512,6 +2513,137 @@ fn new(kind: OrganisationKind, name: &str, tax_code: &str) -> NewOrganisation {
         TaxCode::parse(tax_code).unwrap(),
     )
     .unwrap()
+}
+
+/// Organisation addresses and the portal's list filters: an address is stored, read back and
+/// audited; lists narrow by kind, commune and text (the name without diacritics, or part of the
+/// tax code), with the text's `%` and `_` taken literally, and the filters page like the list.
+async fn organisation_address_chapter(store: &Arc<dyn Store>) {
+    let units = AdminUnits::embedded();
+    let commune = |text: &str| {
+        units
+            .search(ProvinceCode::parse("96").unwrap(), text)
+            .unwrap()[0]
+            .code()
+    };
+    let (vinh_hau, ca_mau) = (commune("vinh hau"), commune("an xuyen"));
+    let address = Address::new(units, "Ấp Thào Lạng", vinh_hau).unwrap();
+    let salt = store
+        .create_organisation(
+            &new(
+                OrganisationKind::Cooperative,
+                "HTX Diêm nghiệp Đông Hải 100%",
+                "2003000101",
+            )
+            .with_address(address.clone()),
+            Actor::Cli,
+        )
+        .await
+        .expect("register a cooperative with an address");
+    assert_eq!(salt.address.as_ref(), Some(&address));
+    assert_eq!(store.organisation(salt.id).await.unwrap(), salt);
+    let household = store
+        .create_organisation(
+            &new(
+                OrganisationKind::Household,
+                "Hộ ông Nguyễn Văn Diêm",
+                "096085003189",
+            )
+            .with_address(Address::new(units, "Khóm 3", ca_mau).unwrap()),
+            Actor::Cli,
+        )
+        .await
+        .unwrap();
+    let plain = store
+        .create_organisation(
+            &new(
+                OrganisationKind::Enterprise,
+                "Công ty Diêm Điền",
+                "2003000102",
+            ),
+            Actor::Cli,
+        )
+        .await
+        .unwrap();
+    assert_eq!(plain.address, None);
+
+    let created = store
+        .search_audit_log(&AuditQuery {
+            entity_id: Some(salt.id.to_string()),
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap();
+    let after = only(created).after.expect("an after snapshot");
+    assert_eq!(after["address"]["street"], "Ấp Thào Lạng");
+    assert_eq!(after["address"]["commune"], vinh_hau.as_str());
+
+    let found = |filter: OrganisationFilter, limit: u32| {
+        let store = Arc::clone(store);
+        async move {
+            let mut seen = Vec::new();
+            let mut query = OrganisationQuery {
+                limit,
+                ..OrganisationQuery::default()
+            };
+            loop {
+                let page = store.search_organisations(&query, &filter).await.unwrap();
+                seen.extend(page.organisations.iter().map(|o| o.id));
+                match page.next_after {
+                    Some(after) => query.after = Some(after),
+                    None => return seen,
+                }
+            }
+        }
+    };
+    let text = |text: &str| OrganisationFilter {
+        text: Some(text.to_owned()),
+        ..OrganisationFilter::default()
+    };
+    assert_eq!(
+        found(text("  DIEM "), 1).await,
+        [salt.id, household.id, plain.id]
+    );
+    assert_eq!(found(text("diêm nghiệp"), 5).await, [salt.id]);
+    assert_eq!(found(text("100%"), 5).await, [salt.id]);
+    assert_eq!(found(text("0%"), 5).await, [salt.id], "% is a literal");
+    assert!(found(text("hai_100"), 5).await.is_empty(), "_ is a literal");
+    assert_eq!(found(text("03189"), 5).await, [household.id], "by tax code");
+    assert_eq!(
+        found(
+            OrganisationFilter {
+                commune: Some(vinh_hau),
+                ..text("diem")
+            },
+            5
+        )
+        .await,
+        [salt.id]
+    );
+    assert_eq!(
+        found(
+            OrganisationFilter {
+                kind: Some(OrganisationKind::Household),
+                ..text("diem")
+            },
+            5
+        )
+        .await,
+        [household.id]
+    );
+    let approved_salt = store
+        .search_organisations(
+            &OrganisationQuery {
+                status: Some(ApprovalStatus::Approved),
+                ..OrganisationQuery::default()
+            },
+            &text("diem"),
+        )
+        .await
+        .unwrap();
+    assert!(approved_salt.organisations.is_empty(), "all are pending");
+    let approved = approve(store, salt.id).await;
+    assert_eq!(approved.address.as_ref(), Some(&address), "kept on change");
 }
 
 fn prefix(digits: &str) -> CompanyPrefix {

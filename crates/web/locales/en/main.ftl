@@ -223,8 +223,15 @@ certificate-number = Number
 certificate-issuer = Issued by
 certificate-issued-on = Issued on
 certificate-expires-on = Expires on
-certificate-expired = Expired
-certificate-expiring = Expires within 60 days
+certificate-expired-days = { $days ->
+    [one] Expired 1 day ago
+   *[other] Expired { $days } days ago
+}
+certificate-expiring-days = { $days ->
+    [0] Expires today
+    [one] 1 day left
+   *[other] { $days } days left
+}
 certificate-error-kind = Choose a scheme.
 certificate-error-date = Dates are year-month-day.
 certificate-error-number = The number must be 1 to 60 characters on one line.
@@ -240,7 +247,7 @@ certificate-kind-food_safety = Food-safety eligible facility
 certificate-kind-quarantine = Quarantine, disease-free
 certificate-kind-ocop = OCOP
 certificate-kind-other = Other
-home-expiring = Certificates expiring or expired
+home-expiring = Certificates expired or expiring in the next { $days } days
 products-title = Products
 products-add = Add a product
 products-none = No products yet.
@@ -348,6 +355,62 @@ quality-col-lot = Lot
 quality-col-score = Score
 quality-col-gap = Largest gap
 quality-col-computed = Computed at
+# Header navigation and organisation pages.
+menu-label = Pages
+menu-home = Home
+menu-organisations = Organisations
+menu-facilities = Facilities
+menu-products = Products
+menu-product-groups = Product groups
+menu-diary = Diary
+menu-trace = Trace
+menu-quality = Data quality
+menu-users = Users
+menu-audit = Audit log
+menu-dashboard = Plan 140
+menu-training = Training
+menu-guidance = Guidance
+nav-organisations = Organisations and enterprises
+organisations-title = Organisations and enterprises
+organisations-add = Register an organisation
+organisations-none = No organisation matches.
+organisations-search = Name or tax code
+organisations-search-hint = e.g. tom sach, 0300
+organisations-clear = Clear filters
+organisations-next = Next page
+organisation-name = Name
+organisation-kind = Kind
+organisation-kind-enterprise = Enterprise
+organisation-kind-cooperative = Cooperative
+organisation-kind-household = Household producer
+organisation-kind-agency = Public agency
+organisation-tax-code = Tax code (MST), or a household's personal ID number
+organisation-tax-code-short = Tax code
+organisation-tax-code-hint = A 10-digit MST, or 10 digits-3 digits for a dependent unit; a household may use its 12-digit personal ID number.
+organisation-personal-id = Personal ID number
+organisation-personal-data = Personal data: only the province and the household itself see it.
+organisation-prefix = GS1 company prefix (if any)
+organisation-prefix-hint = 4 to 12 digits issued by GS1 Vietnam, e.g. 8934673. Leave empty if the organisation uses codes from the province.
+organisation-prefixes = GS1 company prefixes
+organisation-no-prefix = None yet
+organisation-uses-province-prefix = None; GLNs are allocated from the province's prefix { $prefix }
+organisation-registered-on = Registered on
+organisation-register = Register
+organisation-approve = Approve
+organisation-suspend = Suspend
+organisation-reinstate = Reinstate
+organisation-history = Status history
+organisation-error-kind = Choose the kind of organisation.
+organisation-error-name = The name must be 1 to 200 characters on one line.
+organisation-error-tax-code = A tax code has 10 digits, or 10 digits, "-" and 3 digits; a personal ID number has 12 digits.
+organisation-error-personal-id = Only a household may register with a 12-digit personal ID number; enter the tax code.
+organisation-error-tax-code-taken = This code is already registered to another organisation.
+organisation-error-prefix = A GS1 company prefix has 4 to 12 digits.
+organisation-error-prefix-taken = This GS1 company prefix already belongs to { $owner }.
+facility-allocate-gln = Allocate a GLN
+facility-gln-province-hint = The organisation has no GS1 company prefix: press "Allocate a GLN" for the next GLN from the province's prefix { $prefix }.
+facility-gln-allocated = The next free GLN is filled in; it is registered when you save.
+facility-error-gln-exhausted = The province's prefix has no free GLN left; contact the department.
 # Plan 140 dashboard
 nav-dashboard = Plan 140 dashboard
 nav-training = Training

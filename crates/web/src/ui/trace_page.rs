@@ -2,9 +2,11 @@
 //! where it went: one step back and one step forward (TT 02/2024, TT 17/2021), the whole tree
 //! both ways, the timeline of its own events, and the data-quality score of its records.
 //!
-//! Every signed-in role may trace across every organisation's events, as the API does: a recall
-//! follows the goods wherever they went. The page names organisations and places from the
-//! registry and master data, never by internal ids.
+//! Province roles may trace any code. An organisation's users may trace the codes whose chain
+//! their organisation took part in: the walk both ways from the code must reach one of their
+//! organisation's events, so a recall still follows their goods wherever they went, but another
+//! organisation's unrelated lot answers 404 exactly like a code nobody recorded. The page names
+//! organisations and places from the registry and master data, never by internal ids.
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
@@ -164,7 +166,7 @@ pub async fn page(
         Ok(identifier) => identifier,
         Err(message) => return search_page(&who, form, Some(message), StatusCode::BAD_REQUEST),
     };
-    match view(&state, tr, &identifier).await {
+    match view(&state, &who, &identifier).await {
         Ok(Some(view)) => TracePage {
             chrome: Chrome::signed_in(&who, &page_path(&identifier)),
             form,
@@ -252,12 +254,14 @@ struct TimelineRow {
     quantity: String,
 }
 
-/// Walks both ways from `identifier` and puts the page together; `None` when no event names it.
+/// Walks both ways from `identifier` and puts the page together; `None` when no event names it,
+/// or when `who` belongs to an organisation none of whose events the walks reach.
 async fn view(
     state: &AppState,
-    tr: Tr,
+    who: &SignedIn,
     identifier: &Identifier,
 ) -> Result<Option<TraceView>, UiError> {
+    let tr = Tr { lang: who.lang };
     let store = &*state.store;
     let Some(back) = nguon_trace::trace(store, identifier, Direction::Back, PAGE_LIMITS).await?
     else {
@@ -267,6 +271,18 @@ async fn view(
     // mean they vanished in between, which an append-only store does not do.
     let forward = nguon_trace::trace(store, identifier, Direction::Forward, PAGE_LIMITS).await?;
     let walks: Vec<&Trace> = std::iter::once(&back).chain(&forward).collect();
+    let reaches_own = |own: OrganisationId| {
+        walks
+            .iter()
+            .flat_map(|walk| &walk.nodes)
+            .flat_map(|node| &node.events)
+            .any(|event| event.owner == own)
+    };
+    if !who.user.access.sees_all_organisations()
+        && !who.user.access.organisation().is_some_and(reaches_own)
+    {
+        return Ok(None);
+    }
     // Some: events name the identifier, as the walk just found.
     let quality = nguon_trace::quality::refresh(store, &crate::quality::CHAINS, identifier)
         .await?
