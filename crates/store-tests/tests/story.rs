@@ -3510,6 +3510,8 @@ async fn quality_chapter(store: &Arc<dyn Store>, farm: OrganisationId, other: Or
         "{stranger:?}"
     );
     assert_eq!(store.lot_quality(&lot("Q-E")).await.unwrap(), None);
+}
+
 /// Plan 140: the dashboard's aggregates count what the registries and events hold (checked as
 /// differences, since earlier chapters left organisations behind), and training sessions and
 /// guidance versions are kept whole, each change with its audit entry.
