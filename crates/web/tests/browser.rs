@@ -127,15 +127,31 @@ async fn main_text(browser: &Client, selector: &str) -> String {
         .expect("its text")
 }
 
-/// Clicks the element `selector` finds.
+/// Clicks the element `selector` finds. A link or a button leads to another page here, so the
+/// click waits until the page it was on is gone: otherwise the next wait could find its
+/// selector on the old page.
 async fn click(browser: &Client, selector: &str) {
-    browser
+    let element = browser
         .find(Locator::Css(selector))
         .await
-        .unwrap_or_else(|e| panic!("no {selector}: {e}"))
+        .unwrap_or_else(|e| panic!("no {selector}: {e}"));
+    let navigates = matches!(element.tag_name().await.as_deref(), Ok("a" | "button"));
+    let page = browser.find(Locator::Css("html")).await.expect("a page");
+    element
         .click()
         .await
         .unwrap_or_else(|e| panic!("{selector} cannot be clicked: {e}"));
+    if navigates {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        // Any answer but the old page's text means the old page is gone.
+        while page.tag_name().await.is_ok() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{selector} did not lead to another page"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
 }
 
 /// Opens the sign-in page, switches to Vietnamese (the page's language comes from a cookie the
