@@ -22,6 +22,7 @@ mod name;
 mod organisation;
 mod outreach;
 mod product;
+mod quality;
 mod query;
 mod recall;
 mod registry;
@@ -38,7 +39,7 @@ pub use account::{
 };
 pub use admin_unit::{
     Address, AdminUnits, Commune, CommuneCode, CommuneKind, DistrictCode, LegacyCommune,
-    LegacyDistrict, LegacyProvince, Province, ProvinceCode, ProvinceKind, Share,
+    LegacyDistrict, LegacyProvince, Province, ProvinceCode, ProvinceKind, Share, fold_for_search,
 };
 pub use api_key::{ApiKey, ApiKeyScope, NewApiKey};
 pub use audit::{Actor, AuditAction, AuditEntry, AuditQuery, EntityKind, NewAuditEntry};
@@ -65,6 +66,9 @@ pub use outreach::{
 pub use product::{
     Image, ImageType, NetContent, Product, ProductDetails, ProductForm, ProductGroup,
     ProductGroupCode, ProductGroupDetails, StandardRef,
+};
+pub use quality::{
+    Bilingual, LotQuality, OrganisationQuality, QualityLine, QualityScore, QualitySection,
 };
 pub use query::{
     Comparison, Direction, EventCursor, EventQuery, FieldCondition, FieldFilter, IdentifierMatch,

@@ -105,6 +105,9 @@ fn resolver_base_url<'de, D: serde::Deserializer<'de>>(
 pub struct ProvinceConfig {
     /// Its two-digit code: addresses are picked from its communes.
     pub code: nguon_domain::ProvinceCode,
+    /// The GS1 company prefix the province holds for members without their own: the portal
+    /// allocates their facilities' GLNs from it.
+    pub gs1_prefix: Option<nguon_gs1::CompanyPrefix>,
 }
 
 impl Default for ProvinceConfig {
@@ -112,6 +115,7 @@ impl Default for ProvinceConfig {
         Self {
             code: nguon_domain::ProvinceCode::parse(nguon_web::ui::DEFAULT_PROVINCE)
                 .expect("a valid province code"),
+            gs1_prefix: None,
         }
     }
 }
@@ -126,6 +130,8 @@ pub struct PortalConfig {
     pub session_hours: u16,
     /// Minutes a session may go unused before it ends.
     pub idle_minutes: u16,
+    /// Days before a certificate expires from which the portal warns about it.
+    pub certificate_alert_days: u16,
 }
 
 impl Default for PortalConfig {
@@ -134,6 +140,7 @@ impl Default for PortalConfig {
             secure_cookies: false,
             session_hours: 12,
             idle_minutes: 30,
+            certificate_alert_days: nguon_web::ui::DEFAULT_CERTIFICATE_ALERT_DAYS,
         }
     }
 }
@@ -143,6 +150,8 @@ impl PortalConfig {
     pub fn settings(&self, province: &ProvinceConfig) -> nguon_web::ui::UiSettings {
         nguon_web::ui::UiSettings {
             province: province.code,
+            province_prefix: province.gs1_prefix.clone(),
+            certificate_alert_days: self.certificate_alert_days,
             secure_cookies: self.secure_cookies,
             session_lifetime: time::Duration::hours(i64::from(self.session_hours.max(1))),
             idle_timeout: time::Duration::minutes(i64::from(self.idle_minutes.max(1))),
@@ -504,6 +513,30 @@ mod tests {
             let settings = config.portal.settings(&config.province);
             assert_eq!(settings.idle_timeout, time::Duration::minutes(15));
             assert_eq!(settings.session_lifetime, time::Duration::hours(12));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_province_prefix_and_certificate_alerts_reach_the_portal() {
+        jail(|jail| {
+            jail.create_file(
+                "nguon.toml",
+                "[province]\ncode = \"96\"\ngs1_prefix = \"8938500\"\n\
+                 [portal]\ncertificate_alert_days = 30\n",
+            )?;
+            let config = load(&ConfigFile::default())?;
+            let settings = config.portal.settings(&config.province);
+            assert_eq!(
+                settings.province_prefix.as_ref().map(|p| p.as_str()),
+                Some("8938500")
+            );
+            assert_eq!(settings.certificate_alert_days, 30);
+            jail.create_file("nguon.toml", "[province]\ngs1_prefix = \"89x\"\n")?;
+            assert!(
+                load(&ConfigFile::default()).is_err(),
+                "a bad prefix is refused"
+            );
             Ok(())
         });
     }

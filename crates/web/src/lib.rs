@@ -11,6 +11,7 @@ pub mod error;
 pub mod exports;
 mod health;
 pub mod password;
+pub mod quality;
 pub mod recall;
 pub mod registry_api;
 pub mod resolver;
@@ -94,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(trace::trace))
         .routes(routes!(trace::one_step))
         .routes(routes!(trace::checks))
+        .routes(routes!(trace::quality))
         .routes(routes!(recall::raise, recall::list))
         .routes(routes!(recall::one))
         .routes(routes!(recall::set_status))
