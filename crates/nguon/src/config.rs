@@ -551,6 +551,7 @@ mod tests {
             epcis: EpcisConfig::default(),
             portal: PortalConfig::default(),
             province: ProvinceConfig::default(),
+            resolver: ResolverConfig::default(),
         };
         let debug = format!("{config:?}");
         assert!(!debug.contains("s3cret"), "{debug}");

@@ -387,23 +387,14 @@ pub async fn fallback(State(state): State<AppState>, request: Request) -> Respon
     let parsed = DigitalLink::parse_any(&format!("{root}{path_and_query}"));
     let (link, compressed) = match parsed {
         Ok((link, compressed)) if link.base() == root => (link, compressed),
-        Ok(_) | Err(DigitalLinkError::NoPrimaryKey) => {
-            return ApiError::NoSuchRoute(parts.uri.path().to_owned()).into_response();
-        }
         Err(error) if names_a_primary_key(parts.uri.path()) => {
             return problem(
                 StatusCode::BAD_REQUEST,
                 format!("not a valid GS1 Digital Link: {error}"),
             );
         }
-        Err(error) => {
-            return problem(
-                StatusCode::NOT_FOUND,
-                format!(
-                    "no resource at {} (not a GS1 Digital Link: {error})",
-                    parts.uri.path()
-                ),
-            );
+        Ok(_) | Err(_) => {
+            return ApiError::NoSuchRoute(parts.uri.path().to_owned()).into_response();
         }
     };
     let anchor = anchor_of(&link);
@@ -453,7 +444,17 @@ pub async fn fallback(State(state): State<AppState>, request: Request) -> Respon
     };
     let (mut parts_out, body) = response.into_parts();
     for (name, value) in &headers {
-        parts_out.headers.insert(name, value.clone());
+        // A linkset answer carries its own `Link` (the JSON-LD context): both links are kept.
+        let joined = (name == header::LINK)
+            .then(|| parts_out.headers.get(header::LINK))
+            .flatten()
+            .and_then(|own| own.to_str().ok())
+            .and_then(|own| {
+                HeaderValue::from_str(&format!("{own}, {}", value.to_str().ok()?)).ok()
+            });
+        parts_out
+            .headers
+            .insert(name, joined.unwrap_or_else(|| value.clone()));
     }
     if parts.method == Method::HEAD {
         return Response::from_parts(parts_out, axum::body::Body::empty());
