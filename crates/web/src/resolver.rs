@@ -17,7 +17,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use nguon_domain::{LinkType, ProductDetails, ResolverLink, anchor_of};
-use nguon_gs1::{Dictionary, DigitalLink, DigitalLinkError, KeyKind, percent_encode};
+use nguon_gs1::{Dictionary, DigitalLink, KeyKind, percent_encode};
 use nguon_store::Registry;
 use serde_json::{Map, Value, json};
 
