@@ -394,7 +394,7 @@ mod tests {
                 "nguon.toml",
                 "[resolver]\nbase_url = \"https://id.example.vn/qr\"\n",
             )?;
-            let error = load(&ConfigFile::default()).unwrap_err().to_string();
+            let error = format!("{:#}", load(&ConfigFile::default()).unwrap_err());
             assert!(
                 error.contains("resolver.base_url: must be an origin"),
                 "{error}"

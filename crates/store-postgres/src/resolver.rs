@@ -193,17 +193,21 @@ async fn check_default(
     if !link.is_default {
         return Ok(());
     }
-    let other: Option<uuid::Uuid> =
-        sqlx::query_scalar("SELECT id FROM resolver_links WHERE anchor = $1 AND is_default")
-            .bind(&link.anchor)
-            .fetch_optional(&mut *connection)
-            .await
-            .map_err(store_error)?;
+    // The default already there is this very link: that is a duplicate, and says so.
+    let other: Option<(uuid::Uuid, String, String)> = sqlx::query_as(
+        "SELECT id, link_type, href FROM resolver_links WHERE anchor = $1 AND is_default",
+    )
+    .bind(&link.anchor)
+    .fetch_optional(&mut *connection)
+    .await
+    .map_err(store_error)?;
     match other {
-        Some(other) if Some(other) != except.map(|id| id.as_uuid()) => {
-            Err(default_link_taken(&link.anchor))
+        Some((other, ..)) if Some(other) == except.map(|id| id.as_uuid()) => Ok(()),
+        Some((_, link_type, href)) if link_type == link.link_type.as_str() && href == link.href => {
+            Err(resolver_link_taken(link))
         }
-        _ => Ok(()),
+        Some(_) => Err(default_link_taken(&link.anchor)),
+        None => Ok(()),
     }
 }
 
