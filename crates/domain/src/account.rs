@@ -162,6 +162,12 @@ impl Access {
         self.sees_all_organisations() || self.organisation == Some(organisation)
     }
 
+    /// Whether the holder may register organisations and approve, suspend or reinstate them
+    /// (province admins only; inspectors look but do not decide).
+    pub fn can_approve_organisations(&self) -> bool {
+        self.role == Role::ProvinceAdmin
+    }
+
     /// Whether the holder may search the audit log (province roles).
     pub fn can_read_audit_log(&self) -> bool {
         self.role.is_province()
@@ -495,6 +501,12 @@ mod tests {
 
         assert!(admin.can_read_audit_log() && inspector.can_read_audit_log());
         assert!(!org_admin.can_read_audit_log() && !staff.can_read_audit_log());
+        assert!(admin.can_approve_organisations());
+        assert!(
+            ![inspector, org_admin, staff]
+                .iter()
+                .any(Access::can_approve_organisations)
+        );
         assert!(inspector.sees_all_organisations() && inspector.can_see_organisation(other));
         assert!(staff.can_see_organisation(own) && !staff.can_see_organisation(other));
 

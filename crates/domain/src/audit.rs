@@ -67,11 +67,13 @@ pub enum EntityKind {
     Training,
     /// A version of a guidance document.
     Guidance,
+    /// A resolver link.
+    ResolverLink,
 }
 
 impl EntityKind {
     /// Every kind.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Organisation,
         Self::ApiKey,
         Self::User,
@@ -82,6 +84,7 @@ impl EntityKind {
         Self::Media,
         Self::Training,
         Self::Guidance,
+        Self::ResolverLink,
     ];
 
     /// The stored name.
@@ -97,6 +100,7 @@ impl EntityKind {
             Self::Media => "media",
             Self::Training => "training",
             Self::Guidance => "guidance",
+            Self::ResolverLink => "resolver_link",
         }
     }
 
@@ -150,11 +154,17 @@ pub enum AuditAction {
     TrainingUpdate,
     /// A guidance document (or a new version of one) was uploaded.
     GuidanceUpload,
+    /// A resolver link was added.
+    ResolverLinkCreate,
+    /// A resolver link was changed.
+    ResolverLinkUpdate,
+    /// A resolver link was removed.
+    ResolverLinkDelete,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 27] = [
         Self::OrganisationCreate,
         Self::ApprovalStatus,
         Self::CompanyPrefixAdd,
@@ -179,6 +189,9 @@ impl AuditAction {
         Self::TrainingCreate,
         Self::TrainingUpdate,
         Self::GuidanceUpload,
+        Self::ResolverLinkCreate,
+        Self::ResolverLinkUpdate,
+        Self::ResolverLinkDelete,
     ];
 
     /// The stored name, `<entity>.<verb>`.
@@ -208,6 +221,9 @@ impl AuditAction {
             Self::TrainingCreate => "training.create",
             Self::TrainingUpdate => "training.update",
             Self::GuidanceUpload => "guidance.upload",
+            Self::ResolverLinkCreate => "resolver_link.create",
+            Self::ResolverLinkUpdate => "resolver_link.update",
+            Self::ResolverLinkDelete => "resolver_link.delete",
         }
     }
 
@@ -242,6 +258,9 @@ impl AuditAction {
             Self::MediaUpload => EntityKind::Media,
             Self::TrainingCreate | Self::TrainingUpdate => EntityKind::Training,
             Self::GuidanceUpload => EntityKind::Guidance,
+            Self::ResolverLinkCreate | Self::ResolverLinkUpdate | Self::ResolverLinkDelete => {
+                EntityKind::ResolverLink
+            }
         }
     }
 }

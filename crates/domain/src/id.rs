@@ -167,6 +167,12 @@ uuid_v7_id!(
 );
 
 uuid_v7_id!(
+    /// The id of a stored resolver link: a UUID version 7.
+    ResolverLinkId,
+    "resolver link id"
+);
+
+uuid_v7_id!(
     /// The id of an uploaded file (a product image): a UUID version 7.
     MediaId,
     "media id"

@@ -22,9 +22,11 @@ mod name;
 mod organisation;
 mod outreach;
 mod product;
+mod quality;
 mod query;
 mod recall;
 mod registry;
+mod resolver;
 mod status;
 mod subscription;
 mod tax_code;
@@ -37,7 +39,7 @@ pub use account::{
 };
 pub use admin_unit::{
     Address, AdminUnits, Commune, CommuneCode, CommuneKind, DistrictCode, LegacyCommune,
-    LegacyDistrict, LegacyProvince, Province, ProvinceCode, ProvinceKind, Share,
+    LegacyDistrict, LegacyProvince, Province, ProvinceCode, ProvinceKind, Share, fold_for_search,
 };
 pub use api_key::{ApiKey, ApiKeyScope, NewApiKey};
 pub use audit::{Actor, AuditAction, AuditEntry, AuditQuery, EntityKind, NewAuditEntry};
@@ -53,7 +55,7 @@ pub use facility::{
 };
 pub use id::{
     ApiKeyId, AuditEntryId, CaptureJobId, GuidanceId, MediaId, OrganisationId, RecallId, RecordId,
-    SessionId, SubscriptionId, TrainingId, UserId,
+    ResolverLinkId, SessionId, SubscriptionId, TrainingId, UserId,
 };
 pub use master_data::VocabularyElement;
 pub use name::OrganisationName;
@@ -65,12 +67,18 @@ pub use product::{
     Image, ImageType, NetContent, Product, ProductDetails, ProductForm, ProductGroup,
     ProductGroupCode, ProductGroupDetails, StandardRef,
 };
+pub use quality::{
+    Bilingual, LotQuality, OrganisationQuality, QualityLine, QualityScore, QualitySection,
+};
 pub use query::{
     Comparison, Direction, EventCursor, EventQuery, FieldCondition, FieldFilter, IdentifierMatch,
     MAX_PAGE, OrderBy, TimeRange,
 };
 pub use recall::{NewRecall, Recall, RecallReason, RecallRole, RecallStatus, RecalledLot};
 pub use registry::{Registered, RegistryDetails, RegistryKind};
+pub use resolver::{
+    GS1_VOCABULARY, LinkType, MAX_HREF_LEN, MAX_TITLE_LEN, NewResolverLink, ResolverLink, anchor_of,
+};
 pub use status::ApprovalStatus;
 pub use subscription::{
     NamedQuery, NewNamedQuery, NewSubscription, QueryName, Schedule, ScheduleText, Subscription,

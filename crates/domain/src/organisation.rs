@@ -6,7 +6,9 @@ use std::str::FromStr;
 use nguon_gs1::CompanyPrefix;
 use time::OffsetDateTime;
 
-use crate::{ApprovalStatus, DomainError, OrganisationId, OrganisationName, TaxCode, TaxCodeForm};
+use crate::{
+    Address, ApprovalStatus, DomainError, OrganisationId, OrganisationName, TaxCode, TaxCodeForm,
+};
 
 /// What sort of body an organisation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -72,6 +74,7 @@ pub struct NewOrganisation {
     kind: OrganisationKind,
     name: OrganisationName,
     tax_code: TaxCode,
+    address: Option<Address>,
 }
 
 impl NewOrganisation {
@@ -89,7 +92,16 @@ impl NewOrganisation {
             kind,
             name,
             tax_code,
+            address: None,
         })
+    }
+
+    /// The same registration with the organisation's address.
+    pub fn with_address(self, address: Address) -> Self {
+        Self {
+            address: Some(address),
+            ..self
+        }
     }
 
     /// What sort of body registers.
@@ -105,6 +117,11 @@ impl NewOrganisation {
     /// Its tax code or, for a household, possibly a personal ID number.
     pub fn tax_code(&self) -> &TaxCode {
         &self.tax_code
+    }
+
+    /// Its address, if given.
+    pub fn address(&self) -> Option<&Address> {
+        self.address.as_ref()
     }
 }
 
@@ -129,6 +146,9 @@ pub struct Organisation {
     pub updated_at: OffsetDateTime,
     /// The GS1 company prefixes registered to it, in ascending order.
     pub company_prefixes: Vec<CompanyPrefix>,
+    /// Where it is registered: a street line in a current commune. Left out of JSON when unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
 }
 
 #[cfg(test)]
@@ -199,6 +219,7 @@ mod tests {
             created_at: time::macros::datetime!(2026-01-05 08:30:00 UTC),
             updated_at: time::macros::datetime!(2026-01-06 09:00:00.5 UTC),
             company_prefixes: vec![CompanyPrefix::parse("8931234").unwrap()],
+            address: None,
         };
         let json = serde_json::to_value(&organisation).unwrap();
         assert_eq!(

@@ -67,6 +67,15 @@ impl TaxCode {
             _ => TaxCodeForm::DependentUnit,
         }
     }
+
+    /// The code as shown to someone who may not read personal data: a personal ID number keeps
+    /// its first digit and last two (`0xx…xx34`), a tax code is shown whole.
+    pub fn masked(&self) -> String {
+        match self.form() {
+            TaxCodeForm::PersonalId => format!("{}xx…xx{}", &self.0[..1], &self.0[10..]),
+            TaxCodeForm::Main | TaxCodeForm::DependentUnit => self.0.clone(),
+        }
+    }
 }
 
 impl fmt::Display for TaxCode {
@@ -112,6 +121,16 @@ mod tests {
         assert_eq!(branch.form(), TaxCodeForm::DependentUnit);
         let personal = TaxCode::parse("096085001234").unwrap();
         assert_eq!(personal.form(), TaxCodeForm::PersonalId);
+    }
+
+    #[test]
+    fn only_personal_id_numbers_are_masked() {
+        assert_eq!(TaxCode::parse("096085001289").unwrap().masked(), "0xx…xx89");
+        assert_eq!(TaxCode::parse("2000123456").unwrap().masked(), "2000123456");
+        assert_eq!(
+            TaxCode::parse("2000123456-001").unwrap().masked(),
+            "2000123456-001"
+        );
     }
 
     #[test]

@@ -67,6 +67,9 @@ pub enum DigitalLinkError {
     /// A value or the combination of AIs broke a syntax-dictionary rule.
     #[error(transparent)]
     Ai(#[from] AiError),
+    /// The last path segment is not a valid compressed Digital Link.
+    #[error("compressed Digital Link: {0}")]
+    Compression(String),
 }
 
 /// A parsed GS1 Digital Link URI.

@@ -6,6 +6,7 @@
 
 mod check;
 mod company_prefix;
+mod compression;
 mod dictionary;
 mod digital_link;
 mod element;

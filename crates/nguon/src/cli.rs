@@ -82,6 +82,9 @@ pub enum Command {
     /// Measure the time from a lot to a complete recall report (drill, CSV, XLSX, PDF) on a
     /// scratch SQLite file of generated shrimp-chain events; print the figures and delete it.
     BenchRecall(crate::bench_recall::BenchRecallArgs),
+    /// Data-quality scores: `refresh` rescores every lot.
+    #[command(subcommand)]
+    Quality(QualityCommand),
     /// Organisations in the registry.
     #[command(subcommand)]
     Org(OrgCommand),
@@ -190,6 +193,14 @@ pub enum RecallCommand {
     /// organisation and the upstream suspects; as text, JSON or the report (CSV, XLSX, PDF).
     /// Nothing is stored.
     Drill(crate::recall_cmd::DrillArgs),
+}
+
+/// `nguon quality …`.
+#[derive(Debug, Subcommand)]
+pub enum QualityCommand {
+    /// Rescore every lot the stored events name and store the scores `/quality` shows; run it
+    /// after a bulk import, or nightly so events about related lots reach every score.
+    Refresh(crate::quality_cmd::RefreshArgs),
 }
 
 /// `nguon key …`.

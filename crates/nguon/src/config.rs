@@ -50,6 +50,53 @@ pub struct Config {
     /// The province served.
     #[serde(default)]
     pub province: ProvinceConfig,
+    /// The GS1 resolver.
+    #[serde(default)]
+    pub resolver: ResolverConfig,
+}
+
+/// The `[resolver]` table: how the GS1 resolver at the root of the server presents itself.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResolverConfig {
+    /// The public origin scanned codes name, e.g. `https://id.truyxuat.camau.gov.vn` (scheme and
+    /// host only). Unset: each request's own host, over http.
+    #[serde(deserialize_with = "resolver_base_url")]
+    pub base_url: Option<String>,
+}
+
+impl ResolverConfig {
+    /// The web crate's settings.
+    pub fn settings(&self) -> nguon_web::resolver::ResolverSettings {
+        nguon_web::resolver::ResolverSettings {
+            base_url: self.base_url.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Reads `[resolver] base_url`: `https://host[:port]` or `http://…`, no path, query or user.
+fn resolver_base_url<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    let trimmed = text.trim().trim_end_matches('/');
+    let host = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"));
+    match host {
+        Some(host)
+            if !host.is_empty()
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)) =>
+        {
+            Ok(Some(trimmed.to_owned()))
+        }
+        _ => Err(serde::de::Error::custom(format!(
+            "resolver.base_url: must be an origin such as https://id.example.vn (scheme and host, no path), found {text:?}"
+        ))),
+    }
 }
 
 /// The `[province]` table: which province the system serves.
@@ -58,6 +105,9 @@ pub struct Config {
 pub struct ProvinceConfig {
     /// Its two-digit code: addresses are picked from its communes.
     pub code: nguon_domain::ProvinceCode,
+    /// The GS1 company prefix the province holds for members without their own: the portal
+    /// allocates their facilities' GLNs from it.
+    pub gs1_prefix: Option<nguon_gs1::CompanyPrefix>,
 }
 
 impl Default for ProvinceConfig {
@@ -65,6 +115,7 @@ impl Default for ProvinceConfig {
         Self {
             code: nguon_domain::ProvinceCode::parse(nguon_web::ui::DEFAULT_PROVINCE)
                 .expect("a valid province code"),
+            gs1_prefix: None,
         }
     }
 }
@@ -79,6 +130,8 @@ pub struct PortalConfig {
     pub session_hours: u16,
     /// Minutes a session may go unused before it ends.
     pub idle_minutes: u16,
+    /// Days before a certificate expires from which the portal warns about it.
+    pub certificate_alert_days: u16,
 }
 
 impl Default for PortalConfig {
@@ -87,6 +140,7 @@ impl Default for PortalConfig {
             secure_cookies: false,
             session_hours: 12,
             idle_minutes: 30,
+            certificate_alert_days: nguon_web::ui::DEFAULT_CERTIFICATE_ALERT_DAYS,
         }
     }
 }
@@ -96,6 +150,8 @@ impl PortalConfig {
     pub fn settings(&self, province: &ProvinceConfig) -> nguon_web::ui::UiSettings {
         nguon_web::ui::UiSettings {
             province: province.code,
+            province_prefix: province.gs1_prefix.clone(),
+            certificate_alert_days: self.certificate_alert_days,
             secure_cookies: self.secure_cookies,
             session_lifetime: time::Duration::hours(i64::from(self.session_hours.max(1))),
             idle_timeout: time::Duration::minutes(i64::from(self.idle_minutes.max(1))),
@@ -296,6 +352,7 @@ mod tests {
                     epcis: EpcisConfig::default(),
                     portal: PortalConfig::default(),
                     province: ProvinceConfig::default(),
+                    resolver: ResolverConfig::default(),
                 }
             );
             Ok(())
@@ -317,6 +374,31 @@ mod tests {
             assert_eq!(config.database_url, url("/var/lib/nguon/nguon.db"));
             assert_eq!(config.listen, "0.0.0.0:9000".parse()?);
             assert_eq!(config.log_format, LogFormat::Json);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_resolver_base_url_is_an_origin() {
+        jail(|jail| {
+            jail.create_file(
+                "nguon.toml",
+                "[resolver]\nbase_url = \"https://id.truyxuat.example.vn/\"\n",
+            )?;
+            let config = load(&ConfigFile::default())?;
+            assert_eq!(
+                config.resolver.settings().base_url.as_deref(),
+                Some("https://id.truyxuat.example.vn")
+            );
+            jail.create_file(
+                "nguon.toml",
+                "[resolver]\nbase_url = \"https://id.example.vn/qr\"\n",
+            )?;
+            let error = format!("{:#}", load(&ConfigFile::default()).unwrap_err());
+            assert!(
+                error.contains("resolver.base_url: must be an origin"),
+                "{error}"
+            );
             Ok(())
         });
     }
@@ -436,6 +518,30 @@ mod tests {
     }
 
     #[test]
+    fn the_province_prefix_and_certificate_alerts_reach_the_portal() {
+        jail(|jail| {
+            jail.create_file(
+                "nguon.toml",
+                "[province]\ncode = \"96\"\ngs1_prefix = \"8938500\"\n\
+                 [portal]\ncertificate_alert_days = 30\n",
+            )?;
+            let config = load(&ConfigFile::default())?;
+            let settings = config.portal.settings(&config.province);
+            assert_eq!(
+                settings.province_prefix.as_ref().map(|p| p.as_str()),
+                Some("8938500")
+            );
+            assert_eq!(settings.certificate_alert_days, 30);
+            jail.create_file("nguon.toml", "[province]\ngs1_prefix = \"89x\"\n")?;
+            assert!(
+                load(&ConfigFile::default()).is_err(),
+                "a bad prefix is refused"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
     fn debug_redacts_the_database_password() {
         let config = Config {
             database_url: url("postgres://nguon:s3cret@db/nguon"),
@@ -445,6 +551,7 @@ mod tests {
             epcis: EpcisConfig::default(),
             portal: PortalConfig::default(),
             province: ProvinceConfig::default(),
+            resolver: ResolverConfig::default(),
         };
         let debug = format!("{config:?}");
         assert!(!debug.contains("s3cret"), "{debug}");

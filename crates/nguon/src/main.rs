@@ -19,6 +19,7 @@ mod gs1_cmd;
 mod import_cmd;
 mod logging;
 mod migrate;
+mod quality_cmd;
 mod recall_cmd;
 mod serve;
 mod trace_cmd;
@@ -27,7 +28,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, KeyCommand, OrgCommand, RecallCommand, UserCommand};
+use crate::cli::{
+    Cli, Command, KeyCommand, OrgCommand, QualityCommand, RecallCommand, UserCommand,
+};
 use crate::config::Flags;
 
 fn main() -> ExitCode {
@@ -75,6 +78,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
             .map(|()| ExitCode::SUCCESS),
         Command::BenchRecall(args) => bench_recall::run(args).await.map(|()| ExitCode::SUCCESS),
+        Command::Quality(QualityCommand::Refresh(args)) => quality_cmd::refresh(config, args)
+            .await
+            .map(|()| ExitCode::SUCCESS),
         Command::Org(OrgCommand::Add(args)) => admin_cmd::org_add(config, args)
             .await
             .map(|()| ExitCode::SUCCESS),

@@ -8,11 +8,13 @@ use std::process::Command;
 
 use nguon_domain::{
     AdminUnits, ApprovalStatus, EventQuery, FacilityDetails, OrganisationKind, ProductDetails,
+    QualitySection,
 };
-use nguon_store::{OrganisationQuery, RecordQuery, Registry, Store};
+use nguon_store::{OrganisationQuery, QualityStore, RecordQuery, Registry, Store};
 use nguon_store_sqlite::SqliteStore;
 use nguon_trace::checks::{Rule, Severity, Tolerances};
-use nguon_trace::{Direction, Identifier, Limits};
+use nguon_trace::quality;
+use nguon_trace::{Direction, Identifier, IdentifierKind, Limits};
 
 /// What `nguon demo` printed: the sign-ins (role, email, password) and each chain with its end
 /// and origin lots.
@@ -100,6 +102,13 @@ async fn the_demo_province_is_complete_consistent_and_signs_in() {
         .count();
     assert!((3..=12).contains(&pending), "{pending} pending");
     assert!(
+        organisations.iter().all(|o| o
+            .address
+            .as_ref()
+            .is_some_and(|a| a.province().as_str() == "96")),
+        "every organisation has an address in a current commune of Cà Mau"
+    );
+    assert!(
         organisations
             .iter()
             .filter(|o| o.kind != OrganisationKind::Household)
@@ -167,6 +176,7 @@ async fn the_demo_province_is_complete_consistent_and_signs_in() {
 
     assert_eq!(printed.traces.len(), 8);
     let mut errors = Vec::new();
+    let mut end_lots = Vec::new();
     for (chain, end, origin) in &printed.traces {
         let end = Identifier::parse(end).unwrap();
         let origin = Identifier::parse(origin).unwrap();
@@ -178,6 +188,15 @@ async fn the_demo_province_is_complete_consistent_and_signs_in() {
             back.nodes.iter().any(|node| node.identifier == origin),
             "{chain}: the trace back from {end:?} does not reach {origin:?}"
         );
+        // A chain ending in a pallet (SSCC) is scored on the lot packed into it.
+        let end_lot = back
+            .nodes
+            .iter()
+            .map(|node| &node.identifier)
+            .find(|identifier| identifier.kind() == IdentifierKind::Lot)
+            .unwrap_or_else(|| panic!("{chain}: no lot behind {end:?}"))
+            .clone();
+        end_lots.push((chain.clone(), end_lot));
         let checked =
             nguon_trace::checks::run(&store, &end, Limits::default(), &Tolerances::default())
                 .await
@@ -198,6 +217,28 @@ async fn the_demo_province_is_complete_consistent_and_signs_in() {
     );
     assert_eq!(errors[0].0, "vegetables");
     assert_eq!(errors[0].1.rule, Rule::WithdrawalPeriod);
+
+    // Every chain's last lot has a stored score; the deliberate withdrawal finding costs the
+    // vegetables lot the points of an error, and no other lot loses points to an error.
+    for (chain, end) in &end_lots {
+        let quality = store
+            .lot_quality(end.as_str())
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{chain}: {end:?} has no stored score"));
+        let errors: Vec<_> = quality
+            .score
+            .section(QualitySection::Findings)
+            .filter(|line| line.deduction == quality::ERROR_FINDING)
+            .map(|line| line.code.as_str())
+            .collect();
+        if chain == "vegetables" {
+            assert_eq!(errors, ["safety.withdrawal_period"], "{quality:#?}");
+            assert!(quality.score.score <= 100 - quality::ERROR_FINDING);
+        } else {
+            assert!(errors.is_empty(), "{chain}: {quality:#?}");
+        }
+    }
 
     let roles: BTreeSet<&str> = printed.logins.iter().map(|l| l.0.as_str()).collect();
     assert_eq!(

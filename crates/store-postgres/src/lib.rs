@@ -15,8 +15,10 @@ mod error;
 mod events;
 mod outreach;
 mod plan;
+mod quality;
 mod recalls;
 mod registry;
+mod resolver;
 mod scratch;
 mod subscriptions;
 
@@ -43,8 +45,9 @@ use nguon_domain::{
 };
 use nguon_gs1::CompanyPrefix;
 use nguon_store::{
-    AppendOutcome, EventPage, EventResource, OrganisationPage, OrganisationQuery,
-    OrganisationRecord, PostgresUrl, Store, StoreError, company_prefix_candidates, now_utc,
+    AppendOutcome, EventPage, EventResource, OrganisationColumns, OrganisationFilter,
+    OrganisationPage, OrganisationQuery, OrganisationRecord, PostgresUrl, Store, StoreError,
+    company_prefix_candidates, now_utc,
 };
 use nguon_store::{AuditPage, no_such_query, no_such_subscription, no_such_user, snapshot};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
@@ -71,7 +74,7 @@ const MAX_CONNECTIONS: u32 = 10;
 /// be spliced into `&'static str` queries with `concat!`.
 macro_rules! organisation_columns {
     () => {
-        "id, kind, name, tax_code, status, created_at, updated_at"
+        "id, kind, name, tax_code, status, created_at, updated_at, address"
     };
 }
 
@@ -112,9 +115,29 @@ impl PostgresStore {
         Ok(store)
     }
 
-    /// Applies the embedded migrations that the database has not seen yet. Safe to repeat.
+    /// Applies the embedded migrations that the database has not seen yet, then folds the
+    /// names of organisations registered before names were kept folded for search. Safe to
+    /// repeat.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        MIGRATOR.run(&self.pool).await.map_err(error::migrate_error)
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(error::migrate_error)?;
+        let unfolded = sqlx::query("SELECT id, name FROM organisations WHERE search_name = ''")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)?;
+        for row in unfolded {
+            let id: Uuid = row.try_get("id").map_err(store_error)?;
+            let name: String = row.try_get("name").map_err(store_error)?;
+            sqlx::query("UPDATE organisations SET search_name = $1 WHERE id = $2")
+                .bind(nguon_domain::fold_for_search(&name))
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map_err(store_error)?;
+        }
+        Ok(())
     }
 }
 
@@ -177,9 +200,10 @@ impl Store for PostgresStore {
         fetch_organisation(&mut conn, id).await
     }
 
-    async fn list_organisations(
+    async fn search_organisations(
         &self,
         query: &OrganisationQuery,
+        filter: &OrganisationFilter,
     ) -> Result<OrganisationPage, StoreError> {
         let mut conn = self.pool.acquire().await.map_err(store_error)?;
         let mut sql = QueryBuilder::<Postgres>::new(concat!(
@@ -189,6 +213,20 @@ impl Store for PostgresStore {
         ));
         if let Some(status) = query.status {
             sql.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(kind) = filter.kind {
+            sql.push(" AND kind = ").push_bind(kind.as_str());
+        }
+        if let Some(commune) = filter.commune {
+            sql.push(" AND commune = ")
+                .push_bind(commune.as_str().to_owned());
+        }
+        if let Some(pattern) = filter.text_pattern() {
+            sql.push(" AND (search_name LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\' OR tax_code LIKE ")
+                .push_bind(pattern)
+                .push(" ESCAPE '\\')");
         }
         if let Some(after) = query.after {
             sql.push(" AND id > ").push_bind(after.as_uuid());
@@ -632,9 +670,10 @@ async fn insert_organisation(
     let id = OrganisationId::generate();
     let now = now_utc();
     let status = ApprovalStatus::Pending;
+    let columns = OrganisationColumns::of(new.name().as_str(), new.address())?;
     sqlx::query(
-        "INSERT INTO organisations (id, kind, name, tax_code, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO organisations (id, kind, name, tax_code, status, created_at, updated_at, \
+         address, commune, search_name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(id.as_uuid())
     .bind(new.kind().as_str())
@@ -643,6 +682,9 @@ async fn insert_organisation(
     .bind(status.as_str())
     .bind(now)
     .bind(now)
+    .bind(columns.address)
+    .bind(columns.commune)
+    .bind(columns.search_name)
     .execute(&mut *conn)
     .await
     .map_err(|error| match error {
@@ -659,6 +701,7 @@ async fn insert_organisation(
         created_at: now,
         updated_at: now,
         company_prefixes: Vec::new(),
+        address: new.address().cloned(),
     };
     let entry =
         snapshot::organisation_change(actor, AuditAction::OrganisationCreate, None, &organisation);
@@ -772,5 +815,6 @@ fn record_from_row(row: &PgRow) -> Result<OrganisationRecord, StoreError> {
         status: row.try_get("status").map_err(store_error)?,
         created_at: row.try_get("created_at").map_err(store_error)?,
         updated_at: row.try_get("updated_at").map_err(store_error)?,
+        address: row.try_get("address").map_err(store_error)?,
     })
 }

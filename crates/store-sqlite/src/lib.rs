@@ -14,8 +14,10 @@ mod error;
 mod events;
 mod outreach;
 mod plan;
+mod quality;
 mod recalls;
 mod registry;
+mod resolver;
 mod subscriptions;
 
 use std::collections::HashMap;
@@ -38,8 +40,9 @@ use nguon_domain::{
 };
 use nguon_gs1::CompanyPrefix;
 use nguon_store::{
-    AppendOutcome, EventPage, EventResource, OrganisationPage, OrganisationQuery,
-    OrganisationRecord, Store, StoreError, company_prefix_candidates, now_utc,
+    AppendOutcome, EventPage, EventResource, OrganisationColumns, OrganisationFilter,
+    OrganisationPage, OrganisationQuery, OrganisationRecord, Store, StoreError,
+    company_prefix_candidates, now_utc,
 };
 use nguon_store::{AuditPage, no_such_query, no_such_subscription, no_such_user, snapshot};
 use sqlx::sqlite::{
@@ -73,7 +76,7 @@ const MAX_CONNECTIONS: u32 = 4;
 /// be spliced into `&'static str` queries with `concat!`.
 macro_rules! organisation_columns {
     () => {
-        "id, kind, name, tax_code, status, created_at, updated_at"
+        "id, kind, name, tax_code, status, created_at, updated_at, address"
     };
 }
 
@@ -126,9 +129,29 @@ impl SqliteStore {
         Ok(store)
     }
 
-    /// Applies the embedded migrations that the database has not seen yet. Safe to repeat.
+    /// Applies the embedded migrations that the database has not seen yet, then folds the
+    /// names of organisations registered before names were kept folded for search. Safe to
+    /// repeat.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        MIGRATOR.run(&self.pool).await.map_err(error::migrate_error)
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(error::migrate_error)?;
+        let unfolded = sqlx::query("SELECT id, name FROM organisations WHERE search_name = ''")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)?;
+        for row in unfolded {
+            let id: Uuid = row.try_get("id").map_err(store_error)?;
+            let name: String = row.try_get("name").map_err(store_error)?;
+            sqlx::query("UPDATE organisations SET search_name = ? WHERE id = ?")
+                .bind(nguon_domain::fold_for_search(&name))
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map_err(store_error)?;
+        }
+        Ok(())
     }
 }
 
@@ -191,9 +214,10 @@ impl Store for SqliteStore {
         fetch_organisation(&mut conn, id).await
     }
 
-    async fn list_organisations(
+    async fn search_organisations(
         &self,
         query: &OrganisationQuery,
+        filter: &OrganisationFilter,
     ) -> Result<OrganisationPage, StoreError> {
         let mut conn = self.pool.acquire().await.map_err(store_error)?;
         let mut sql = QueryBuilder::<Sqlite>::new(concat!(
@@ -203,6 +227,20 @@ impl Store for SqliteStore {
         ));
         if let Some(status) = query.status {
             sql.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(kind) = filter.kind {
+            sql.push(" AND kind = ").push_bind(kind.as_str());
+        }
+        if let Some(commune) = filter.commune {
+            sql.push(" AND commune = ")
+                .push_bind(commune.as_str().to_owned());
+        }
+        if let Some(pattern) = filter.text_pattern() {
+            sql.push(" AND (search_name LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\' OR tax_code LIKE ")
+                .push_bind(pattern)
+                .push(" ESCAPE '\\')");
         }
         if let Some(after) = query.after {
             sql.push(" AND id > ").push_bind(after.as_uuid());
@@ -629,9 +667,10 @@ async fn insert_organisation(
     let id = OrganisationId::generate();
     let now = now_utc();
     let status = ApprovalStatus::Pending;
+    let columns = OrganisationColumns::of(new.name().as_str(), new.address())?;
     sqlx::query(
-        "INSERT INTO organisations (id, kind, name, tax_code, status, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO organisations (id, kind, name, tax_code, status, created_at, updated_at, \
+         address, commune, search_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(id.as_uuid())
     .bind(new.kind().as_str())
@@ -640,6 +679,9 @@ async fn insert_organisation(
     .bind(status.as_str())
     .bind(now)
     .bind(now)
+    .bind(columns.address.as_ref().map(|address| address.to_string()))
+    .bind(columns.commune)
+    .bind(columns.search_name)
     .execute(&mut *conn)
     .await
     .map_err(|error| match error {
@@ -656,6 +698,7 @@ async fn insert_organisation(
         created_at: now,
         updated_at: now,
         company_prefixes: Vec::new(),
+        address: new.address().cloned(),
     };
     let entry =
         snapshot::organisation_change(actor, AuditAction::OrganisationCreate, None, &organisation);
@@ -769,5 +812,13 @@ fn record_from_row(row: &SqliteRow) -> Result<OrganisationRecord, StoreError> {
         status: row.try_get("status").map_err(store_error)?,
         created_at: row.try_get("created_at").map_err(store_error)?,
         updated_at: row.try_get("updated_at").map_err(store_error)?,
+        address: row
+            .try_get::<Option<String>, _>("address")
+            .map_err(store_error)?
+            .map(|text| serde_json::from_str(&text))
+            .transpose()
+            .map_err(|error| {
+                StoreError::Internal(format!("a stored address is not JSON: {error}"))
+            })?,
     })
 }

@@ -18,14 +18,15 @@ use nguon_domain::{
 };
 use nguon_domain::{
     Address, AdminUnits, Certificate, CertificateKind, DocumentFile, DocumentType, FacilityDetails,
-    FacilityKind, Geometry, GuidanceId, Image, NewGuidance, NewTraining, Participant,
-    ProductDetails, ProductGroupCode, ProductGroupDetails, ProvinceCode, RecordName, RegistryKind,
-    TrainingId,
+    FacilityKind, Geometry, GuidanceId, Image, NewGuidance, NewResolverLink, NewTraining,
+    Participant, ProductDetails, ProductGroupCode, ProductGroupDetails, ProvinceCode, RecordName,
+    RegistryKind, TrainingId,
 };
+use nguon_domain::{Bilingual, LotQuality, QualityLine, QualityScore, QualitySection};
 use nguon_gs1::{CompanyPrefix, Gln, Gtin};
 use nguon_store::{
-    AuditPage, DatabaseUrl, Dimension, DimensionTally, EventResource, OrganisationQuery,
-    RecordQuery, Registry, Store, StoreError,
+    AuditPage, DatabaseUrl, Dimension, DimensionTally, EventResource, OrganisationFilter,
+    OrganisationQuery, RecordQuery, Registry, Store, StoreError,
 };
 use nguon_store_postgres::{PostgresStore, ScratchDatabase};
 use nguon_store_sqlite::SqliteStore;
@@ -403,10 +404,13 @@ async fn run_story(store: Arc<dyn Store>) {
     accounts_chapter(&store, farm.id, hatchery.id).await;
     recalls_chapter(&store, farm.id, hatchery.id).await;
     registry_chapter(&store, farm.id, hatchery.id).await;
-    batch_registry_chapter(&store, farm.id).await;
-    batch_organisations_chapter(&store).await;
+    quality_chapter(&store, farm.id, hatchery.id).await;
+    organisation_address_chapter(&store).await;
     plan_chapter(&store).await;
     event_log_chapter(&store, farm.id).await;
+    resolver_chapter(&store, farm.id, hatchery.id).await;
+    batch_registry_chapter(&store, farm.id).await;
+    batch_organisations_chapter(&store).await;
 
     // Shutting down: once closed, the store says it is unavailable instead of hanging.
     store.close().await;
@@ -2514,6 +2518,137 @@ fn new(kind: OrganisationKind, name: &str, tax_code: &str) -> NewOrganisation {
     .unwrap()
 }
 
+/// Organisation addresses and the portal's list filters: an address is stored, read back and
+/// audited; lists narrow by kind, commune and text (the name without diacritics, or part of the
+/// tax code), with the text's `%` and `_` taken literally, and the filters page like the list.
+async fn organisation_address_chapter(store: &Arc<dyn Store>) {
+    let units = AdminUnits::embedded();
+    let commune = |text: &str| {
+        units
+            .search(ProvinceCode::parse("96").unwrap(), text)
+            .unwrap()[0]
+            .code()
+    };
+    let (vinh_hau, ca_mau) = (commune("vinh hau"), commune("an xuyen"));
+    let address = Address::new(units, "Ấp Thào Lạng", vinh_hau).unwrap();
+    let salt = store
+        .create_organisation(
+            &new(
+                OrganisationKind::Cooperative,
+                "HTX Diêm nghiệp Đông Hải 100%",
+                "2003000101",
+            )
+            .with_address(address.clone()),
+            Actor::Cli,
+        )
+        .await
+        .expect("register a cooperative with an address");
+    assert_eq!(salt.address.as_ref(), Some(&address));
+    assert_eq!(store.organisation(salt.id).await.unwrap(), salt);
+    let household = store
+        .create_organisation(
+            &new(
+                OrganisationKind::Household,
+                "Hộ ông Nguyễn Văn Diêm",
+                "096085003189",
+            )
+            .with_address(Address::new(units, "Khóm 3", ca_mau).unwrap()),
+            Actor::Cli,
+        )
+        .await
+        .unwrap();
+    let plain = store
+        .create_organisation(
+            &new(
+                OrganisationKind::Enterprise,
+                "Công ty Diêm Điền",
+                "2003000102",
+            ),
+            Actor::Cli,
+        )
+        .await
+        .unwrap();
+    assert_eq!(plain.address, None);
+
+    let created = store
+        .search_audit_log(&AuditQuery {
+            entity_id: Some(salt.id.to_string()),
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap();
+    let after = only(created).after.expect("an after snapshot");
+    assert_eq!(after["address"]["street"], "Ấp Thào Lạng");
+    assert_eq!(after["address"]["commune"], vinh_hau.as_str());
+
+    let found = |filter: OrganisationFilter, limit: u32| {
+        let store = Arc::clone(store);
+        async move {
+            let mut seen = Vec::new();
+            let mut query = OrganisationQuery {
+                limit,
+                ..OrganisationQuery::default()
+            };
+            loop {
+                let page = store.search_organisations(&query, &filter).await.unwrap();
+                seen.extend(page.organisations.iter().map(|o| o.id));
+                match page.next_after {
+                    Some(after) => query.after = Some(after),
+                    None => return seen,
+                }
+            }
+        }
+    };
+    let text = |text: &str| OrganisationFilter {
+        text: Some(text.to_owned()),
+        ..OrganisationFilter::default()
+    };
+    assert_eq!(
+        found(text("  DIEM "), 1).await,
+        [salt.id, household.id, plain.id]
+    );
+    assert_eq!(found(text("diêm nghiệp"), 5).await, [salt.id]);
+    assert_eq!(found(text("100%"), 5).await, [salt.id]);
+    assert_eq!(found(text("0%"), 5).await, [salt.id], "% is a literal");
+    assert!(found(text("hai_100"), 5).await.is_empty(), "_ is a literal");
+    assert_eq!(found(text("03189"), 5).await, [household.id], "by tax code");
+    assert_eq!(
+        found(
+            OrganisationFilter {
+                commune: Some(vinh_hau),
+                ..text("diem")
+            },
+            5
+        )
+        .await,
+        [salt.id]
+    );
+    assert_eq!(
+        found(
+            OrganisationFilter {
+                kind: Some(OrganisationKind::Household),
+                ..text("diem")
+            },
+            5
+        )
+        .await,
+        [household.id]
+    );
+    let approved_salt = store
+        .search_organisations(
+            &OrganisationQuery {
+                status: Some(ApprovalStatus::Approved),
+                ..OrganisationQuery::default()
+            },
+            &text("diem"),
+        )
+        .await
+        .unwrap();
+    assert!(approved_salt.organisations.is_empty(), "all are pending");
+    let approved = approve(store, salt.id).await;
+    assert_eq!(approved.address.as_ref(), Some(&address), "kept on change");
+}
+
 fn prefix(digits: &str) -> CompanyPrefix {
     CompanyPrefix::parse(digits).unwrap()
 }
@@ -3242,6 +3377,394 @@ async fn registry_chapter(store: &Arc<dyn Store>, farm: OrganisationId, other: O
     assert_eq!(only(uploads).after.unwrap()["bytes"], 308);
 }
 
+/// Data-quality scores: a lot's score is stored and replaced, listed worst first for one
+/// organisation or the province, and summed up per organisation; the lots events name are
+/// listed in pages for a full refresh.
+async fn quality_chapter(store: &Arc<dyn Store>, farm: OrganisationId, other: OrganisationId) {
+    const GTIN_PATH: &str = "https://id.gs1.org/01/08934673000994/";
+    let lot = |name: &str| format!("{GTIN_PATH}10/{name}");
+    let serial = format!("{GTIN_PATH}21/S-1");
+    store
+        .append_events(&[event(
+            farm,
+            9_501,
+            EventType::TransformationEvent,
+            None,
+            "https://id.gs1.org/414/8934673000019",
+            &[
+                (IdentifierRole::InputClass, &lot("Q-A")),
+                (IdentifierRole::OutputClass, &lot("Q-B")),
+                (IdentifierRole::Output, &serial),
+            ],
+        )])
+        .await
+        .unwrap();
+    // Only lots (GTIN and lot) are listed, not serials; in order, page by page.
+    let ours = |found: Vec<String>| -> Vec<String> {
+        found
+            .into_iter()
+            .filter(|id| id.starts_with(GTIN_PATH))
+            .collect()
+    };
+    let all = ours(store.lot_identifiers(Some(GTIN_PATH), 100).await.unwrap());
+    assert_eq!(all, [lot("Q-A"), lot("Q-B")]);
+    let first = store.lot_identifiers(Some(GTIN_PATH), 1).await.unwrap();
+    assert_eq!(first, [lot("Q-A")]);
+    let next = store.lot_identifiers(Some(&first[0]), 1).await.unwrap();
+    assert_eq!(next, [lot("Q-B")]);
+    let everything = store.lot_identifiers(None, 1_000).await.unwrap();
+    assert!(everything.windows(2).all(|w| w[0] < w[1]), "{everything:?}");
+    assert!(everything.iter().all(|id| id.contains("/10/")));
+
+    let computed_at = OffsetDateTime::from_unix_timestamp(1_780_000_000).unwrap();
+    let scored = |name: &str, organisation: Option<OrganisationId>, score: u8| LotQuality {
+        identifier: lot(name),
+        organisation,
+        score: QualityScore::of(
+            Some("farmed-shrimp".into()),
+            vec![QualityLine {
+                section: QualitySection::Tt02,
+                code: "tt02.2".into(),
+                label: Bilingual::new("Hình ảnh sản phẩm", "Product image"),
+                present: false,
+                reason: Some(Bilingual::new("Chưa có ảnh.", "No image.")),
+                deduction: 100 - score,
+            }],
+        ),
+        computed_at,
+    };
+    assert_eq!(store.lot_quality(&lot("Q-A")).await.unwrap(), None);
+    for lot in [
+        scored("Q-A", Some(farm), 70),
+        scored("Q-B", Some(farm), 90),
+        scored("Q-C", Some(other), 40),
+        scored("Q-D", None, 55),
+    ] {
+        store.save_lot_quality(&lot).await.unwrap();
+    }
+    assert_eq!(
+        store.lot_quality(&lot("Q-B")).await.unwrap(),
+        Some(scored("Q-B", Some(farm), 90))
+    );
+    let names = |lots: Vec<LotQuality>| -> Vec<(String, u8)> {
+        lots.into_iter()
+            .map(|l| {
+                (
+                    l.identifier.trim_start_matches(GTIN_PATH).to_owned(),
+                    l.score.score,
+                )
+            })
+            .collect()
+    };
+    let province = store.lowest_lot_qualities(None, 10).await.unwrap();
+    assert_eq!(
+        names(province),
+        [
+            ("10/Q-C".to_owned(), 40),
+            ("10/Q-D".to_owned(), 55),
+            ("10/Q-A".to_owned(), 70),
+            ("10/Q-B".to_owned(), 90)
+        ]
+    );
+    let worst = store.lowest_lot_qualities(Some(farm), 1).await.unwrap();
+    assert_eq!(names(worst), [("10/Q-A".to_owned(), 70)]);
+
+    // Scoring again replaces the score.
+    let later = computed_at + time::Duration::hours(1);
+    store
+        .save_lot_quality(&LotQuality {
+            computed_at: later,
+            ..scored("Q-A", Some(farm), 95)
+        })
+        .await
+        .unwrap();
+    let again = store.lot_quality(&lot("Q-A")).await.unwrap().unwrap();
+    assert_eq!((again.score.score, again.computed_at), (95, later));
+    let farm_lots = store.lowest_lot_qualities(Some(farm), 10).await.unwrap();
+    assert_eq!(
+        names(farm_lots),
+        [("10/Q-B".to_owned(), 90), ("10/Q-A".to_owned(), 95)]
+    );
+
+    // Per organisation, lowest mean first, with the worst lot and the oldest score.
+    let summary: Vec<_> = store
+        .quality_by_organisation()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| (o.organisation, o.lots, o.mean, o.lowest, o.worst, o.oldest))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (Some(other), 1, 40.0, 40, lot("Q-C"), computed_at),
+            (None, 1, 55.0, 55, lot("Q-D"), computed_at),
+            (Some(farm), 2, 92.5, 90, lot("Q-B"), computed_at),
+        ]
+    );
+
+    // A score counted for an organisation that does not exist is refused.
+    let stranger = store
+        .save_lot_quality(&scored("Q-E", Some(OrganisationId::generate()), 50))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(stranger, StoreError::NotFound { .. }),
+        "{stranger:?}"
+    );
+    assert_eq!(store.lot_quality(&lot("Q-E")).await.unwrap(), None);
+}
+
+/// Resolver links: a farm adds links at its GTIN and at one lot, a scan reads every level at
+/// once, duplicates and a second default are refused, changes and removals are audited.
+async fn resolver_chapter(store: &Arc<dyn Store>, farm: OrganisationId, other: OrganisationId) {
+    let link = |identifier: &str, link_type: &str, href: &str, lang: &str, default: bool| {
+        NewResolverLink::parse(
+            identifier,
+            link_type,
+            href,
+            "Thông tin sản phẩm",
+            Some("text/html"),
+            Some(lang),
+            default,
+        )
+        .unwrap()
+    };
+    let gtin = "/01/08934673000031";
+    let lot = "/01/08934673000031/10/L-7";
+    let pip_vi = link(gtin, "gs1:pip", "https://farm.example/vi", "vi", true);
+    let stored = store
+        .create_resolver_link(farm, &pip_vi, Actor::Cli)
+        .await
+        .expect("the farm adds its product page");
+    assert_eq!(stored.organisation, farm);
+    assert_eq!(stored.link, pip_vi, "the link comes back exactly");
+    assert_eq!(store.resolver_link(stored.id).await.unwrap(), stored);
+    let pip_en = store
+        .create_resolver_link(
+            farm,
+            &link(gtin, "gs1:pip", "https://farm.example/en", "en", false),
+            Actor::Cli,
+        )
+        .await
+        .unwrap();
+    let cert = store
+        .create_resolver_link(
+            farm,
+            &link(
+                lot,
+                "https://gs1.org/voc/certificationInfo",
+                "https://farm.example/c",
+                "vi",
+                false,
+            ),
+            Actor::Cli,
+        )
+        .await
+        .unwrap();
+
+    let twice = store
+        .create_resolver_link(farm, &pip_vi, Actor::Cli)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &twice,
+            StoreError::Conflict {
+                what: "resolver link",
+                ..
+            }
+        ),
+        "{twice:?}"
+    );
+    let second_default = store
+        .create_resolver_link(
+            farm,
+            &link(
+                gtin,
+                "gs1:recallStatus",
+                "https://farm.example/r",
+                "vi",
+                true,
+            ),
+            Actor::Cli,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &second_default,
+            StoreError::Conflict {
+                what: "default",
+                ..
+            }
+        ),
+        "{second_default:?}"
+    );
+    // A default at another level is allowed: the lot's own default wins for scans of the lot.
+    let lot_default = store
+        .create_resolver_link(
+            farm,
+            &link(
+                lot,
+                "gs1:recallStatus",
+                "https://farm.example/r",
+                "vi",
+                true,
+            ),
+            Actor::Cli,
+        )
+        .await
+        .unwrap();
+    let unknown_owner = store
+        .create_resolver_link(
+            OrganisationId::generate(),
+            &link(gtin, "gs1:pip", "https://farm.example/x", "vi", false),
+            Actor::Cli,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &unknown_owner,
+            StoreError::NotFound {
+                what: "organisation",
+                ..
+            }
+        ),
+        "{unknown_owner:?}"
+    );
+
+    // A scan of the lot reads the lot's and the GTIN's links in one call, oldest first.
+    let at = store
+        .resolver_links_at(&[lot.to_owned(), gtin.to_owned()])
+        .await
+        .unwrap();
+    let ids: Vec<_> = at.iter().map(|l| l.id).collect();
+    assert_eq!(ids, vec![stored.id, pip_en.id, cert.id, lot_default.id]);
+    assert!(store.resolver_links_at(&[]).await.unwrap().is_empty());
+    assert!(
+        store
+            .resolver_links_at(&["/01/08934673000048".to_owned()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Editing keeps the id and owner; moving the default onto the English page is refused
+    // while the Vietnamese one holds it, then allowed once it lets go.
+    let mut english = pip_en.link.clone();
+    english.is_default = true;
+    let refused = store
+        .update_resolver_link(pip_en.id, &english, Actor::Cli)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &refused,
+            StoreError::Conflict {
+                what: "default",
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    let mut vietnamese = pip_vi.clone();
+    vietnamese.is_default = false;
+    vietnamese.title = "Trang sản phẩm".to_owned();
+    let edited = store
+        .update_resolver_link(stored.id, &vietnamese, Actor::Cli)
+        .await
+        .unwrap();
+    assert_eq!(edited.link, vietnamese);
+    assert_eq!(edited.created_at, stored.created_at);
+    let now_default = store
+        .update_resolver_link(pip_en.id, &english, Actor::Cli)
+        .await
+        .unwrap();
+    assert!(now_default.link.is_default);
+
+    let other_links = store
+        .create_resolver_link(
+            other,
+            &link(
+                "/414/8934673000024",
+                "gs1:locationInfo",
+                "https://other.example",
+                "vi",
+                true,
+            ),
+            Actor::Cli,
+        )
+        .await
+        .unwrap();
+    let farms: Vec<_> = store
+        .list_resolver_links(Some(farm))
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.id)
+        .collect();
+    assert_eq!(farms, vec![stored.id, pip_en.id, cert.id, lot_default.id]);
+    assert_eq!(store.list_resolver_links(None).await.unwrap().len(), 5);
+
+    let removed = store
+        .delete_resolver_link(other_links.id, Actor::Cli)
+        .await
+        .unwrap();
+    assert_eq!(removed.id, other_links.id);
+    let gone = store.resolver_link(other_links.id).await.unwrap_err();
+    assert!(
+        matches!(
+            &gone,
+            StoreError::NotFound {
+                what: "resolver link",
+                ..
+            }
+        ),
+        "{gone:?}"
+    );
+    let gone = store
+        .delete_resolver_link(other_links.id, Actor::Cli)
+        .await
+        .unwrap_err();
+    assert!(matches!(&gone, StoreError::NotFound { .. }), "{gone:?}");
+
+    // Every change is in the audit log with its before and after.
+    let entries = store
+        .search_audit_log(&AuditQuery {
+            entity_kind: Some(EntityKind::ResolverLink),
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap()
+        .entries;
+    let actions: Vec<_> = entries.iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        vec![
+            AuditAction::ResolverLinkDelete,
+            AuditAction::ResolverLinkCreate,
+            AuditAction::ResolverLinkUpdate,
+            AuditAction::ResolverLinkUpdate,
+            AuditAction::ResolverLinkCreate,
+            AuditAction::ResolverLinkCreate,
+            AuditAction::ResolverLinkCreate,
+            AuditAction::ResolverLinkCreate,
+        ]
+    );
+    assert_eq!(entries[0].organisation, Some(other));
+    assert!(entries[0].after.is_none());
+    assert_eq!(
+        entries[0].before.as_ref().unwrap()["href"],
+        "https://other.example"
+    );
+    assert_eq!(
+        entries[3].after.as_ref().unwrap()["title"],
+        "Trang sản phẩm"
+    );
+}
+
 /// Registering many records at once, as an import does: all or nothing, whether the clash is
 /// with a record already stored or inside the batch, and every record gets its audit entry.
 async fn batch_registry_chapter(store: &Arc<dyn Store>, farm: OrganisationId) {
@@ -3411,6 +3934,8 @@ async fn batch_organisations_chapter(store: &Arc<dyn Store>) {
             .await
             .contains(&"1900000203".to_owned())
     );
+}
+
 /// Plan 140: the dashboard's aggregates count what the registries and events hold (checked as
 /// differences, since earlier chapters left organisations behind), and training sessions and
 /// guidance versions are kept whole, each change with its audit entry.

@@ -232,6 +232,7 @@ pub mod snapshot {
                 .iter()
                 .map(|prefix| prefix.as_str())
                 .collect::<Vec<_>>(),
+            "address": organisation.address,
         })
     }
 

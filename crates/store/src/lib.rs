@@ -10,10 +10,12 @@ mod error;
 mod event;
 mod outreach;
 mod plan;
+mod quality;
 mod query;
 mod recall;
 mod record;
 mod registry;
+mod resolver;
 mod store;
 mod subscription;
 mod url;
@@ -38,6 +40,10 @@ pub use plan::{
     Dimension, DimensionTally, OrganisationTally, PlanStore, ShapeRow, ShapeTally, count_of,
     organisation_tally, product_chain,
 };
+pub use quality::{
+    LotQualityRecord, MAX_QUALITY_PAGE, OrganisationQualityRecord, QualityStore, breakdown_json,
+    quality_page,
+};
 pub use query::{
     MAX_HIERARCHY_DEPTH, QueriedEventRecord, event_fetch_limit, event_page, prefix_upper_bound,
 };
@@ -46,17 +52,21 @@ pub use recall::{
     recall_status_conflict, recalls_page, status_columns,
 };
 pub use record::{
-    ApiKeyRecord, CaptureJobRecord, OrganisationRecord, attributes_from_json, attributes_json,
-    errors_json, last_of_each_element,
+    ApiKeyRecord, CaptureJobRecord, OrganisationColumns, OrganisationRecord, attributes_from_json,
+    attributes_json, errors_json, last_of_each_element,
 };
 pub use registry::{
     MAX_RECORDS_PAGE, RecordQuery, RecordRow, RecordWrite, Registry, RegistryStore, image_audit,
     image_from_columns, no_such_image, no_such_record, record_key_fixed, record_key_taken,
 };
+pub use resolver::{
+    ONE_DEFAULT_INDEX, ResolverLinkRecord, ResolverStore, default_link_taken,
+    no_such_resolver_link, resolver_link_audit, resolver_link_taken,
+};
 pub use store::{
     AppendOutcome, EventPage, EventResource, MAX_CAPTURE_JOBS_PAGE, MAX_EVENTS_PER_LOOKUP,
-    MAX_RESOURCE_PAGE, OrganisationPage, OrganisationQuery, QueriedEvent, Store,
-    company_prefix_candidates, now_utc,
+    MAX_RESOURCE_PAGE, OrganisationFilter, OrganisationPage, OrganisationQuery, QueriedEvent,
+    Store, company_prefix_candidates, now_utc,
 };
 pub use subscription::{
     MAX_SUBSCRIPTION_ERROR, NamedQueryRecord, SubscriptionRecord, no_such_query,

@@ -2,8 +2,9 @@
 //! Shared so that both back ends apply the same rules to what they read.
 
 use nguon_domain::{
-    ApiKey, ApiKeyId, ApiKeyScope, ApprovalStatus, CaptureErrorBehaviour, CaptureJob, CaptureJobId,
-    Organisation, OrganisationId, OrganisationKind, OrganisationName, TaxCode, VocabularyElement,
+    Address, ApiKey, ApiKeyId, ApiKeyScope, ApprovalStatus, CaptureErrorBehaviour, CaptureJob,
+    CaptureJobId, Organisation, OrganisationId, OrganisationKind, OrganisationName, TaxCode,
+    VocabularyElement,
 };
 use nguon_gs1::CompanyPrefix;
 use time::OffsetDateTime;
@@ -28,6 +29,37 @@ pub struct OrganisationRecord {
     pub created_at: OffsetDateTime,
     /// `organisations.updated_at`.
     pub updated_at: OffsetDateTime,
+    /// `organisations.address`, the JSON of an [`Address`].
+    pub address: Option<serde_json::Value>,
+}
+
+/// The columns an organisation's address and name are written to: the address as JSON, its
+/// commune code for the list filter, and the name folded for search. Both back ends write
+/// these, so both search the same way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrganisationColumns {
+    /// `address`.
+    pub address: Option<serde_json::Value>,
+    /// `commune`.
+    pub commune: Option<String>,
+    /// `search_name`.
+    pub search_name: String,
+}
+
+impl OrganisationColumns {
+    /// The columns of an organisation named `name` at `address`.
+    pub fn of(name: &str, address: Option<&Address>) -> Result<Self, StoreError> {
+        Ok(Self {
+            address: address
+                .map(serde_json::to_value)
+                .transpose()
+                .map_err(|error| {
+                    StoreError::Internal(format!("serialising an address: {error}"))
+                })?,
+            commune: address.map(|a| a.commune().as_str().to_owned()),
+            search_name: nguon_domain::fold_for_search(name),
+        })
+    }
 }
 
 impl OrganisationRecord {
@@ -53,6 +85,11 @@ impl OrganisationRecord {
                 .iter()
                 .map(|prefix| CompanyPrefix::parse(prefix).map_err(|e| corrupt(&e)))
                 .collect::<Result<_, _>>()?,
+            address: self
+                .address
+                .map(serde_json::from_value::<Address>)
+                .transpose()
+                .map_err(|e| corrupt(&e))?,
         })
     }
 }
@@ -197,6 +234,7 @@ mod tests {
             status: "approved".into(),
             created_at: time::macros::datetime!(2026-01-05 08:30:00 UTC),
             updated_at: time::macros::datetime!(2026-01-05 08:30:00 UTC),
+            address: None,
         }
     }
 

@@ -2,19 +2,22 @@
 
 use async_trait::async_trait;
 use nguon_domain::{
-    Access, Actor, AuditQuery, Email, NewSession, NewUser, PasswordHash, Session, SessionId, User,
-    UserId, UserStatus,
+    Access, Actor, AuditQuery, CommuneCode, Email, NewSession, NewUser, PasswordHash, Session,
+    SessionId, User, UserId, UserStatus,
 };
 use nguon_domain::{
     ApiKey, ApiKeyId, ApprovalStatus, CaptureJob, CaptureJobId, EventCursor, EventId, EventQuery,
     IdentifierRole, NamedQuery, NewApiKey, NewCaptureJob, NewEvent, NewNamedQuery, NewOrganisation,
-    NewSubscription, Organisation, OrganisationId, QueryName, StoredEvent, Subscription,
-    SubscriptionId, VocabularyElement,
+    NewSubscription, Organisation, OrganisationId, OrganisationKind, QueryName, StoredEvent,
+    Subscription, SubscriptionId, VocabularyElement,
 };
 use nguon_gs1::CompanyPrefix;
 use time::OffsetDateTime;
 
-use crate::{AuditPage, OutreachStore, PlanStore, RecallStore, RegistryStore, StoreError};
+use crate::{
+    AuditPage, OutreachStore, PlanStore, QualityStore, RecallStore, RegistryStore, ResolverStore,
+    StoreError,
+};
 
 /// Everything Nguồn keeps, behind one object-safe trait so the server holds an `Arc<dyn Store>`
 /// and does not care which database is underneath.
@@ -22,9 +25,12 @@ use crate::{AuditPage, OutreachStore, PlanStore, RecallStore, RegistryStore, Sto
 /// Every back end must behave the same; `crates/store-tests` runs one story against each to
 /// hold them to it. Recall records are the [`RecallStore`] half and facilities, products and
 /// product groups the [`RegistryStore`] half, the Plan 140 aggregates the [`PlanStore`] half,
-/// training and guidance the [`OutreachStore`] half, each kept in its own file.
+/// training and guidance the [`OutreachStore`] half, lots' data-quality scores the
+/// [`QualityStore`] half, resolver links the [`ResolverStore`] half, each kept in its own file.
 #[async_trait]
-pub trait Store: RecallStore + RegistryStore + PlanStore + OutreachStore + Send + Sync {
+pub trait Store:
+    RecallStore + RegistryStore + PlanStore + OutreachStore + QualityStore + ResolverStore + Send + Sync
+{
     /// Checks that the database answers a trivial query (for `/readyz`).
     async fn ping(&self) -> Result<(), StoreError>;
 
@@ -62,6 +68,17 @@ pub trait Store: RecallStore + RegistryStore + PlanStore + OutreachStore + Send 
     async fn list_organisations(
         &self,
         query: &OrganisationQuery,
+    ) -> Result<OrganisationPage, StoreError> {
+        self.search_organisations(query, &OrganisationFilter::default())
+            .await
+    }
+
+    /// Lists organisations as [`Store::list_organisations`] does, keeping only those `filter`
+    /// lets through.
+    async fn search_organisations(
+        &self,
+        query: &OrganisationQuery,
+        filter: &OrganisationFilter,
     ) -> Result<OrganisationPage, StoreError>;
 
     /// Moves an organisation to `status` if the domain allows the transition from its current
@@ -515,6 +532,39 @@ impl Default for OrganisationQuery {
     }
 }
 
+/// What an organisation list narrows by, beside [`OrganisationQuery`]'s status.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrganisationFilter {
+    /// Only organisations of this kind.
+    pub kind: Option<OrganisationKind>,
+    /// Only organisations whose address is in this commune.
+    pub commune: Option<CommuneCode>,
+    /// Only organisations whose name contains this text (ignoring case and diacritics) or whose
+    /// tax code contains it.
+    pub text: Option<String>,
+}
+
+impl OrganisationFilter {
+    /// The `LIKE … ESCAPE '\'` pattern for [`Self::text`], matched against both the folded
+    /// name and the tax code; `None` when there is no text to look for.
+    pub fn text_pattern(&self) -> Option<String> {
+        let folded = nguon_domain::fold_for_search(self.text.as_deref()?);
+        if folded.is_empty() {
+            return None;
+        }
+        let mut pattern = String::with_capacity(folded.len() + 2);
+        pattern.push('%');
+        for c in folded.chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push('%');
+        Some(pattern)
+    }
+}
+
 /// One page of organisations.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrganisationPage {
@@ -594,5 +644,23 @@ mod tests {
         let now = now_utc();
         assert_eq!(now.nanosecond() % 1_000, 0);
         assert!(now.offset().is_utc());
+    }
+
+    #[test]
+    fn search_text_is_folded_and_taken_literally() {
+        let text = |text: &str| OrganisationFilter {
+            text: Some(text.to_owned()),
+            ..OrganisationFilter::default()
+        };
+        assert_eq!(
+            text("  HTX Tôm  Sạch ").text_pattern().as_deref(),
+            Some("%htx tom sach%")
+        );
+        assert_eq!(
+            text("100%_a\\b").text_pattern().as_deref(),
+            Some("%100\\%\\_a\\\\b%")
+        );
+        assert_eq!(text("   ").text_pattern(), None);
+        assert_eq!(OrganisationFilter::default().text_pattern(), None);
     }
 }

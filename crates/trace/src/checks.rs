@@ -193,6 +193,32 @@ pub async fn run<S: EventSource + ?Sized>(
     limits: Limits,
     tolerances: &Tolerances,
 ) -> Result<Option<Checked>, StoreError> {
+    Ok(examine(source, start, limits, tolerances)
+        .await?
+        .map(|examined| examined.checked))
+}
+
+/// Both walks from an identifier, every event they read, and the findings over them: what
+/// [`run`] answers, kept whole for the data-quality score.
+#[derive(Debug, Clone)]
+pub struct Examined {
+    /// The walk toward the origins; its first node is the start.
+    pub back: Trace,
+    /// The walk toward the recipients.
+    pub forward: Option<Trace>,
+    /// Every event either walk read, once each, in no particular order.
+    pub events: Vec<StoredEvent>,
+    /// The findings over both walks.
+    pub checked: Checked,
+}
+
+/// [`run`], keeping the walks and the events read. `None` when no event names `start`.
+pub async fn examine<S: EventSource + ?Sized>(
+    source: &S,
+    start: &Identifier,
+    limits: Limits,
+    tolerances: &Tolerances,
+) -> Result<Option<Examined>, StoreError> {
     let recording = Recording {
         source,
         events: Mutex::default(),
@@ -214,9 +240,14 @@ pub async fn run<S: EventSource + ?Sized>(
         .filter(|finding| seen.insert(finding.clone()))
         .collect();
     sort(&mut findings);
-    Ok(Some(Checked {
-        start: start.clone(),
-        findings,
+    Ok(Some(Examined {
+        back,
+        forward,
+        events,
+        checked: Checked {
+            start: start.clone(),
+            findings,
+        },
     }))
 }
 

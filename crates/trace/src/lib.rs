@@ -8,7 +8,7 @@
 //! receiving event land on the same node, whose `organisations` list the hand-over in time order.
 //!
 //! [`checks`] judges a genealogy: mass balance, timeline, withdrawal periods, missing links and
-//! cycles. [`recall`] drills from a lot to everything affected downstream and the sources
+//! cycles. [`quality`] scores a lot's records out of 100. [`recall`] drills from a lot to everything affected downstream and the sources
 //! upstream.
 //!
 //! The walk reads events through [`EventSource`], which every [`nguon_store::Store`] is, so it
@@ -16,6 +16,7 @@
 
 pub mod checks;
 mod identifier;
+pub mod quality;
 pub mod recall;
 #[cfg(test)]
 mod testing;

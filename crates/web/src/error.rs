@@ -16,7 +16,7 @@
 //! * An unavailable database is 503 (retry later); anything unexpected is 500.
 
 use axum::Json;
-use axum::http::{StatusCode, Uri, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use nguon_store::StoreError;
 use serde::Serialize;
@@ -317,11 +317,6 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.problem().into_response()
     }
-}
-
-/// The fallback handler: unknown paths get a problem, not an empty 404.
-pub(crate) async fn no_such_route(uri: Uri) -> ApiError {
-    ApiError::NoSuchRoute(uri.path().to_owned())
 }
 
 #[cfg(test)]

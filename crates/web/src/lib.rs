@@ -12,8 +12,11 @@ pub mod exports;
 mod health;
 pub mod import;
 pub mod password;
+pub mod quality;
 pub mod recall;
 pub mod registry_api;
+pub mod resolver;
+pub mod resolver_api;
 pub mod trace;
 pub mod ui;
 
@@ -46,6 +49,8 @@ pub struct AppState {
     pub captured: tokio::sync::broadcast::Sender<nguon_domain::OrganisationId>,
     /// Portal session settings.
     pub ui: Arc<ui::UiSettings>,
+    /// How the GS1 resolver presents itself.
+    pub resolver: Arc<resolver::ResolverSettings>,
 }
 
 impl AppState {
@@ -56,6 +61,7 @@ impl AppState {
             epcis: Arc::new(EpcisSettings::default()),
             captured: epcis::subscriptions::notifier(),
             ui: Arc::new(ui::UiSettings::default()),
+            resolver: Arc::new(resolver::ResolverSettings::default()),
         }
     }
 }
@@ -90,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(trace::trace))
         .routes(routes!(trace::one_step))
         .routes(routes!(trace::checks))
+        .routes(routes!(trace::quality))
         .routes(routes!(recall::raise, recall::list))
         .routes(routes!(recall::one))
         .routes(routes!(recall::set_status))
@@ -127,6 +134,12 @@ pub fn router(state: AppState) -> Router {
             registry_api::product_group,
             registry_api::replace_product_group
         ))
+        .routes(routes!(resolver_api::list_links, resolver_api::create_link))
+        .routes(routes!(
+            resolver_api::link,
+            resolver_api::replace_link,
+            resolver_api::delete_link
+        ))
         .nest("/epcis", epcis::routes(state.clone()))
         .split_for_parts();
     // Written once: the document is fixed for the life of the process.
@@ -148,7 +161,9 @@ pub fn router(state: AppState) -> Router {
                 }
             }),
         )
-        .fallback(error::no_such_route)
+        .route("/.well-known/gs1resolver", get(resolver::description))
+        // Unmatched paths may be GS1 Digital Links; the resolver answers the rest with a 404.
+        .fallback(resolver::fallback)
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))

@@ -1,7 +1,8 @@
 //! Traceability: `GET /api/v1/trace/{id}` walks the genealogy of a lot, serial or logistic unit
 //! back to every origin or forward to every recipient, and `GET /api/v1/trace/{id}/one-step`
-//! gives its immediate suppliers and recipients, and `GET /api/v1/trace/{id}/checks` judges the
-//! genealogy both ways. The walk and the checks are [`nguon_trace`].
+//! gives its immediate suppliers and recipients, `GET /api/v1/trace/{id}/checks` judges the
+//! genealogy both ways, and `GET /api/v1/trace/{id}/quality` scores its records. The walk, the
+//! checks and the score are [`nguon_trace`].
 //!
 //! Any valid API key may trace, across every organisation's events: a recall has to follow the
 //! goods wherever they went. Limiting what an organisation key sees to data shared with it is
@@ -9,6 +10,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use nguon_domain::LotQuality;
 use nguon_store::StoreError;
 use nguon_trace::checks::{Checked, Tolerances};
 use nguon_trace::{Direction, Identifier, Limits, OneStep, Trace};
@@ -113,6 +115,36 @@ pub async fn checks(
     .await?
     .map(Json)
     .ok_or_else(|| unknown(&identifier))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/trace/{id}/quality",
+    tag = "Traceability",
+    summary = "Score the records of a lot, serial or logistic unit out of 100",
+    description = "Walks back and forward from `id` and scores its records: 100, less 10 when the first stage of its product's chain template has no event and 3 for each later stage up to the furthest recorded (20 when no template applies), 2 per stage and required KDE missing from that stage's events, 4 per missing item of the 10 TT 02/2024 asks for (product name, image, producer's name and address, stages with product and location codes and times, production time, GS1 trace code, brand, shelf life, applied standards), 10 per error and 4 per warning of the checks; never below 0. Every line says in Vietnamese and English what was checked, whether it was there, why not, and the points it cost. The score is stored for `/quality`, replacing the one before.",
+    params(
+        ("id" = String, Path, description = "A GS1 identifier, percent-encoded: Digital Link URI, EPC URN or element string; or a private URN")
+    ),
+    responses(
+        (status = 200, description = "identifier, organisation, score, chain, lines: section (stages, kdes, tt02, findings), code, label {vi, en}, present, reason {vi, en}, deduction; computedAt", body = serde_json::Value),
+        (status = 400, description = "`id` is not an identifier", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No event names `id`", body = crate::error::Problem, content_type = "application/problem+json")
+    ),
+    security(("api_key" = []))
+)]
+/// `GET /api/v1/trace/{id}/quality`.
+pub async fn quality(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<LotQuality>, ApiError> {
+    let identifier = identifier(&id)?;
+    nguon_trace::quality::refresh(&*state.store, &crate::quality::CHAINS, &identifier)
+        .await?
+        .map(Json)
+        .ok_or_else(|| unknown(&identifier))
 }
 
 /// The `id` path parameter, already percent-decoded by the router.

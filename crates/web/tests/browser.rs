@@ -2,7 +2,8 @@
 //! WebDriver, against the real server on a random port over a temporary SQLite store. A farm
 //! worker signs in through the form, switches to Vietnamese, searches a lot on `/trace`,
 //! follows its one-step-back link and reads the page as shown; another records a harvest
-//! through the diary form and opens the harvested lot's chain.
+//! through the diary form, opens the harvested lot's chain and cannot open another
+//! organisation's lot; the province admin then approves a pending organisation.
 //!
 //! Without chromedriver the test says `SKIPPED` and passes, except in CI (`CI=true`), where the
 //! browser tests are mandatory and a missing driver fails it.
@@ -126,15 +127,43 @@ async fn main_text(browser: &Client, selector: &str) -> String {
         .expect("its text")
 }
 
-/// Clicks the element `selector` finds.
+/// Clicks the element `selector` finds. A link or a button leads to another page here, so the
+/// click waits until the page it was on is gone: otherwise the next wait could find its
+/// selector on the old page.
 async fn click(browser: &Client, selector: &str) {
-    browser
+    let element = browser
         .find(Locator::Css(selector))
         .await
-        .unwrap_or_else(|e| panic!("no {selector}: {e}"))
+        .unwrap_or_else(|e| panic!("no {selector}: {e}"));
+    let navigates = matches!(element.tag_name().await.as_deref(), Ok("a" | "button"));
+    let page = browser.find(Locator::Css("html")).await.expect("a page");
+    element
         .click()
         .await
         .unwrap_or_else(|e| panic!("{selector} cannot be clicked: {e}"));
+    if navigates {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        // Any answer but the old page's text means the old page is gone.
+        while page.tag_name().await.is_ok() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{selector} did not lead to another page"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// Opens the sign-in page, switches to Vietnamese (the page's language comes from a cookie the
+/// switch sets, whatever the browser asks for) and signs in as `email`.
+async fn sign_in(browser: &Client, base: &str, email: &str) {
+    browser.goto(&format!("{base}/login")).await.unwrap();
+    click(browser, r#"nav.lang a[lang="vi"]"#).await;
+    let field = browser.find(Locator::Id("email")).await.unwrap();
+    field.send_keys(email).await.unwrap();
+    let password = browser.find(Locator::Id("password")).await.unwrap();
+    password.send_keys(PASSWORD).await.unwrap();
+    click(browser, r#"form[action="/login"] button"#).await;
 }
 
 #[tokio::test]
@@ -147,14 +176,7 @@ async fn a_farm_worker_signs_in_searches_a_lot_and_steps_back_to_the_hatchery() 
     user(&app, "nhanvien@tanhung.vn", Role::OrgStaff, Some(farm)).await;
     let base = format!("http://{}", app.serve().await);
     let browser = driver.session().await;
-    browser.goto(&format!("{base}/login")).await.unwrap();
-    // The page's language comes from a cookie the switch sets, whatever the browser asks for.
-    click(&browser, r#"nav.lang a[lang="vi"]"#).await;
-    let email = browser.find(Locator::Id("email")).await.unwrap();
-    email.send_keys("nhanvien@tanhung.vn").await.unwrap();
-    let password = browser.find(Locator::Id("password")).await.unwrap();
-    password.send_keys(PASSWORD).await.unwrap();
-    click(&browser, r#"form[action="/login"] button"#).await;
+    sign_in(&browser, &base, "nhanvien@tanhung.vn").await;
 
     let home = main_text(&browser, r#"a[href="/trace"]"#).await;
     assert!(home.contains("Xin chào"), "{home}");
@@ -203,6 +225,38 @@ async fn a_farm_worker_signs_in_searches_a_lot_and_steps_back_to_the_hatchery() 
     browser.close().await.unwrap();
 }
 
+/// A crab lot of an organisation that has nothing to do with the farm, captured over the API.
+const CRAB_LOT: &str = "https://id.gs1.org/01/08934674000016/10/CUA1";
+
+/// Registers "Công ty Cua Năm Căn" and captures its crab lot.
+async fn unrelated_lot(app: &TestApp) {
+    let (_, key) = app
+        .named_organisation("Công ty Cua Năm Căn", "0300000032")
+        .await;
+    let document = json!({
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2026-05-01T00:00:00+07:00",
+        "epcisBody": {"eventList": [{
+            "type": "ObjectEvent",
+            "eventTime": "2026-05-01T08:00:00+07:00",
+            "eventTimeZoneOffset": "+07:00",
+            "action": "ADD",
+            "bizStep": "commissioning",
+            "quantityList": [{"epcClass": CRAB_LOT, "quantity": 120.0, "uom": "KGM"}],
+        }]},
+    });
+    let job = app
+        .capture(&key, "application/ld+json", &document.to_string(), &[])
+        .await
+        .unwrap_or_else(|r| panic!("{} {}", r.status, r.body));
+    assert_eq!(job["success"], true, "{job}");
+}
+
+/// The issue's browser story: a farm worker records a harvest through the diary form and sees
+/// it in the lot's chain, but not another organisation's lot nor its page; then the province
+/// admin approves a pending organisation from the list, through the header's navigation.
 #[tokio::test]
 async fn a_farm_worker_records_a_harvest_in_the_diary_and_sees_it_in_the_lots_chain() {
     let Some(driver) = ChromeDriver::start().await else {
@@ -233,15 +287,14 @@ async fn a_farm_worker_records_a_harvest_in_the_diary_and_sees_it_in_the_lots_ch
         .await
         .unwrap();
     user(&app, "nhanvien@tanhung.vn", Role::OrgStaff, Some(farm)).await;
+    unrelated_lot(&app).await;
+    let (pending, _) = app
+        .named_organisation("HTX Muối Đông Hải", "0300000033")
+        .await;
+    user(&app, "duyet@camau.gov.vn", Role::ProvinceAdmin, None).await;
     let base = format!("http://{}", app.serve().await);
     let browser = driver.session().await;
-    browser.goto(&format!("{base}/login")).await.unwrap();
-    click(&browser, r#"nav.lang a[lang="vi"]"#).await;
-    let email = browser.find(Locator::Id("email")).await.unwrap();
-    email.send_keys("nhanvien@tanhung.vn").await.unwrap();
-    let password = browser.find(Locator::Id("password")).await.unwrap();
-    password.send_keys(PASSWORD).await.unwrap();
-    click(&browser, r#"form[action="/login"] button"#).await;
+    sign_in(&browser, &base, "nhanvien@tanhung.vn").await;
 
     main_text(&browser, r#"a[href="/diary"]"#).await;
     click(&browser, r#"main a[href="/diary"]"#).await;
@@ -312,5 +365,51 @@ async fn a_farm_worker_records_a_harvest_in_the_diary_and_sees_it_in_the_lots_ch
         "{lot}"
     );
     assert!(lot.contains("1.250,5 kg"), "{lot}");
+
+    // Another organisation's lot and page show nothing: the same answer as a code nobody has.
+    browser
+        .goto(&format!(
+            "{base}/trace/{}",
+            nguon_gs1::percent_encode(CRAB_LOT)
+        ))
+        .await
+        .unwrap();
+    let hidden = main_text(&browser, "form").await;
+    assert!(
+        hidden.contains("Không có sự kiện nào ghi mã này."),
+        "{hidden}"
+    );
+    assert!(
+        !hidden.contains("Cua Năm Căn") && !hidden.contains("120"),
+        "{hidden}"
+    );
+    browser
+        .goto(&format!("{base}/organisations/{pending}"))
+        .await
+        .unwrap();
+    let hidden = main_text(&browser, "h1").await;
+    assert!(hidden.contains("Không tìm thấy"), "{hidden}");
+    assert!(!hidden.contains("Muối Đông Hải"), "{hidden}");
+
+    // The province admin signs in and approves the pending organisation.
+    click(&browser, r#"form[action="/logout"] button"#).await;
+    sign_in(&browser, &base, "duyet@camau.gov.vn").await;
+    main_text(&browser, "nav.menu").await;
+    click(&browser, r#"nav.menu a[href="/organisations"]"#).await;
+    main_text(&browser, "form.filters").await;
+    click(&browser, r#"select[name="status"] option[value="pending"]"#).await;
+    click(&browser, "form.filters button").await;
+    let queue = main_text(&browser, "table.cards").await;
+    assert!(queue.contains("HTX Muối Đông Hải"), "{queue}");
+    assert!(!queue.contains(FARM_NAME), "the farm is approved: {queue}");
+    click(&browser, &format!(r#"a[href="/organisations/{pending}"]"#)).await;
+    let page = main_text(&browser, r#"button[value="approved"]"#).await;
+    assert!(page.contains("Chờ duyệt"), "{page}");
+    click(&browser, r#"button[value="approved"]"#).await;
+    let page = main_text(&browser, r#"button[value="suspended"]"#).await;
+    assert!(page.contains("Đã duyệt"), "{page}");
+    assert!(page.contains("Chờ duyệt → Đã duyệt"), "{page}");
+    let stored = app.state.store.organisation(pending).await.unwrap();
+    assert_eq!(stored.status, ApprovalStatus::Approved);
     browser.close().await.unwrap();
 }

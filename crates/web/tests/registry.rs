@@ -138,7 +138,7 @@ async fn an_organisation_registers_a_facility_the_province_approves_and_others_c
         .await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
     let page = owner.get(&format!("/facilities/{id}")).await;
-    assert!(page.body.contains("Hết hạn trong 60 ngày"), "{}", page.body);
+    assert!(page.body.contains("Còn 30 ngày"), "{}", page.body);
 
     let (other, _) = app.organisation("0300000002").await;
     user(&app, "ai@congtykhac.vn", Role::OrgStaff, Some(other)).await;

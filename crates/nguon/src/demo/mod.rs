@@ -51,6 +51,8 @@ struct Built {
     facilities: usize,
     products: usize,
     events: usize,
+    /// Lots given a data-quality score.
+    scored: usize,
     /// Guidance versions and training sessions.
     outreach: outreach::Outreach,
     /// Each chain with the lot at its end and the lot at its origin.
@@ -124,6 +126,7 @@ async fn build(store: &dyn Store, lengths: &PrefixLengths) -> anyhow::Result<Bui
     }
     let outreach = outreach::record(store, &catalogue).await?;
     let logins = users::create(store, &roster).await?;
+    let scored = nguon_trace::quality::refresh_all(store, &catalogue).await?;
     Ok(Built {
         outreach,
         organisations: roster.organisations,
@@ -131,6 +134,7 @@ async fn build(store: &dyn Store, lengths: &PrefixLengths) -> anyhow::Result<Bui
         facilities: roster.facilities,
         products: roster.products,
         events,
+        scored,
         traces,
         logins,
     })
@@ -139,7 +143,8 @@ async fn build(store: &dyn Store, lengths: &PrefixLengths) -> anyhow::Result<Bui
 fn print(built: &Built, file: &Path, seconds: f64, listen: SocketAddr) {
     println!(
         "Built the demo province in {seconds:.2} s into {}: {} organisations ({} pending \
-         approval), {} facilities, {} products, {} events over {} chains.",
+         approval), {} facilities, {} products, {} events over {} chains, {} lots scored for \
+         data quality.",
         file.display(),
         built.organisations,
         built.pending,
@@ -147,6 +152,7 @@ fn print(built: &Built, file: &Path, seconds: f64, listen: SocketAddr) {
         built.products,
         built.events,
         built.traces.len(),
+        built.scored,
     );
     println!(
         "Plan 140: {} guidance documents in the library, {} training sessions recorded.",

@@ -148,12 +148,15 @@ async fn register_one(
     random: &mut Seeded,
 ) -> anyhow::Result<Member> {
     let context = || format!("demo organisation {:?}", spec.name);
+    let place = &PLACES[spec.place];
+    // The registered seat is in the commune of the organisation's facilities.
     let new = NewOrganisation::new(
         spec.kind,
         OrganisationName::parse(spec.name).with_context(context)?,
         tax_code(spec.kind, counter.organisations)?,
     )
-    .with_context(context)?;
+    .with_context(context)?
+    .with_address(address(place, 1 + counter.organisations % 40)?);
     counter.organisations += 1;
     let id = store.create_organisation(&new, Actor::Cli).await?.id;
     let status = if spec.pending {
@@ -176,7 +179,6 @@ async fn register_one(
             .with_context(context)?;
         keys
     };
-    let place = &PLACES[spec.place];
     for (n, facility) in (1..).zip(spec.facilities) {
         let centre = near(place, random)?;
         let mut details = FacilityDetails::new(

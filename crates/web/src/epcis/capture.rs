@@ -240,6 +240,9 @@ pub async fn capture(
         {
             tracing::error!(%error, job = %job_id, "capture job could not be finished");
         }
+        if captured > 0 {
+            crate::quality::rescore_in_background(store, &events);
+        }
     });
     let location = format!("/epcis/capture/{job_id}");
     Ok((
@@ -606,6 +609,7 @@ pub async fn append_and_notify(
         Ok(_) => {
             // Wakes streams and webhook deliveries; nobody listening is fine.
             let _ = state.captured.send(owner);
+            crate::quality::rescore_in_background(state.store.clone(), events);
             Ok(())
         }
         Err(StoreError::Conflict { detail, .. }) => Err(StoreEventError::Duplicate(detail)),

@@ -22,7 +22,7 @@ use nguon_store::{RecordQuery, Registry, Store, StoreError};
 pub use sheet::{FileFormat, Sheet, SheetRow};
 
 use crate::AppState;
-use crate::ui::diary::CATALOGUE;
+use crate::quality::CHAINS as CATALOGUE;
 use crate::ui::i18n::Lang;
 
 /// A column of an import file and of the matching export.

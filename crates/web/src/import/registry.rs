@@ -18,7 +18,7 @@ use super::{
     Column, Context, ImportError, Imported, Importer, Phase, Problem, Progress, Row, SeenKeys,
     already_registered, refuse_if_any, store,
 };
-use crate::ui::diary::CATALOGUE;
+use crate::quality::CHAINS as CATALOGUE;
 
 /// A column from string literals.
 fn column(

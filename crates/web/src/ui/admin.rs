@@ -557,7 +557,7 @@ pub async fn audit(
 }
 
 /// One page of the log and the addresses of the users who acted on it, each read once.
-async fn search(
+pub async fn search(
     state: &AppState,
     query: &AuditQuery,
 ) -> Result<(nguon_store::AuditPage, HashMap<UserId, String>), UiError> {

@@ -25,9 +25,9 @@ use nguon_store::{
 use time::Duration;
 
 use crate::AppState;
+use crate::quality::CHAINS as CATALOGUE;
 use crate::ui::Chrome;
 use crate::ui::chart::{Bar, BarChart, Target};
-use crate::ui::diary::CATALOGUE;
 use crate::ui::i18n::Tr;
 use crate::ui::pages::{UiError, forbidden};
 use crate::ui::session::SignedIn;

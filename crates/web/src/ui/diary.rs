@@ -19,7 +19,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use nguon_chains::{
-    Capture, Catalogue, ChainTemplate, FieldError, Kde, KdeType, OrganisationKind, Stage, Target,
+    Capture, ChainTemplate, FieldError, Kde, KdeType, OrganisationKind, Stage, Target,
 };
 use nguon_domain::{
     Actor, ApprovalStatus, FacilityDetails, Image, Organisation, ProductDetails, Role,
@@ -33,14 +33,11 @@ use time::UtcOffset;
 
 use crate::AppState;
 use crate::epcis::capture::{StoreEventError, store_event};
+use crate::quality::CHAINS as CATALOGUE;
 use crate::ui::Chrome;
 use crate::ui::i18n::{Lang, Tr};
 use crate::ui::pages::UiError;
 use crate::ui::session::SignedIn;
-
-/// The chains the diary offers: the embedded pilot chains, checked by their own tests.
-pub(crate) static CATALOGUE: LazyLock<Catalogue> =
-    LazyLock::new(|| Catalogue::embedded().expect("the embedded chain templates load"));
 
 /// The diary's script.
 const SCRIPT: &str = include_str!("../../static/diary.js");

@@ -8,11 +8,12 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use nguon_domain::RegistryKind;
 use nguon_domain::{
-    Actor, Address, AdminUnits, ApprovalStatus, Certificate, CertificateKind, CommuneCode,
-    Facility, FacilityDetails, FacilityKind, Geometry, OfficialCode, OrganisationId, RecordName,
+    Actor, ApprovalStatus, Certificate, CertificateKind, Facility, FacilityDetails, FacilityKind,
+    Geometry, OfficialCode, OrganisationId, RecordName,
 };
-use nguon_gs1::Gln;
+use nguon_gs1::{CompanyPrefix, Gln, mod10_check_digit};
 use nguon_store::{RecordQuery, Registry, StoreError};
 use serde::Deserialize;
 use time::Date;
@@ -22,13 +23,11 @@ use crate::ui::Chrome;
 use crate::ui::i18n::Tr;
 use crate::ui::pages::{UiError, forbidden};
 use crate::ui::registry::{
-    FieldErrors, StatusForm, editable, may_see, prefix_of_another, review, review_actions,
-    reviewer, status_label, visible, writer,
+    Choice, FieldErrors, StatusForm, address_line, commune_choices, commune_name, editable,
+    may_see, parse_address, prefix_of_another, review, review_actions, reviewer, status_label,
+    visible, writer,
 };
 use crate::ui::session::SignedIn;
-
-/// Days before expiry from which a certificate is flagged for renewal.
-pub const RENEW_WITHIN_DAYS: i64 = 60;
 
 /// A facility as the list shows it.
 struct FacilityRow {
@@ -57,9 +56,6 @@ pub struct ListFilter {
     status: String,
 }
 
-/// A commune or kind a select offers: value, label, picked.
-type Choice = (String, String, bool);
-
 /// The facility form, new or edit.
 #[derive(Template, WebTemplate)]
 #[template(path = "facility_form.html")]
@@ -73,6 +69,10 @@ struct FormPage {
     form: FacilityForm,
     errors: FieldErrors,
     script: &'static str,
+    /// The province's prefix, when the organisation has none and may get a GLN from it.
+    province_prefix: Option<String>,
+    /// A GLN was just allocated into the form.
+    allocated: bool,
 }
 
 /// What the facility form sends, kept as typed so a refused form shows it again.
@@ -138,33 +138,7 @@ impl FacilityForm {
             tr.t("registry-error-name")
         });
         let gln = errors.check("gln", Gln::parse(&self.gln), |_| tr.t("facility-error-gln"));
-        let address = match (self.street.trim(), self.commune.trim()) {
-            ("", "") => Some(None),
-            (_, "") => {
-                errors.add("commune", tr.t("facility-error-commune"));
-                None
-            }
-            (street, commune) => {
-                let units = AdminUnits::embedded();
-                let commune = CommuneCode::parse(commune)
-                    .ok()
-                    .filter(|code| {
-                        units
-                            .commune(*code)
-                            .is_ok_and(|(_, p)| p.code() == state.ui.province)
-                    })
-                    .map(|code| Address::new(units, street, code));
-                match commune {
-                    None => {
-                        errors.add("commune", tr.t("facility-error-commune"));
-                        None
-                    }
-                    Some(address) => errors
-                        .check("street", address, |_| tr.t("facility-error-street"))
-                        .map(Some),
-                }
-            }
-        };
+        let address = parse_address(tr, state, &self.street, &self.commune, &mut errors);
         let geometry = match self.geometry.trim() {
             "" => Some(None),
             text => errors
@@ -244,12 +218,47 @@ pub async fn list(
     .into_response()
 }
 
-/// The name of an address's commune, or nothing.
-fn commune_name(address: Option<&Address>) -> String {
-    address
-        .and_then(|a| AdminUnits::embedded().commune(a.commune()).ok())
-        .map(|(commune, _)| commune.name().to_owned())
-        .unwrap_or_default()
+/// The province's company prefix, if `who` writes for an organisation without its own prefix
+/// and the province configured one: then the organisation's GLNs are allocated from it.
+fn allocating_prefix<'a>(state: &'a AppState, who: &SignedIn) -> Option<&'a CompanyPrefix> {
+    let own = who.organisation.as_ref()?;
+    writer(who)?;
+    own.company_prefixes
+        .is_empty()
+        .then_some(state.ui.province_prefix.as_ref())
+        .flatten()
+}
+
+/// The first GLN under the province's `prefix` that no facility holds and no member's longer
+/// prefix claims, from location reference 1 (0 is the province's own GLN). `None` when every
+/// reference is used.
+async fn next_free_gln(state: &AppState, prefix: &CompanyPrefix) -> Result<Option<Gln>, UiError> {
+    let width = 12 - prefix.len();
+    let last = 10u64.pow(u32::try_from(width).unwrap_or(0)) - 1;
+    for reference in 1..=last {
+        let body = format!("{}{reference:0width$}", prefix.as_str());
+        let Some(check) = mod10_check_digit(&body) else {
+            continue;
+        };
+        let Ok(gln) = Gln::parse(&format!("{body}{check}")) else {
+            continue;
+        };
+        let claimed = state
+            .store
+            .organisation_for_key(&body)
+            .await?
+            .is_some_and(|(_, held)| &held != prefix);
+        if !claimed
+            && state
+                .store
+                .record_by_key(RegistryKind::Facility, gln.as_str())
+                .await?
+                .is_none()
+        {
+            return Ok(Some(gln));
+        }
+    }
+    Ok(None)
 }
 
 fn form_page(
@@ -260,6 +269,18 @@ fn form_page(
     errors: FieldErrors,
     status: StatusCode,
 ) -> Response {
+    form_page_with(state, who, editing, form, errors, status, false)
+}
+
+fn form_page_with(
+    state: &AppState,
+    who: &SignedIn,
+    editing: Option<&Facility>,
+    form: FacilityForm,
+    errors: FieldErrors,
+    status: StatusCode,
+    allocated: bool,
+) -> Response {
     let tr = Tr { lang: who.lang };
     let (action, here) = match editing {
         Some(facility) => {
@@ -268,16 +289,7 @@ fn form_page(
         }
         None => ("/facilities".to_owned(), "/facilities/new".to_owned()),
     };
-    let communes = AdminUnits::embedded()
-        .communes_of(state.ui.province)
-        .unwrap_or_default()
-        .iter()
-        .map(|c| {
-            let code = c.code().as_str().to_owned();
-            let picked = code == form.commune.trim();
-            (code, c.name().to_owned(), picked)
-        })
-        .collect();
+    let communes = commune_choices(state, &form.commune);
     let page = FormPage {
         chrome: Chrome::signed_in(who, &here),
         csrf: who.session.csrf_token.clone(),
@@ -296,6 +308,10 @@ fn form_page(
         form,
         errors,
         script: crate::ui::SCRIPT_URL.as_str(),
+        province_prefix: allocating_prefix(state, who)
+            .filter(|_| editing.is_none())
+            .map(|p| p.as_str().to_owned()),
+        allocated,
     };
     (status, page).into_response()
 }
@@ -315,15 +331,57 @@ pub async fn new_form(State(state): State<AppState>, who: SignedIn) -> Response 
     )
 }
 
-/// Checks a parsed facility's GLN against other organisations' company prefixes.
+/// `POST /facilities/new/gln`: the form again, as typed, with the next free GLN from the
+/// province's prefix in it, for an organisation without its own prefix. Nothing is reserved:
+/// saving the form registers the GLN, and a GLN taken meanwhile is refused then.
+pub async fn allocate_gln(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Form(mut form): Form<FacilityForm>,
+) -> Response {
+    if !who.csrf_ok(&form.csrf) {
+        return forbidden(who.lang, Some(&who));
+    }
+    let Some(prefix) = allocating_prefix(&state, &who) else {
+        return forbidden(who.lang, Some(&who));
+    };
+    let mut errors = FieldErrors::default();
+    match next_free_gln(&state, prefix).await {
+        Ok(Some(gln)) => form.gln = gln.as_str().to_owned(),
+        Ok(None) => errors.add(
+            "gln",
+            Tr { lang: who.lang }.t("facility-error-gln-exhausted"),
+        ),
+        Err(error) => return error.into_page(who.lang),
+    }
+    let allocated = errors.is_empty();
+    form_page_with(&state, &who, None, form, errors, StatusCode::OK, allocated)
+}
+
+/// Checks a parsed facility's GLN against other organisations' company prefixes. A GLN under
+/// the province's prefix is the organisation's to use when it has no prefix of its own.
 async fn check_gln(
     state: &AppState,
-    tr: Tr,
+    who: &SignedIn,
     own: OrganisationId,
     details: &FacilityDetails,
 ) -> Result<FieldErrors, UiError> {
+    let tr = Tr { lang: who.lang };
     let mut errors = FieldErrors::default();
-    if let Some(owner) = prefix_of_another(state, own, details.gln.as_str()).await? {
+    let digits = details.gln.as_str();
+    if let Some(province) = allocating_prefix(state, who)
+        && digits.starts_with(province.as_str())
+    {
+        let held = state.store.organisation_for_key(digits).await?;
+        if let Some((owner, _)) = held.filter(|(o, p)| p != province && o.id != own) {
+            errors.add(
+                "gln",
+                tr.t1("registry-error-prefix", "owner", owner.name.as_str()),
+            );
+        }
+        return Ok(errors);
+    }
+    if let Some(owner) = prefix_of_another(state, own, digits).await? {
         errors.add("gln", tr.t1("registry-error-prefix", "owner", &owner));
     }
     Ok(errors)
@@ -346,7 +404,7 @@ pub async fn create(
             return form_page(&state, &who, None, form, errors, status);
         }
     };
-    match check_gln(&state, tr, own, &details).await {
+    match check_gln(&state, &who, own, &details).await {
         Ok(errors) if !errors.is_empty() => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return form_page(&state, &who, None, form, errors, status);
@@ -378,18 +436,34 @@ struct CertificateRow {
     issued_on: String,
     expires_on: String,
     verified: bool,
-    /// `expired`, `expiring` or empty: the badge to show.
-    badge: &'static str,
+    /// The badge to show, if any.
+    badge: Option<Badge>,
 }
 
-/// The badge of a certificate on `today`.
-fn badge(certificate: &Certificate, today: Date) -> &'static str {
+/// A warning beside a certificate that expired or expires soon.
+pub struct Badge {
+    /// `expired` or `expiring`: the badge's style.
+    pub class: &'static str,
+    /// What it says, with the days left or past, in the user's language.
+    pub label: String,
+}
+
+/// The badge of a certificate on `today`, when it expired or expires within `within` days.
+fn badge(tr: Tr, certificate: &Certificate, today: Date, within: u16) -> Option<Badge> {
+    let expires = certificate.expires_on()?;
+    let days = (expires - today).whole_days();
     if certificate.expired(today) {
-        "expired"
-    } else if certificate.expires_within(today, RENEW_WITHIN_DAYS) {
-        "expiring"
+        Some(Badge {
+            class: "expired",
+            label: tr.count("certificate-expired-days", "days", -days),
+        })
+    } else if certificate.expires_within(today, i64::from(within)) {
+        Some(Badge {
+            class: "expiring",
+            label: tr.count("certificate-expiring-days", "days", days),
+        })
     } else {
-        ""
+        None
     }
 }
 
@@ -476,6 +550,7 @@ impl CertificateForm {
 }
 
 fn detail_page(
+    state: &AppState,
     who: &SignedIn,
     facility: &Facility,
     certificate: CertificateForm,
@@ -493,11 +568,7 @@ fn detail_page(
         name: details.name.as_str().to_owned(),
         kind: tr.t(&format!("facility-kind-{}", details.kind.as_str())),
         gln: details.gln.as_str().to_owned(),
-        address: details
-            .address
-            .as_ref()
-            .map(|a| format!("{}, {}", a.street(), commune_name(Some(a))))
-            .unwrap_or_default(),
+        address: address_line(details.address.as_ref()),
         geometry: details
             .geometry
             .as_ref()
@@ -519,7 +590,7 @@ fn detail_page(
                 issued_on: date(c.issued_on()),
                 expires_on: c.expires_on().map(date).unwrap_or_default(),
                 verified: c.verified(),
-                badge: badge(c, today),
+                badge: badge(tr, c, today, state.ui.certificate_alert_days),
             })
             .collect(),
         can_edit: writer(who).is_some() && writer(who) == facility.organisation,
@@ -549,6 +620,7 @@ pub async fn detail(
 ) -> Response {
     match visible::<FacilityDetails>(&state, &who, &id).await {
         Ok(facility) => detail_page(
+            &state,
             &who,
             &facility,
             CertificateForm::default(),
@@ -645,6 +717,7 @@ pub async fn add_certificate(
             save(&state, &who, &facility, &details).await
         }
         Err(errors) => detail_page(
+            &state,
             &who,
             &facility,
             form,
@@ -667,7 +740,7 @@ pub async fn set_status(
     review::<FacilityDetails>(&state, &who, &id, &form.status, "/facilities").await
 }
 
-/// A certificate about to expire or expired, for the province's home page.
+/// A certificate about to expire or expired, for the home page.
 pub struct ExpiringCertificate {
     /// The facility's page.
     pub href: String,
@@ -677,28 +750,34 @@ pub struct ExpiringCertificate {
     pub certificate: String,
     /// When it expires.
     pub expires_on: String,
-    /// `expired` or `expiring`.
-    pub badge: &'static str,
+    /// The warning, with the days left or past.
+    pub badge: Badge,
 }
 
-/// Every visible facility's certificate that expired or expires within
-/// [`RENEW_WITHIN_DAYS`], soonest first, for province roles.
+/// The certificates of the facilities `who` may see (their organisation's, or every one for
+/// province roles) that expired or expire within the configured days, soonest first.
 pub async fn expiring_certificates(
     state: &AppState,
     who: &SignedIn,
 ) -> Result<Vec<ExpiringCertificate>, UiError> {
     let tr = Tr { lang: who.lang };
     let today = nguon_store::now_utc().date();
-    let mut found = Vec::new();
     let mut query = RecordQuery::default();
+    if !who.user.access.sees_all_organisations() {
+        match who.user.access.organisation() {
+            Some(own) => query.organisation = Some(own),
+            None => return Ok(Vec::new()),
+        }
+    }
+    let mut found = Vec::new();
     loop {
         let page = state.store.list::<FacilityDetails>(&query).await?;
         let Some(last) = page.last() else { break };
         query.after = Some(last.id);
         for facility in page.iter().filter(|f| may_see(who, f.organisation)) {
             for certificate in &facility.details.certificates {
-                let badge = badge(certificate, today);
-                if let (false, Some(expires)) = (badge.is_empty(), certificate.expires_on()) {
+                let warning = badge(tr, certificate, today, state.ui.certificate_alert_days);
+                if let (Some(badge), Some(expires)) = (warning, certificate.expires_on()) {
                     found.push((
                         expires,
                         ExpiringCertificate {

@@ -119,6 +119,15 @@ impl Tr {
         self.tn(id, &[(name, value)])
     }
 
+    /// The message `id` with one numeric argument, so the message can choose a plural form.
+    pub fn count(&self, id: &str, name: &str, value: i64) -> String {
+        let args = HashMap::from([(
+            std::borrow::Cow::Owned(name.to_owned()),
+            FluentValue::from(value),
+        )]);
+        LOCALES.lookup_with_args(self.lang.identifier(), id, &args)
+    }
+
     /// The message `id` with named arguments.
     pub fn tn(&self, id: &str, args: &[(&str, &str)]) -> String {
         let args: HashMap<_, _> = args

@@ -15,8 +15,11 @@ mod groups;
 mod guidance;
 pub mod i18n;
 mod imports;
+mod nav;
+mod organisations;
 mod pages;
 mod products;
+mod quality_page;
 mod registry;
 pub mod session;
 mod trace_page;
@@ -32,6 +35,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use nguon_domain::{DocumentFile, Image, ProvinceCode, Role};
+use nguon_gs1::CompanyPrefix;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use time::Duration;
@@ -51,6 +55,10 @@ pub struct UiSettings {
     pub idle_timeout: Duration,
     /// The province the portal serves: addresses are picked from its communes.
     pub province: ProvinceCode,
+    /// The province's GS1 company prefix, from which members without their own get GLNs.
+    pub province_prefix: Option<CompanyPrefix>,
+    /// How many days before expiry a certificate is flagged for renewal.
+    pub certificate_alert_days: u16,
 }
 
 impl Default for UiSettings {
@@ -60,9 +68,14 @@ impl Default for UiSettings {
             session_lifetime: Duration::hours(12),
             idle_timeout: Duration::minutes(30),
             province: ProvinceCode::parse(DEFAULT_PROVINCE).expect("a valid province code"),
+            province_prefix: None,
+            certificate_alert_days: DEFAULT_CERTIFICATE_ALERT_DAYS,
         }
     }
 }
+
+/// Days before expiry from which a certificate is flagged, unless configured.
+pub const DEFAULT_CERTIFICATE_ALERT_DAYS: u16 = 60;
 
 /// The province served unless configured: Cà Mau.
 pub const DEFAULT_PROVINCE: &str = "96";
@@ -99,6 +112,16 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/audit", get(admin::audit))
+        .route(
+            "/organisations",
+            get(organisations::list).post(organisations::create),
+        )
+        .route("/organisations/new", get(organisations::new_form))
+        .route("/organisations/{id}", get(organisations::detail))
+        .route(
+            "/organisations/{id}/status",
+            post(organisations::set_status),
+        )
         .route("/admin/dashboard", get(dashboard::page))
         .route("/admin/dashboard/{file}", get(dashboard::download))
         .route(
@@ -111,11 +134,13 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/trace", get(trace_page::search))
         .route("/trace/{id}", get(trace_page::page))
+        .route("/quality", get(quality_page::page))
         .route(
             "/facilities",
             get(facilities::list).post(facilities::create),
         )
         .route("/facilities/new", get(facilities::new_form))
+        .route("/facilities/new/gln", post(facilities::allocate_gln))
         .route("/facilities/{id}", get(facilities::detail))
         .route(
             "/facilities/{id}/edit",
@@ -237,6 +262,8 @@ pub struct Chrome {
     pub csrf: String,
     /// This page's path, URL-encoded, for the language switch to return to.
     pub here: String,
+    /// The header's navigation: the pages the signed-in user may open.
+    pub nav: Vec<nav::NavLink>,
 }
 
 impl Chrome {
@@ -248,6 +275,7 @@ impl Chrome {
             user_name: None,
             csrf: String::new(),
             here: query_escape(here),
+            nav: Vec::new(),
         }
     }
 
@@ -256,6 +284,7 @@ impl Chrome {
         Self {
             user_name: Some(who.user.display_name().to_owned()),
             csrf: who.session.csrf_token.clone(),
+            nav: nav::header_links(Tr { lang: who.lang }, who, here),
             ..Self::signed_out(who.lang, here)
         }
     }

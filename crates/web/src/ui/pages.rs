@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
-use nguon_domain::{Actor, DomainError, Email, NewSession, Password, Role, UserStatus};
+use nguon_domain::{Actor, DomainError, Email, NewSession, Password, UserStatus};
 use nguon_store::StoreError;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -263,44 +263,25 @@ struct HomePage {
     organisation: Option<String>,
     links: Vec<(&'static str, String)>,
     expiring: Vec<crate::ui::facilities::ExpiringCertificate>,
+    alert_days: u16,
 }
 
-/// `GET /`: who is signed in, as what, the pages the role may use, and for province roles the
-/// certificates that expired or expire soon.
+/// `GET /`: who is signed in, as what, the pages the role may use, and the certificates that
+/// expired or expire soon among the facilities the user may see.
 pub async fn home(State(state): State<AppState>, who: SignedIn) -> Response {
     let tr = Tr { lang: who.lang };
-    let mut links = vec![("/trace", tr.t("nav-trace"))];
-    links.extend(crate::ui::registry::nav_links(tr, &who));
-    let expiring = if who.user.access.sees_all_organisations() {
-        match crate::ui::facilities::expiring_certificates(&state, &who).await {
-            Ok(expiring) => expiring,
-            Err(error) => return error.into_page(who.lang),
-        }
-    } else {
-        Vec::new()
+    let expiring = match crate::ui::facilities::expiring_certificates(&state, &who).await {
+        Ok(expiring) => expiring,
+        Err(error) => return error.into_page(who.lang),
     };
-    if matches!(who.user.access.role(), Role::OrgAdmin | Role::OrgStaff) {
-        links.push(("/diary", tr.t("nav-diary")));
-    }
-    if who.user.access.managed_users().is_some() {
-        links.push(("/admin/users", tr.t("nav-users")));
-    }
-    if who.user.access.can_read_audit_log() {
-        links.push(("/admin/audit", tr.t("nav-audit")));
-    }
-    if who.user.access.can_read_plan_dashboard() {
-        links.push(("/admin/dashboard", tr.t("nav-dashboard")));
-        links.push(("/admin/training", tr.t("nav-training")));
-    }
-    links.push(("/guidance", tr.t("nav-guidance")));
-    links.push(("/account/password", tr.t("nav-password")));
     HomePage {
         chrome: Chrome::signed_in(&who, "/"),
         email: who.user.email.to_string(),
         role: role_label(tr, who.user.access.role()),
         organisation: who.organisation.as_ref().map(|o| o.name.to_string()),
-        links,
+        links: crate::ui::nav::home_links(tr, &who),
         expiring,
+        alert_days: state.ui.certificate_alert_days,
     }
     .into_response()
 }

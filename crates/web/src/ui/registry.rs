@@ -7,8 +7,8 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use nguon_domain::{
-    Actor, ApprovalStatus, MediaId, OrganisationId, ProductGroupCode, ProductGroupDetails,
-    RecordId, Registered, RegistryDetails, Role,
+    Actor, Address, AdminUnits, ApprovalStatus, CommuneCode, MediaId, OrganisationId,
+    ProductGroupCode, ProductGroupDetails, RecordId, Registered, RegistryDetails, Role,
 };
 use nguon_store::{RecordQuery, Registry, StoreError};
 
@@ -47,6 +47,76 @@ impl FieldErrors {
     ) -> Option<T> {
         parsed.map_err(|error| self.add(field, message(error))).ok()
     }
+}
+
+/// An option of a select: value, label, and whether it is picked.
+pub type Choice = (String, String, bool);
+
+/// The province's communes for an address select, `picked` (a commune code) selected.
+pub fn commune_choices(state: &AppState, picked: &str) -> Vec<Choice> {
+    AdminUnits::embedded()
+        .communes_of(state.ui.province)
+        .unwrap_or_default()
+        .iter()
+        .map(|c| {
+            let code = c.code().as_str().to_owned();
+            let selected = code == picked.trim();
+            (code, c.name().to_owned(), selected)
+        })
+        .collect()
+}
+
+/// Reads the address fields of a form: none when both are empty, otherwise a street line in one
+/// of the province's communes. A bad field gets its message in `errors` and the result is `None`.
+pub fn parse_address(
+    tr: Tr,
+    state: &AppState,
+    street: &str,
+    commune: &str,
+    errors: &mut FieldErrors,
+) -> Option<Option<Address>> {
+    match (street.trim(), commune.trim()) {
+        ("", "") => Some(None),
+        (_, "") => {
+            errors.add("commune", tr.t("facility-error-commune"));
+            None
+        }
+        (street, commune) => {
+            let units = AdminUnits::embedded();
+            let commune = CommuneCode::parse(commune)
+                .ok()
+                .filter(|code| {
+                    units
+                        .commune(*code)
+                        .is_ok_and(|(_, p)| p.code() == state.ui.province)
+                })
+                .map(|code| Address::new(units, street, code));
+            match commune {
+                None => {
+                    errors.add("commune", tr.t("facility-error-commune"));
+                    None
+                }
+                Some(address) => errors
+                    .check("street", address, |_| tr.t("facility-error-street"))
+                    .map(Some),
+            }
+        }
+    }
+}
+
+/// The name of an address's commune, or nothing.
+pub fn commune_name(address: Option<&Address>) -> String {
+    address
+        .and_then(|a| AdminUnits::embedded().commune(a.commune()).ok())
+        .map(|(commune, _)| commune.name().to_owned())
+        .unwrap_or_default()
+}
+
+/// An address on one line: street, commune.
+pub fn address_line(address: Option<&Address>) -> String {
+    address
+        .map(|a| format!("{}, {}", a.street(), commune_name(Some(a))))
+        .unwrap_or_default()
 }
 
 /// The organisation whose records `who` may create and edit: an organisation role's own.
@@ -132,22 +202,6 @@ pub fn review_actions(tr: Tr, status: ApprovalStatus) -> Vec<(&'static str, Stri
         .filter(|to| status.can_change_to(*to))
         .map(|to| (to.as_str(), tr.t(&format!("review-{}", to.as_str()))))
         .collect()
-}
-
-/// The registry pages `who` may use, for the home page and the navigation.
-pub fn nav_links(tr: Tr, who: &SignedIn) -> Vec<(&'static str, String)> {
-    let mut links = Vec::new();
-    if who.user.access.sees_all_organisations() || writer(who).is_some() {
-        links.push(("/facilities", tr.t("nav-facilities")));
-        links.push(("/products", tr.t("nav-products")));
-    }
-    if who.user.access.sees_all_organisations() {
-        links.push(("/admin/product-groups", tr.t("nav-product-groups")));
-    }
-    if who.user.access.sees_all_organisations() || who.organisation.is_some() {
-        links.push(("/import", tr.t("nav-import")));
-    }
-    links
 }
 
 /// What an approve or suspend button sends.

@@ -1,10 +1,12 @@
 //! The trace page: search for a lot, serial or logistic unit, then see where it came from and
 //! where it went: one step back and one step forward (TT 02/2024, TT 17/2021), the whole tree
-//! both ways, and the timeline of its own events.
+//! both ways, the timeline of its own events, and the data-quality score of its records.
 //!
-//! Every signed-in role may trace across every organisation's events, as the API does: a recall
-//! follows the goods wherever they went. The page names organisations and places from the
-//! registry and master data, never by internal ids.
+//! Province roles may trace any code. An organisation's users may trace the codes whose chain
+//! their organisation took part in: the walk both ways from the code must reach one of their
+//! organisation's events, so a recall still follows their goods wherever they went, but another
+//! organisation's unrelated lot answers 404 exactly like a code nobody recorded. The page names
+//! organisations and places from the registry and master data, never by internal ids.
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
@@ -26,6 +28,7 @@ use crate::AppState;
 use crate::ui::Chrome;
 use crate::ui::i18n::{Lang, Tr};
 use crate::ui::pages::UiError;
+use crate::ui::quality_page::QualityView;
 use crate::ui::session::SignedIn;
 
 /// How far the page walks each way: enough for a season's chain, small enough to read and to
@@ -163,7 +166,7 @@ pub async fn page(
         Ok(identifier) => identifier,
         Err(message) => return search_page(&who, form, Some(message), StatusCode::BAD_REQUEST),
     };
-    match view(&state, tr, &identifier).await {
+    match view(&state, &who, &identifier).await {
         Ok(Some(view)) => TracePage {
             chrome: Chrome::signed_in(&who, &page_path(&identifier)),
             form,
@@ -211,6 +214,8 @@ struct TraceView {
     truncated: Option<String>,
     /// Its own events, oldest first.
     timeline: Vec<TimelineRow>,
+    /// Its data-quality score, computed afresh and stored.
+    quality: QualityView,
 }
 
 /// One identifier reached, as a line of the one-step lists and the trees.
@@ -249,12 +254,14 @@ struct TimelineRow {
     quantity: String,
 }
 
-/// Walks both ways from `identifier` and puts the page together; `None` when no event names it.
+/// Walks both ways from `identifier` and puts the page together; `None` when no event names it,
+/// or when `who` belongs to an organisation none of whose events the walks reach.
 async fn view(
     state: &AppState,
-    tr: Tr,
+    who: &SignedIn,
     identifier: &Identifier,
 ) -> Result<Option<TraceView>, UiError> {
+    let tr = Tr { lang: who.lang };
     let store = &*state.store;
     let Some(back) = nguon_trace::trace(store, identifier, Direction::Back, PAGE_LIMITS).await?
     else {
@@ -264,6 +271,22 @@ async fn view(
     // mean they vanished in between, which an append-only store does not do.
     let forward = nguon_trace::trace(store, identifier, Direction::Forward, PAGE_LIMITS).await?;
     let walks: Vec<&Trace> = std::iter::once(&back).chain(&forward).collect();
+    let reaches_own = |own: OrganisationId| {
+        walks
+            .iter()
+            .flat_map(|walk| &walk.nodes)
+            .flat_map(|node| &node.events)
+            .any(|event| event.owner == own)
+    };
+    if !who.user.access.sees_all_organisations()
+        && !who.user.access.organisation().is_some_and(reaches_own)
+    {
+        return Ok(None);
+    }
+    // Some: events name the identifier, as the walk just found.
+    let quality = nguon_trace::quality::refresh(store, &crate::quality::CHAINS, identifier)
+        .await?
+        .ok_or_else(|| UiError::Internal(format!("the events of {identifier} vanished")))?;
     let names = Names::of(state, &walks).await?;
     let start = &back.nodes[0];
     let (kind, facts) = describe(tr, identifier);
@@ -299,6 +322,7 @@ async fn view(
                 quantity: quantity(tr, event.quantity.as_ref()),
             })
             .collect(),
+        quality: QualityView::of(tr, &quality),
     }))
 }
 
@@ -415,7 +439,7 @@ fn describe(tr: Tr, identifier: &Identifier) -> (String, Vec<(String, String)>) 
 }
 
 /// An identifier in a few words: "Lot PL7 (GTIN …)", "Pallet SSCC …".
-fn what(tr: Tr, identifier: &Identifier) -> String {
+pub(super) fn what(tr: Tr, identifier: &Identifier) -> String {
     let Ok(link) = DigitalLink::parse(identifier.as_str()) else {
         return identifier.to_string();
     };
@@ -526,7 +550,7 @@ fn node_view(
 }
 
 /// A time in Vietnam, as people there write it: day/month/year, 24-hour clock.
-fn vietnam_time(at: OffsetDateTime) -> String {
+pub(super) fn vietnam_time(at: OffsetDateTime) -> String {
     let local = at.to_offset(VIETNAM);
     format!(
         "{:02}/{:02}/{} {:02}:{:02}",
@@ -563,7 +587,7 @@ fn quantity(tr: Tr, quantity: Option<&Quantity>) -> String {
 }
 
 /// A number with thousands grouped and at most three decimals.
-fn number(lang: Lang, amount: f64) -> String {
+pub(super) fn number(lang: Lang, amount: f64) -> String {
     let (group, decimal) = match lang {
         Lang::Vi => ('.', ','),
         Lang::En => (',', '.'),

@@ -25,8 +25,8 @@ use tower::ServiceExt;
 pub struct TestApp {
     /// The router's state.
     pub state: AppState,
-    // Held so the database file lives as long as the test.
-    _dir: tempfile::TempDir,
+    // Held so the database file lives as long as the test (and its copies with other settings).
+    _dir: Arc<tempfile::TempDir>,
 }
 
 /// A response, read whole.
@@ -68,7 +68,20 @@ impl TestApp {
             .expect("open store");
         let mut state = AppState::new(Arc::new(store));
         state.epcis = Arc::new(settings);
-        Self { state, _dir: dir }
+        Self {
+            state,
+            _dir: Arc::new(dir),
+        }
+    }
+
+    /// The same app and store with other portal settings.
+    pub fn with_ui(&self, ui: nguon_web::ui::UiSettings) -> Self {
+        let mut state = self.state.clone();
+        state.ui = Arc::new(ui);
+        Self {
+            state,
+            _dir: Arc::clone(&self._dir),
+        }
     }
 
     /// Registers an organisation and returns it with a fresh API key.
