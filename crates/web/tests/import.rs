@@ -512,7 +512,7 @@ fn harvest_csv(rows: &[(&str, &str, &str)]) -> Vec<u8> {
     );
     for (time, lot, weight) in rows {
         text.push_str(&format!(
-            "{time},{POND_GLN},(01)08931234560010(10)PL8,\"(01)08931234560027(10){lot}\",{weight},Intensive,AQUACULTURE,04/05/2026,\"9.2851, 105.7244\"\n"
+            "{time},{POND_GLN},(01)08931234560010(10)PL8,\"(01)08931234560027(10){lot}\",\"{weight}\",Intensive,AQUACULTURE,04/05/2026,\"9.2851, 105.7244\"\n"
         ));
     }
     text.into_bytes()

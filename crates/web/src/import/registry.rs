@@ -101,7 +101,7 @@ pub(super) fn facility_columns(context: &Context) -> Vec<Column> {
         .map(|communes| {
             communes
                 .iter()
-                .map(|c| format!("{} {}", c.code().as_str(), c.name()))
+                .map(|c| format!("{} {c}", c.code().as_str()))
                 .collect::<Vec<_>>()
                 .join("; ")
         })
