@@ -16,8 +16,8 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::import::{self, FileFormat, ImportError, ImportKind, Importer, Problem};
-use crate::ui::Chrome;
 use crate::quality::CHAINS as CATALOGUE;
+use crate::ui::Chrome;
 use crate::ui::diary::read_multipart;
 use crate::ui::i18n::{Lang, Tr};
 use crate::ui::pages::{UiError, forbidden};
@@ -347,17 +347,12 @@ pub struct KindQuery {
     stage: Option<String>,
 }
 
-/// `{kind}.{csv|xlsx}` of a link, or the 404 page.
-fn file_of(
-    who: &SignedIn,
-    file: &str,
-    query: &KindQuery,
-) -> Result<(ImportKind, FileFormat), Response> {
-    let missing = || crate::ui::pages::not_found(who.lang, who);
-    let (stem, extension) = file.rsplit_once('.').ok_or_else(missing)?;
-    let format = FileFormat::parse(extension).ok_or_else(missing)?;
-    let kind = kind_of(stem, query).map_err(|_| missing())?;
-    Ok((kind, format))
+/// `{kind}.{csv|xlsx}` of a link; `None` is answered with the 404 page.
+fn file_of(file: &str, query: &KindQuery) -> Option<(ImportKind, FileFormat)> {
+    let (stem, extension) = file.rsplit_once('.')?;
+    let format = FileFormat::parse(extension)?;
+    let kind = kind_of(stem, query).ok()?;
+    Some((kind, format))
 }
 
 /// A file to download.
@@ -391,9 +386,8 @@ pub async fn template(
     Path(file): Path<String>,
     Query(query): Query<KindQuery>,
 ) -> Response {
-    let (kind, format) = match file_of(&who, &file, &query) {
-        Ok(found) => found,
-        Err(page) => return page,
+    let Some((kind, format)) = file_of(&file, &query) else {
+        return crate::ui::pages::not_found(who.lang, &who);
     };
     match import::template(&state, kind, format).await {
         Ok(bytes) => attachment(kind, format, "-template", bytes),
@@ -411,9 +405,8 @@ pub async fn export(
     if !allowed(&who) {
         return forbidden(who.lang, Some(&who));
     }
-    let (kind, format) = match file_of(&who, &file, &query) {
-        Ok(found) => found,
-        Err(page) => return page,
+    let Some((kind, format)) = file_of(&file, &query) else {
+        return crate::ui::pages::not_found(who.lang, &who);
     };
     let scope = if who.user.access.sees_all_organisations() {
         None
