@@ -31,13 +31,16 @@ const BY_PRODUCT_GROUP: &str = "SELECT value, registered, approved FROM (SELECT 
      WHERE r.kind = 'product' AND r.body ->> 'group' IS NOT NULL GROUP BY 1) AS t \
      ORDER BY value COLLATE \"C\"";
 
-/// Organisations per commune of their facilities' addresses.
-const BY_COMMUNE: &str = "SELECT value, registered, approved FROM (SELECT r.body #>> '{address,commune}' AS value, \
-     count(DISTINCT o.id) AS registered, \
-     count(DISTINCT CASE WHEN o.status = 'approved' THEN o.id END) AS approved \
-     FROM registry_records r JOIN organisations o ON o.id = r.organisation_id \
-     WHERE r.kind = 'facility' AND r.body #>> '{address,commune}' IS NOT NULL GROUP BY 1) AS t \
-     ORDER BY value COLLATE \"C\"";
+/// Organisations per commune: their own address, else the communes of their facilities.
+const BY_COMMUNE: &str = "SELECT value, count(DISTINCT id) AS registered, \
+     count(DISTINCT CASE WHEN status = 'approved' THEN id END) AS approved FROM ( \
+         SELECT commune AS value, id, status FROM organisations WHERE commune IS NOT NULL \
+         UNION ALL \
+         SELECT r.body #>> '{address,commune}', o.id, o.status \
+         FROM registry_records r JOIN organisations o ON o.id = r.organisation_id \
+         WHERE r.kind = 'facility' AND o.commune IS NULL \
+             AND r.body #>> '{address,commune}' IS NOT NULL) AS t \
+     GROUP BY value ORDER BY value COLLATE \"C\"";
 
 /// Events per owner and shape, with the lots they name: the events are read from the
 /// `events_shape` index, the lots by primary-key lookups into `event_identifiers`.

@@ -31,12 +31,16 @@ const BY_PRODUCT_GROUP: &str = "SELECT json_extract(r.body, '$.group') AS value,
      FROM registry_records r JOIN organisations o ON o.id = r.organisation_id \
      WHERE r.kind = 'product' AND value IS NOT NULL GROUP BY value ORDER BY value";
 
-/// Organisations per commune of their facilities' addresses.
-const BY_COMMUNE: &str = "SELECT json_extract(r.body, '$.address.commune') AS value, \
-     count(DISTINCT o.id) AS registered, \
-     count(DISTINCT CASE WHEN o.status = 'approved' THEN o.id END) AS approved \
-     FROM registry_records r JOIN organisations o ON o.id = r.organisation_id \
-     WHERE r.kind = 'facility' AND value IS NOT NULL GROUP BY value ORDER BY value";
+/// Organisations per commune: their own address, else the communes of their facilities.
+const BY_COMMUNE: &str = "SELECT value, count(DISTINCT id) AS registered, \
+     count(DISTINCT CASE WHEN status = 'approved' THEN id END) AS approved FROM ( \
+         SELECT commune AS value, id, status FROM organisations WHERE commune IS NOT NULL \
+         UNION ALL \
+         SELECT json_extract(r.body, '$.address.commune'), o.id, o.status \
+         FROM registry_records r JOIN organisations o ON o.id = r.organisation_id \
+         WHERE r.kind = 'facility' AND o.commune IS NULL \
+             AND json_extract(r.body, '$.address.commune') IS NOT NULL) \
+     GROUP BY value ORDER BY value";
 
 /// Events per owner and shape, with the lots they name: the events are read from the covering
 /// `events_shape` index, the lots by primary-key seeks into `event_identifiers`.

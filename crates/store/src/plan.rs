@@ -3,9 +3,7 @@
 //! a hundred events or a million; turning the counts into indicators is the caller's job.
 
 use async_trait::async_trait;
-use nguon_domain::{
-    Action, ApprovalStatus, EventType, OrganisationId, OrganisationKind, RegistryKind,
-};
+use nguon_domain::{Action, ApprovalStatus, EventType, OrganisationId, OrganisationKind};
 use time::OffsetDateTime;
 
 use crate::StoreError;
@@ -31,22 +29,14 @@ pub enum Dimension {
     /// The catalogue group of their products: an organisation counts once under each group it
     /// has a product in.
     ProductGroup,
-    /// The commune of their facilities' addresses (organisations carry no address of their own):
-    /// an organisation counts once under each commune it has a facility in.
+    /// The commune of the organisation's own address; one without an address counts once under
+    /// each commune it has a facility in.
     Commune,
 }
 
 impl Dimension {
     /// Both dimensions.
     pub const ALL: [Self; 2] = [Self::ProductGroup, Self::Commune];
-
-    /// The kind of registry record the dimension is read from.
-    pub fn record_kind(self) -> RegistryKind {
-        match self {
-            Self::ProductGroup => RegistryKind::Product,
-            Self::Commune => RegistryKind::Facility,
-        }
-    }
 }
 
 /// How many organisations fall under one value of a [`Dimension`].
