@@ -124,6 +124,8 @@ pub enum AuditAction {
     ApprovalStatus,
     /// A GS1 company prefix was registered to an organisation.
     CompanyPrefixAdd,
+    /// An organisation's address was set, changed or cleared.
+    OrganisationAddress,
     /// An API key was created.
     ApiKeyCreate,
     /// An API key was revoked.
@@ -164,10 +166,11 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 27] = [
+    pub const ALL: [Self; 28] = [
         Self::OrganisationCreate,
         Self::ApprovalStatus,
         Self::CompanyPrefixAdd,
+        Self::OrganisationAddress,
         Self::ApiKeyCreate,
         Self::ApiKeyRevoke,
         Self::UserCreate,
@@ -200,6 +203,7 @@ impl AuditAction {
             Self::OrganisationCreate => "organisation.create",
             Self::ApprovalStatus => "organisation.status",
             Self::CompanyPrefixAdd => "organisation.company_prefix",
+            Self::OrganisationAddress => "organisation.address",
             Self::ApiKeyCreate => "api_key.create",
             Self::ApiKeyRevoke => "api_key.revoke",
             Self::UserCreate => "user.create",
@@ -240,9 +244,10 @@ impl AuditAction {
     /// The kind of record the action changes.
     pub fn entity_kind(self) -> EntityKind {
         match self {
-            Self::OrganisationCreate | Self::ApprovalStatus | Self::CompanyPrefixAdd => {
-                EntityKind::Organisation
-            }
+            Self::OrganisationCreate
+            | Self::ApprovalStatus
+            | Self::CompanyPrefixAdd
+            | Self::OrganisationAddress => EntityKind::Organisation,
             Self::ApiKeyCreate | Self::ApiKeyRevoke => EntityKind::ApiKey,
             Self::UserCreate | Self::UserAccess | Self::UserStatus | Self::UserPassword => {
                 EntityKind::User

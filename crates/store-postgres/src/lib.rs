@@ -31,8 +31,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use nguon_domain::{
-    Access, Actor, AuditAction, AuditQuery, Email, NewSession, NewUser, PasswordHash, Session,
-    SessionId, User, UserId, UserStatus,
+    Access, Actor, Address, AuditAction, AuditQuery, Email, NewSession, NewUser, PasswordHash,
+    Session, SessionId, User, UserId, UserStatus,
 };
 use nguon_domain::{
     ApiKey, ApiKeyId, ApprovalStatus, CaptureJob, CaptureJobId, EventId, EventQuery,
@@ -276,6 +276,38 @@ impl Store for PostgresStore {
         let entry = snapshot::organisation_change(
             actor,
             AuditAction::ApprovalStatus,
+            Some(&current),
+            &updated,
+        );
+        insert_audit(&mut tx, &entry).await?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(updated)
+    }
+
+    async fn set_organisation_address(
+        &self,
+        id: OrganisationId,
+        address: Option<&Address>,
+        actor: Actor,
+    ) -> Result<Organisation, StoreError> {
+        let mut tx = self.write().await?;
+        lock_organisation(&mut tx, id).await?;
+        let current = fetch_organisation(&mut tx, id).await?;
+        let columns = OrganisationColumns::of(current.name.as_str(), address)?;
+        sqlx::query(
+            "UPDATE organisations SET address = $1, commune = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(columns.address)
+        .bind(columns.commune)
+        .bind(now_utc())
+        .bind(id.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        let updated = fetch_organisation(&mut tx, id).await?;
+        let entry = snapshot::organisation_change(
+            actor,
+            AuditAction::OrganisationAddress,
             Some(&current),
             &updated,
         );

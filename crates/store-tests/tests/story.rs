@@ -2647,6 +2647,67 @@ async fn organisation_address_chapter(store: &Arc<dyn Store>) {
     assert!(approved_salt.organisations.is_empty(), "all are pending");
     let approved = approve(store, salt.id).await;
     assert_eq!(approved.address.as_ref(), Some(&address), "kept on change");
+
+    // The enterprise gets an address later, moves, and the commune filter follows; each change
+    // is audited with the address before and after; clearing it is allowed too.
+    let at_vinh_hau = Address::new(units, "Ấp Vĩnh Mẫu", vinh_hau).unwrap();
+    let moved = store
+        .set_organisation_address(plain.id, Some(&at_vinh_hau), Actor::Cli)
+        .await
+        .unwrap();
+    assert_eq!(moved.address.as_ref(), Some(&at_vinh_hau));
+    assert_eq!(
+        moved.status,
+        ApprovalStatus::Pending,
+        "nothing else changes"
+    );
+    let in_vinh_hau = |store: Arc<dyn Store>| async move {
+        found(
+            OrganisationFilter {
+                commune: Some(vinh_hau),
+                ..text("diem")
+            },
+            5,
+        )
+        .await
+    };
+    assert_eq!(in_vinh_hau(store.clone()).await, [salt.id, plain.id]);
+    let at_ca_mau = Address::new(units, "Khóm 1", ca_mau).unwrap();
+    store
+        .set_organisation_address(plain.id, Some(&at_ca_mau), Actor::Cli)
+        .await
+        .unwrap();
+    assert_eq!(in_vinh_hau(store.clone()).await, [salt.id]);
+    let cleared = store
+        .set_organisation_address(plain.id, None, Actor::Cli)
+        .await
+        .unwrap();
+    assert_eq!(cleared.address, None);
+    assert_eq!(store.organisation(plain.id).await.unwrap(), cleared);
+    let changes = store
+        .search_audit_log(&AuditQuery {
+            entity_id: Some(plain.id.to_string()),
+            action: Some(AuditAction::OrganisationAddress),
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(changes.entries.len(), 3);
+    // Newest first: the clearing, whose before holds the Cà Mau address.
+    let clearing = &changes.entries[0];
+    assert_eq!(
+        clearing.before.as_ref().unwrap()["address"]["street"],
+        "Khóm 1"
+    );
+    assert!(clearing.after.as_ref().unwrap()["address"].is_null());
+    let unknown = store
+        .set_organisation_address(OrganisationId::generate(), None, Actor::Cli)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(unknown, StoreError::NotFound { .. }),
+        "{unknown:?}"
+    );
 }
 
 fn prefix(digits: &str) -> CompanyPrefix {

@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use nguon_domain::{
-    Access, Actor, AuditQuery, CommuneCode, Email, NewSession, NewUser, PasswordHash, Session,
-    SessionId, User, UserId, UserStatus,
+    Access, Actor, Address, AuditQuery, CommuneCode, Email, NewSession, NewUser, PasswordHash,
+    Session, SessionId, User, UserId, UserStatus,
 };
 use nguon_domain::{
     ApiKey, ApiKeyId, ApprovalStatus, CaptureJob, CaptureJobId, EventCursor, EventId, EventQuery,
@@ -88,6 +88,15 @@ pub trait Store:
         &self,
         id: OrganisationId,
         status: ApprovalStatus,
+        actor: Actor,
+    ) -> Result<Organisation, StoreError>;
+
+    /// Sets, changes or (with `None`) clears an organisation's address, audited as done by
+    /// `actor` with the address before and after.
+    async fn set_organisation_address(
+        &self,
+        id: OrganisationId,
+        address: Option<&Address>,
         actor: Actor,
     ) -> Result<Organisation, StoreError>;
 

@@ -208,7 +208,8 @@ async fn the_dashboard_counts_a_known_province_and_exports_every_table() {
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("Bảng theo dõi Kế hoạch 140"));
     assert!(
-        page.body.contains("Theo xã, phường trong địa chỉ của tổ chức"),
+        page.body
+            .contains("Theo xã, phường trong địa chỉ của tổ chức"),
         "the commune caption says how"
     );
     // Two server-drawn charts, described for screen readers, with the 2025 and 2030 targets.
