@@ -168,6 +168,16 @@ impl Access {
         self.role == Role::ProvinceAdmin
     }
 
+    /// Whether the holder may change the registered details (the address) of `organisation`:
+    /// the province admin for any, an organisation admin for its own.
+    pub fn can_edit_organisation(&self, organisation: OrganisationId) -> bool {
+        match self.role {
+            Role::ProvinceAdmin => true,
+            Role::OrgAdmin => self.organisation == Some(organisation),
+            Role::Inspector | Role::OrgStaff => false,
+        }
+    }
+
     /// Whether the holder may search the audit log (province roles).
     pub fn can_read_audit_log(&self) -> bool {
         self.role.is_province()

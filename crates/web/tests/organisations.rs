@@ -569,3 +569,119 @@ async fn a_member_without_a_prefix_gets_a_gln_from_the_provinces() {
     let refused = owner.post("/facilities/new/gln", &[("csrf", &csrf)]).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_organisation_admin_changes_its_own_address_and_no_one_elses() {
+    let app = TestApp::new().await;
+    let (own, _) = app
+        .named_organisation("HTX Muối Long Điền", "0300000011")
+        .await;
+    let (other, _) = app
+        .named_organisation("Công ty Khô Gành Hào", "0300000012")
+        .await;
+    user(&app, "quanly@muoi.vn", Role::OrgAdmin, Some(own)).await;
+    user(&app, "nhatky@muoi.vn", Role::OrgStaff, Some(own)).await;
+    user(&app, "thanhtra@camau.gov.vn", Role::Inspector, None).await;
+    let mut admin = signed_in(&app, "quanly@muoi.vn").await;
+    let long_dien = commune("long dien");
+
+    let page = admin.get(&format!("/organisations/{own}")).await;
+    assert!(page.body.contains("Chưa khai báo"), "{}", page.body);
+    assert!(
+        page.body
+            .contains(&format!(r#"href="/organisations/{own}/address""#))
+    );
+    let form = admin.get(&format!("/organisations/{own}/address")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("Long Điền"), "the province's communes");
+    let csrf = admin.csrf(&format!("/organisations/{own}/address")).await;
+
+    // A street without its commune is refused beside the field, with the street kept.
+    let refused = admin
+        .post(
+            &format!("/organisations/{own}/address"),
+            &[("csrf", &csrf), ("street", "Ấp Diêm Điền")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains(r#"id="commune-error""#));
+    assert!(refused.body.contains(r#"value="Ấp Diêm Điền""#));
+    assert_eq!(
+        app.state.store.organisation(own).await.unwrap().address,
+        None
+    );
+
+    let saved = admin
+        .post(
+            &format!("/organisations/{own}/address"),
+            &[
+                ("csrf", &csrf),
+                ("street", "Ấp Diêm Điền"),
+                ("commune", long_dien.code().as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(location(&saved), format!("/organisations/{own}"));
+    let stored = app.state.store.organisation(own).await.unwrap();
+    assert_eq!(stored.address.as_ref().unwrap().commune(), long_dien.code());
+    let page = admin.get(&format!("/organisations/{own}")).await;
+    assert!(
+        page.body.contains("Ấp Diêm Điền, Long Điền"),
+        "{}",
+        page.body
+    );
+    let refill = admin.get(&format!("/organisations/{own}/address")).await;
+    assert!(refill.body.contains(r#"value="Ấp Diêm Điền""#));
+    let audit = app
+        .state
+        .store
+        .search_audit_log(&AuditQuery {
+            action: Some(AuditAction::OrganisationAddress),
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.entries.len(), 1);
+    assert_eq!(audit.entries[0].organisation, Some(own));
+
+    // Another organisation's form is not found; staff and inspectors may look but not change.
+    let theirs = admin.get(&format!("/organisations/{other}/address")).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    let post_theirs = admin
+        .post(
+            &format!("/organisations/{other}/address"),
+            &[("csrf", &csrf), ("street", ""), ("commune", "")],
+        )
+        .await;
+    assert_eq!(post_theirs.status, StatusCode::NOT_FOUND);
+    for email in ["nhatky@muoi.vn", "thanhtra@camau.gov.vn"] {
+        let mut reader = signed_in(&app, email).await;
+        let page = reader.get(&format!("/organisations/{own}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{email}");
+        assert!(!page.body.contains("/address\""), "{email}: no edit link");
+        let form = reader.get(&format!("/organisations/{own}/address")).await;
+        assert_eq!(form.status, StatusCode::FORBIDDEN, "{email}");
+        let csrf = reader.csrf(&format!("/organisations/{own}")).await;
+        let post = reader
+            .post(
+                &format!("/organisations/{own}/address"),
+                &[("csrf", &csrf), ("street", ""), ("commune", "")],
+            )
+            .await;
+        assert_eq!(post.status, StatusCode::FORBIDDEN, "{email}");
+    }
+
+    // Both fields empty clears the address.
+    let cleared = admin
+        .post(
+            &format!("/organisations/{own}/address"),
+            &[("csrf", &csrf), ("street", ""), ("commune", "")],
+        )
+        .await;
+    assert_eq!(cleared.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.state.store.organisation(own).await.unwrap().address,
+        None
+    );
+}

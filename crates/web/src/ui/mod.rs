@@ -119,6 +119,10 @@ pub fn routes() -> Router<AppState> {
         .route("/organisations/new", get(organisations::new_form))
         .route("/organisations/{id}", get(organisations::detail))
         .route(
+            "/organisations/{id}/address",
+            get(organisations::address_form).post(organisations::set_address),
+        )
+        .route(
             "/organisations/{id}/status",
             post(organisations::set_status),
         )

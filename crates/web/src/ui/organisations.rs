@@ -405,6 +405,7 @@ struct DetailPage {
     status: String,
     created: String,
     actions: Vec<(&'static str, String)>,
+    can_edit: bool,
     facilities: Vec<RecordLink>,
     products: Vec<RecordLink>,
     history: Vec<StatusChange>,
@@ -576,6 +577,7 @@ pub async fn detail(
         } else {
             Vec::new()
         },
+        can_edit: who.user.access.can_edit_organisation(organisation.id),
         facilities,
         products,
         history,
@@ -608,6 +610,132 @@ pub async fn set_status(
     {
         Ok(_) => Redirect::to(&format!("/organisations/{}", organisation.id)).into_response(),
         Err(StoreError::Domain(_)) => StatusCode::CONFLICT.into_response(),
+        Err(error) => UiError::from(error).into_page(who.lang),
+    }
+}
+
+/// The address form of one organisation.
+#[derive(Template, WebTemplate)]
+#[template(path = "organisation_address.html")]
+struct AddressPage {
+    chrome: Chrome,
+    csrf: String,
+    id: String,
+    name: String,
+    communes: Vec<Choice>,
+    form: AddressForm,
+    errors: FieldErrors,
+}
+
+/// What the address form sends, kept as typed so a refused form shows it again.
+#[derive(Debug, Default, Deserialize)]
+pub struct AddressForm {
+    #[serde(default)]
+    street: String,
+    #[serde(default)]
+    commune: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+fn address_page(
+    state: &AppState,
+    who: &SignedIn,
+    organisation: &Organisation,
+    form: AddressForm,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Response {
+    let page = AddressPage {
+        chrome: Chrome::signed_in(who, &format!("/organisations/{}", organisation.id)),
+        csrf: who.session.csrf_token.clone(),
+        id: organisation.id.to_string(),
+        name: organisation.name.to_string(),
+        communes: commune_choices(state, &form.commune),
+        form,
+        errors,
+    };
+    (status, page).into_response()
+}
+
+/// The organisation `id` if `who` may change its details, else the refusal: 404 for one it
+/// may not see, 403 for one it may only look at.
+async fn editable(state: &AppState, who: &SignedIn, id: &str) -> Result<Organisation, Response> {
+    let organisation = visible(state, who, id).await?;
+    if who.user.access.can_edit_organisation(organisation.id) {
+        Ok(organisation)
+    } else {
+        Err(forbidden(who.lang, Some(who)))
+    }
+}
+
+/// `GET /organisations/{id}/address`: the address form, filled with the address on record.
+pub async fn address_form(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+) -> Response {
+    let organisation = match editable(&state, &who, &id).await {
+        Ok(organisation) => organisation,
+        Err(refusal) => return refusal,
+    };
+    let form = AddressForm {
+        street: organisation
+            .address
+            .as_ref()
+            .map(|a| a.street().to_owned())
+            .unwrap_or_default(),
+        commune: organisation
+            .address
+            .as_ref()
+            .map(|a| a.commune().as_str().to_owned())
+            .unwrap_or_default(),
+        csrf: String::new(),
+    };
+    address_page(
+        &state,
+        &who,
+        &organisation,
+        form,
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
+}
+
+/// `POST /organisations/{id}/address`: sets, changes or (both fields empty) clears the address;
+/// the change and its audit entry are one transaction in the store.
+pub async fn set_address(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<AddressForm>,
+) -> Response {
+    if !who.csrf_ok(&form.csrf) {
+        return forbidden(who.lang, Some(&who));
+    }
+    let organisation = match editable(&state, &who, &id).await {
+        Ok(organisation) => organisation,
+        Err(refusal) => return refusal,
+    };
+    let tr = Tr { lang: who.lang };
+    let mut errors = FieldErrors::default();
+    let address = parse_address(tr, &state, &form.street, &form.commune, &mut errors);
+    let Some(address) = address.filter(|_| errors.is_empty()) else {
+        return address_page(
+            &state,
+            &who,
+            &organisation,
+            form,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+    match state
+        .store
+        .set_organisation_address(organisation.id, address.as_ref(), Actor::User(who.user.id))
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/organisations/{}", organisation.id)).into_response(),
         Err(error) => UiError::from(error).into_page(who.lang),
     }
 }
