@@ -7,8 +7,9 @@ use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context, bail};
 use nguon_domain::{
-    Access, Actor, ApiKeyScope, Email, NewApiKey, NewOrganisation, NewUser, Organisation,
-    OrganisationId, OrganisationKind, OrganisationName, Password, PersonName, Role, TaxCode,
+    Access, Actor, Address, AdminUnits, ApiKeyScope, Commune, CommuneCode, Email, NewApiKey,
+    NewOrganisation, NewUser, Organisation, OrganisationId, OrganisationKind, OrganisationName,
+    Password, PersonName, ProvinceCode, Role, TaxCode,
 };
 use nguon_store::{OrganisationQuery, Store};
 
@@ -21,17 +22,56 @@ use crate::database;
 /// Registers an organisation (pending approval) and prints its id.
 pub async fn org_add(config: Config, args: OrgAddArgs) -> anyhow::Result<()> {
     let kind = OrganisationKind::parse(&args.kind)?;
-    let new = NewOrganisation::new(
+    let mut new = NewOrganisation::new(
         kind,
         OrganisationName::parse(&args.name)?,
         TaxCode::parse(&args.tax_code)?,
     )?;
+    // clap makes --street and --commune come together.
+    if let (Some(street), Some(commune)) = (&args.street, &args.commune) {
+        let commune = province_commune(config.province.code, commune)?;
+        new = new.with_address(Address::new(AdminUnits::embedded(), street, commune)?);
+    }
     let store = database::open_configured(config, args.database.url).await?;
     let created = store.create_organisation(&new, Actor::Cli).await;
     store.close().await;
     let organisation = created.context("cannot register the organisation")?;
     println!("{}", organisation.id);
     Ok(())
+}
+
+/// The commune of `province` that `text` names: its code, or a name only one commune has.
+fn province_commune(province: ProvinceCode, text: &str) -> anyhow::Result<CommuneCode> {
+    let units = AdminUnits::embedded();
+    let in_province = |code: CommuneCode| {
+        units
+            .commune(code)
+            .is_ok_and(|(_, of)| of.code() == province)
+    };
+    if let Ok(code) = CommuneCode::parse(text.trim()) {
+        if in_province(code) {
+            return Ok(code);
+        }
+        bail!("--commune: {code} is not a current commune of province {province}");
+    }
+    let found = units.search(province, text)?;
+    let exact: Vec<&Commune> = found
+        .iter()
+        .copied()
+        .filter(|c| nguon_domain::fold_for_search(c.name()) == nguon_domain::fold_for_search(text))
+        .collect();
+    match (exact.as_slice(), found.as_slice()) {
+        ([one], _) | ([], [one]) => Ok(one.code()),
+        ([], []) => bail!("--commune: no current commune of province {province} is named {text:?}"),
+        _ => bail!(
+            "--commune: {text:?} names several communes ({}); give the 5-digit code",
+            found
+                .iter()
+                .map(|c| format!("{} {c}", c.code().as_str()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 /// Creates an API key for an organisation (or a province-wide reading key) and prints it; the

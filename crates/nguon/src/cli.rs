@@ -222,6 +222,13 @@ pub struct OrgAddArgs {
     /// enterprise, cooperative, household or agency.
     #[arg(long, default_value = "enterprise")]
     pub kind: String,
+    /// House number, street or hamlet (ấp) of its address; needs --commune.
+    #[arg(long, requires = "commune")]
+    pub street: Option<String>,
+    /// The current commune or ward of its address, in the configured province: the 5-digit
+    /// code, or a name that only one commune has ("Vĩnh Hậu", "vinh hau"); needs --street.
+    #[arg(long, requires = "street")]
+    pub commune: Option<String>,
     #[command(flatten)]
     pub database: DatabaseArg,
 }

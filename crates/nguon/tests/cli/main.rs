@@ -7,6 +7,7 @@ mod epcis_hash;
 mod gs1;
 mod import;
 mod migrate;
+mod org;
 mod recall;
 mod serve;
 mod support;
