@@ -17,6 +17,7 @@ pub mod recall;
 pub mod registry_api;
 pub mod resolver;
 pub mod resolver_api;
+pub mod security;
 pub mod trace;
 pub mod ui;
 
@@ -164,6 +165,10 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/gs1resolver", get(resolver::description))
         // Unmatched paths may be GS1 Digital Links; the resolver answers the rest with a 404.
         .fallback(resolver::fallback)
+        .layer(axum::middleware::map_response_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
