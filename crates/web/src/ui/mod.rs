@@ -15,6 +15,7 @@ mod groups;
 mod guidance;
 pub mod i18n;
 mod imports;
+mod links;
 mod nav;
 mod organisations;
 mod pages;
@@ -136,6 +137,8 @@ pub fn routes() -> Router<AppState> {
             "/admin/training/{id}",
             get(training::edit_form).post(training::update),
         )
+        .route("/links", get(links::list).post(links::create))
+        .route("/links/{id}/remove", post(links::remove))
         .route("/trace", get(trace_page::search))
         .route("/trace/{id}", get(trace_page::page))
         .route("/quality", get(quality_page::page))

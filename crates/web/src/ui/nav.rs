@@ -37,6 +37,9 @@ pub fn pages(who: &SignedIn) -> Vec<Page> {
         pages.push(page("/diary", "diary"));
     }
     pages.push(page("/trace", "trace"));
+    if province || organisation_user {
+        pages.push(page("/links", "links"));
+    }
     pages.push(page("/quality", "quality"));
     if access.managed_users().is_some() {
         pages.push(page("/admin/users", "users"));
