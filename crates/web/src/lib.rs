@@ -18,6 +18,7 @@ pub mod registry_api;
 pub mod resolver;
 pub mod resolver_api;
 pub mod security;
+pub mod throttle;
 pub mod trace;
 pub mod ui;
 
@@ -52,6 +53,8 @@ pub struct AppState {
     pub ui: Arc<ui::UiSettings>,
     /// How the GS1 resolver presents itself.
     pub resolver: Arc<resolver::ResolverSettings>,
+    /// Failed sign-ins, to slow down password guessing.
+    pub login_throttle: Arc<throttle::LoginThrottle>,
 }
 
 impl AppState {
@@ -63,6 +66,7 @@ impl AppState {
             captured: epcis::subscriptions::notifier(),
             ui: Arc::new(ui::UiSettings::default()),
             resolver: Arc::new(resolver::ResolverSettings::default()),
+            login_throttle: Arc::default(),
         }
     }
 }
@@ -218,7 +222,11 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The client's address feeds the sign-in throttle.
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -8,6 +8,7 @@ login-email = Email
 login-password = Password
 login-submit = Sign in
 login-failed = The email or password is wrong.
+login-throttled = Too many failed sign-ins. Try again in { $minutes } minute(s).
 home-title = Home
 home-greeting = Hello, { $name }
 home-email = Email

@@ -8,6 +8,7 @@ login-email = Thư điện tử
 login-password = Mật khẩu
 login-submit = Đăng nhập
 login-failed = Thư điện tử hoặc mật khẩu không đúng.
+login-throttled = Đã nhập sai quá nhiều lần. Hãy thử lại sau { $minutes } phút.
 home-title = Trang chính
 home-greeting = Xin chào, { $name }
 home-email = Thư điện tử

@@ -3,10 +3,13 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
+use std::net::SocketAddr;
+
+use axum::extract::ConnectInfo;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
 use axum_extra::extract::cookie::CookieJar;
 use nguon_domain::{Actor, DomainError, Email, NewSession, Password, UserStatus};
 use nguon_store::StoreError;
@@ -151,6 +154,7 @@ pub async fn login_form(
 pub async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Response {
@@ -159,16 +163,36 @@ pub async fn login(
     if !expected.is_some_and(|expected| same_token(&form.csrf, &expected)) {
         return forbidden(lang, None);
     }
+    let client = client.map(|Extension(ConnectInfo(address))| address.ip());
+    let refused = |status: StatusCode, message: String, form: LoginForm| {
+        let page = LoginPage {
+            chrome: Chrome::signed_out(lang, "/login"),
+            csrf: form.csrf,
+            email: form.email,
+            error: Some(message),
+        };
+        (status, page).into_response()
+    };
+    // Checked before the password, so a blocked guesser learns nothing from the answer.
+    if let Some(wait) = state.login_throttle.blocked(&form.email, client) {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        let message = Tr { lang }.t1("login-throttled", "minutes", &minutes.to_string());
+        let mut response = refused(StatusCode::TOO_MANY_REQUESTS, message, form);
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(wait.as_secs().max(1)),
+        );
+        return response;
+    }
     match sign_in(&state, jar, &form).await {
-        Ok(Some(jar)) => (jar, Redirect::to("/")).into_response(),
+        Ok(Some(jar)) => {
+            state.login_throttle.succeeded(&form.email);
+            (jar, Redirect::to("/")).into_response()
+        }
         Ok(None) => {
-            let page = LoginPage {
-                chrome: Chrome::signed_out(lang, "/login"),
-                csrf: form.csrf,
-                email: form.email,
-                error: Some(Tr { lang }.t("login-failed")),
-            };
-            (StatusCode::UNAUTHORIZED, page).into_response()
+            state.login_throttle.failed(&form.email, client);
+            let message = Tr { lang }.t("login-failed");
+            refused(StatusCode::UNAUTHORIZED, message, form)
         }
         Err(error) => error.into_page(lang),
     }
