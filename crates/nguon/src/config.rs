@@ -53,6 +53,39 @@ pub struct Config {
     /// The GS1 resolver.
     #[serde(default)]
     pub resolver: ResolverConfig,
+    /// Request rates.
+    #[serde(default)]
+    pub limits: LimitsConfig,
+}
+
+/// The `[limits]` table: how fast one API key may capture and one client address may scan.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Capture requests (`POST /epcis/capture` and `/epcis/events`) per API key a minute; 0 for
+    /// no limit.
+    pub captures_per_minute: u32,
+    /// Resolver scans per client address a minute; 0 for no limit.
+    pub scans_per_minute: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            captures_per_minute: nguon_web::throttle::DEFAULT_PER_MINUTE,
+            scans_per_minute: nguon_web::throttle::DEFAULT_PER_MINUTE,
+        }
+    }
+}
+
+impl LimitsConfig {
+    /// The web crate's limiters.
+    pub fn request_limits(&self) -> nguon_web::throttle::RequestLimits {
+        nguon_web::throttle::RequestLimits::new(
+            std::num::NonZeroU32::new(self.captures_per_minute),
+            std::num::NonZeroU32::new(self.scans_per_minute),
+        )
+    }
 }
 
 /// The `[resolver]` table: how the GS1 resolver at the root of the server presents itself.
@@ -353,6 +386,7 @@ mod tests {
                     portal: PortalConfig::default(),
                     province: ProvinceConfig::default(),
                     resolver: ResolverConfig::default(),
+                    limits: LimitsConfig::default(),
                 }
             );
             Ok(())
@@ -552,6 +586,7 @@ mod tests {
             portal: PortalConfig::default(),
             province: ProvinceConfig::default(),
             resolver: ResolverConfig::default(),
+            limits: LimitsConfig::default(),
         };
         let debug = format!("{config:?}");
         assert!(!debug.contains("s3cret"), "{debug}");

@@ -91,6 +91,7 @@ pub fn app_state(config: &Config, store: Arc<dyn Store>) -> AppState {
         ui: Arc::new(config.portal.settings(&config.province)),
         resolver: Arc::new(config.resolver.settings()),
         login_throttle: Arc::default(),
+        limits: Arc::new(config.limits.request_limits()),
     }
 }
 

@@ -55,6 +55,8 @@ pub struct AppState {
     pub resolver: Arc<resolver::ResolverSettings>,
     /// Failed sign-ins, to slow down password guessing.
     pub login_throttle: Arc<throttle::LoginThrottle>,
+    /// Request rates per API key on capture and per client on the resolver.
+    pub limits: Arc<throttle::RequestLimits>,
 }
 
 impl AppState {
@@ -67,6 +69,7 @@ impl AppState {
             ui: Arc::new(ui::UiSettings::default()),
             resolver: Arc::new(resolver::ResolverSettings::default()),
             login_throttle: Arc::default(),
+            limits: Arc::default(),
         }
     }
 }

@@ -13,7 +13,9 @@
 //! traceability page, so a browser scanning a registered product always lands somewhere.
 
 use axum::Json;
-use axum::extract::{Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use nguon_domain::{LinkType, ProductDetails, ResolverLink, anchor_of};
@@ -397,6 +399,19 @@ pub async fn fallback(State(state): State<AppState>, request: Request) -> Respon
             return ApiError::NoSuchRoute(parts.uri.path().to_owned()).into_response();
         }
     };
+    if let Some(ConnectInfo(client)) = parts.extensions.get::<ConnectInfo<SocketAddr>>()
+        && let Err(wait) = state.limits.scan(client.ip())
+    {
+        let mut response = crate::throttle::too_many_requests(
+            wait,
+            "this address scanned faster than the resolver's rate; wait and scan again",
+        );
+        response.headers_mut().insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+        return response;
+    }
     let anchor = anchor_of(&link);
     let same_as = compressed.then(|| link.to_string());
     let mut headers = headers_for(&root, &anchor, same_as.as_deref());

@@ -1,12 +1,18 @@
-//! Sign-in throttling: too many failed sign-ins for one address, or from one client address,
-//! within a window block further attempts for that address or client until the window ends,
-//! with `429` and `Retry-After`. Counted in memory, per server process: a restart forgets the
-//! counts, which only ever lets a blocked caller in sooner.
+//! Throttling, counted in memory per server process (a restart forgets the counts, which only
+//! ever lets a blocked caller in sooner). Sign-ins: too many failed sign-ins for one address,
+//! or from one client address, within a window block further attempts for that address or
+//! client until the window ends. Requests: capture requests per API key and resolver scans per
+//! client address are held to a rate. Both answer `429` with `Retry-After`.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use sha2::{Digest, Sha256};
 
 /// Failed sign-ins one account may have in a window.
 pub const ACCOUNT_FAILURES: u32 = 5;
@@ -95,6 +101,91 @@ impl LoginThrottle {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         counts.remove(&Subject::Account(email.trim().to_lowercase()));
     }
+}
+
+/// Request rates: capture requests per API key, and resolver scans per client address, each
+/// at most so many a minute (a burst of that many, then one every `60 / n` seconds).
+#[derive(Debug)]
+pub struct RequestLimits {
+    capture: Option<DefaultKeyedRateLimiter<[u8; 32]>>,
+    scans: Option<DefaultKeyedRateLimiter<IpAddr>>,
+}
+
+/// Keys remembered before the limiters forget the ones that are full again.
+const REMEMBERED_KEYS: usize = 10_000;
+
+impl RequestLimits {
+    /// Limits of `captures_per_minute` per key and `scans_per_minute` per client; `None` for
+    /// no limit.
+    pub fn new(
+        captures_per_minute: Option<NonZeroU32>,
+        scans_per_minute: Option<NonZeroU32>,
+    ) -> Self {
+        Self {
+            capture: captures_per_minute.map(|n| RateLimiter::keyed(Quota::per_minute(n))),
+            scans: scans_per_minute.map(|n| RateLimiter::keyed(Quota::per_minute(n))),
+        }
+    }
+
+    /// Counts a capture request made with `authorization` (the header as sent; only its hash
+    /// is kept); how long to wait when the key is over its rate.
+    pub fn capture(&self, authorization: &[u8]) -> Result<(), Duration> {
+        let key: [u8; 32] = Sha256::digest(authorization).into();
+        check(self.capture.as_ref(), &key)
+    }
+
+    /// Counts a resolver scan from `client`; how long to wait when it is over its rate.
+    pub fn scan(&self, client: IpAddr) -> Result<(), Duration> {
+        check(self.scans.as_ref(), &client)
+    }
+}
+
+/// The default rate of both limits, a minute: ten a second on average.
+pub const DEFAULT_PER_MINUTE: u32 = 600;
+
+impl Default for RequestLimits {
+    /// [`DEFAULT_PER_MINUTE`] capture requests per key and scans per client.
+    fn default() -> Self {
+        let rate = NonZeroU32::new(DEFAULT_PER_MINUTE);
+        Self::new(rate, rate)
+    }
+}
+
+/// The `429` problem, with `Retry-After` in whole seconds.
+pub fn too_many_requests(wait: Duration, detail: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut response = crate::error::Problem::new(
+        axum::http::StatusCode::TOO_MANY_REQUESTS,
+        Some(detail.to_owned()),
+    )
+    .into_response();
+    let seconds = wait.as_secs_f64().ceil().max(1.0);
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a wait of at most a minute, rounded up to whole seconds"
+    )]
+    let seconds = seconds as u64;
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from(seconds),
+    );
+    response
+}
+
+fn check<K: Clone + Eq + std::hash::Hash>(
+    limiter: Option<&DefaultKeyedRateLimiter<K>>,
+    key: &K,
+) -> Result<(), Duration> {
+    let Some(limiter) = limiter else {
+        return Ok(());
+    };
+    if limiter.len() > REMEMBERED_KEYS {
+        limiter.retain_recent();
+    }
+    limiter
+        .check_key(key)
+        .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
 }
 
 #[cfg(test)]

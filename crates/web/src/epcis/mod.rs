@@ -39,7 +39,26 @@ pub fn routes(state: AppState) -> OpenApiRouter<AppState> {
         // Bodies are read with the capture size limit by the handlers, which answer 413 as an
         // EPCIS problem rather than axum's plain-text rejection.
         .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn_with_state(state.clone(), capture_rate))
         .layer(middleware::from_fn_with_state(state, version_headers))
+}
+
+/// Holds each API key to its capture rate: `POST /epcis/capture` and `POST /epcis/events`
+/// beyond it answer `429` with `Retry-After`, before the body is read.
+async fn capture_rate(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let captures = request.method() == axum::http::Method::POST
+        && (path.ends_with("/capture") || path.ends_with("/events"));
+    let authorization = request.headers().get(axum::http::header::AUTHORIZATION);
+    if let (true, Some(authorization)) = (captures, authorization)
+        && let Err(wait) = state.limits.capture(authorization.as_bytes())
+    {
+        return crate::throttle::too_many_requests(
+            wait,
+            "this API key sent captures faster than its rate; wait and send again",
+        );
+    }
+    next.run(request).await
 }
 
 /// Checks the requested EPCIS version and stamps the version and limit headers on the answer.

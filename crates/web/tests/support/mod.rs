@@ -84,6 +84,16 @@ impl TestApp {
         }
     }
 
+    /// The same app and store with other request-rate limits.
+    pub fn with_limits(&self, limits: nguon_web::throttle::RequestLimits) -> Self {
+        let mut state = self.state.clone();
+        state.limits = Arc::new(limits);
+        Self {
+            state,
+            _dir: Arc::clone(&self._dir),
+        }
+    }
+
     /// Registers an organisation and returns it with a fresh API key.
     pub async fn organisation(&self, tax_code: &str) -> (OrganisationId, String) {
         self.named_organisation(&format!("Công ty {tax_code}"), tax_code)
