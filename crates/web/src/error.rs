@@ -127,6 +127,16 @@ pub mod responses {
     )]
     pub struct ImplementationFailed(Problem);
 
+    /// 429.
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 429,
+        description = "The API key sent captures faster than its rate ([limits] captures_per_minute); Retry-After says how many seconds to wait",
+        headers(("Retry-After" = u64, description = "Seconds to wait")),
+        content_type = "application/problem+json"
+    )]
+    pub struct TooManyRequests(Problem);
+
     /// 503.
     #[derive(utoipa::IntoResponses)]
     #[response(

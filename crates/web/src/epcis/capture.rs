@@ -169,6 +169,7 @@ async fn read_document(text: String, binding: Binding) -> Result<ReadDocument, A
         crate::error::responses::NotAcceptable,
         (status = 413, description = "CaptureLimitExceededException or QueryTooLargeException", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "UnsupportedMediaTypeException", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::TooManyRequests,
         crate::error::responses::ImplementationFailed
     ),
     security(("api_key" = []))
@@ -494,6 +495,7 @@ pub async fn job(
         (status = 409, description = "ResourceAlreadyExistsException: the eventID or event hash exists", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "CaptureLimitExceededException or QueryTooLargeException", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "UnsupportedMediaTypeException", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::error::responses::TooManyRequests,
         crate::error::responses::ImplementationFailed
     ),
     security(("api_key" = []))
