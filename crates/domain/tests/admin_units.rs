@@ -156,6 +156,9 @@ fn ca_mau_has_its_64_communes_with_official_codes_and_names() {
         (giá_rai.name(), giá_rai.kind(), its_province.name()),
         ("Giá Rai", CommuneKind::Ward, "Cà Mau")
     );
+    assert!(units.is_commune_of(commune("31942"), province("96")));
+    assert!(!units.is_commune_of(commune("31942"), province("01")));
+    assert!(!units.is_commune_of(commune("99999"), province("96")));
 }
 
 #[test]

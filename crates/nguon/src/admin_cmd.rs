@@ -43,13 +43,8 @@ pub async fn org_add(config: Config, args: OrgAddArgs) -> anyhow::Result<()> {
 /// The commune of `province` that `text` names: its code, or a name only one commune has.
 fn province_commune(province: ProvinceCode, text: &str) -> anyhow::Result<CommuneCode> {
     let units = AdminUnits::embedded();
-    let in_province = |code: CommuneCode| {
-        units
-            .commune(code)
-            .is_ok_and(|(_, of)| of.code() == province)
-    };
     if let Ok(code) = CommuneCode::parse(text.trim()) {
-        if in_province(code) {
+        if units.is_commune_of(code, province) {
             return Ok(code);
         }
         bail!("--commune: {code} is not a current commune of province {province}");

@@ -279,6 +279,13 @@ impl AdminUnits {
         Ok((commune, province))
     }
 
+    /// Whether `code` is a current commune of `province`.
+    pub fn is_commune_of(&self, code: CommuneCode, province: ProvinceCode) -> bool {
+        self.commune_positions
+            .get(&code)
+            .is_some_and(|&position| self.communes[position].province == province)
+    }
+
     /// The current communes of a province, by code.
     pub fn communes_of(&self, province: ProvinceCode) -> Result<&[Commune], DomainError> {
         Ok(&self.communes[self.province(province)?.communes.clone()])

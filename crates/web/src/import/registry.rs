@@ -583,11 +583,7 @@ fn facility(
     let commune = row.optional(problems, "commune", |text| {
         CommuneCode::parse(text)
             .ok()
-            .filter(|code| {
-                units
-                    .commune(*code)
-                    .is_ok_and(|(_, p)| p.code() == context.province)
-            })
+            .filter(|code| units.is_commune_of(*code, context.province))
             .ok_or("not a current commune of the province")
     });
     let street = row.text("street");

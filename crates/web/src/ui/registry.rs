@@ -85,11 +85,7 @@ pub fn parse_address(
             let units = AdminUnits::embedded();
             let commune = CommuneCode::parse(commune)
                 .ok()
-                .filter(|code| {
-                    units
-                        .commune(*code)
-                        .is_ok_and(|(_, p)| p.code() == state.ui.province)
-                })
+                .filter(|code| units.is_commune_of(*code, state.ui.province))
                 .map(|code| Address::new(units, street, code));
             match commune {
                 None => {
