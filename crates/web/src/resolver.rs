@@ -402,14 +402,13 @@ pub async fn fallback(State(state): State<AppState>, request: Request) -> Respon
     if let Some(ConnectInfo(client)) = parts.extensions.get::<ConnectInfo<SocketAddr>>()
         && let Err(wait) = state.limits.scan(client.ip())
     {
-        let mut response = crate::throttle::too_many_requests(
-            wait,
-            "this address scanned faster than the resolver's rate; wait and scan again",
+        let mut response = problem(
+            StatusCode::TOO_MANY_REQUESTS,
+            "this address scanned faster than the resolver's rate; wait and scan again".to_owned(),
         );
-        response.headers_mut().insert(
-            header::ACCESS_CONTROL_ALLOW_ORIGIN,
-            HeaderValue::from_static("*"),
-        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, crate::throttle::retry_after(wait));
         return response;
     }
     let anchor = anchor_of(&link);

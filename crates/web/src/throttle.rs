@@ -151,7 +151,13 @@ impl Default for RequestLimits {
     }
 }
 
-/// The `429` problem, with `Retry-After` in whole seconds.
+/// `Retry-After` for `wait`: whole seconds, rounded up, at least one.
+pub fn retry_after(wait: Duration) -> axum::http::HeaderValue {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    axum::http::HeaderValue::from(seconds.max(1))
+}
+
+/// The `429` problem, with [`retry_after`].
 pub fn too_many_requests(wait: Duration, detail: &str) -> axum::response::Response {
     use axum::response::IntoResponse;
     let mut response = crate::error::Problem::new(
@@ -159,17 +165,9 @@ pub fn too_many_requests(wait: Duration, detail: &str) -> axum::response::Respon
         Some(detail.to_owned()),
     )
     .into_response();
-    let seconds = wait.as_secs_f64().ceil().max(1.0);
-    #[expect(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        reason = "a wait of at most a minute, rounded up to whole seconds"
-    )]
-    let seconds = seconds as u64;
-    response.headers_mut().insert(
-        axum::http::header::RETRY_AFTER,
-        axum::http::HeaderValue::from(seconds),
-    );
+    response
+        .headers_mut()
+        .insert(axum::http::header::RETRY_AFTER, retry_after(wait));
     response
 }
 

@@ -180,7 +180,7 @@ pub async fn login(
         let mut response = refused(StatusCode::TOO_MANY_REQUESTS, message, form);
         response.headers_mut().insert(
             axum::http::header::RETRY_AFTER,
-            axum::http::HeaderValue::from(wait.as_secs().max(1)),
+            crate::throttle::retry_after(wait),
         );
         return response;
     }
