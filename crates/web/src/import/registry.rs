@@ -640,26 +640,55 @@ pub(super) async fn import_facilities(
     rows: Vec<Row<'_>>,
     progress: &dyn Progress,
 ) -> Result<Imported, ImportError> {
+    let facilities = KeyedImport {
+        column: "gln",
+        parse: facility,
+        // A GLN starts with the company prefix.
+        prefix_digits: |gln| gln,
+        page: "/facilities",
+    };
+    import_keyed(importer, context, rows, progress, facilities).await
+}
+
+/// How one kind of registry record is imported: the column of its key, how a row becomes its
+/// details, which digits of the key hold the company prefix, and the page that lists it.
+struct KeyedImport<D> {
+    column: &'static str,
+    parse: fn(&Row<'_>, &Context, &mut Vec<Problem>) -> Option<D>,
+    prefix_digits: fn(&str) -> &str,
+    page: &'static str,
+}
+
+/// Checks every row (its own rules, its key against the rest of the file, the store and other
+/// organisations' company prefixes), then stores all of them or, with any problem, none.
+async fn import_keyed<D: RegistryDetails>(
+    importer: Importer<'_>,
+    context: &Context,
+    rows: Vec<Row<'_>>,
+    progress: &dyn Progress,
+    kind: KeyedImport<D>,
+) -> Result<Imported, ImportError> {
     let store = store(&importer);
     let own = owner(&importer);
     let mut problems = Vec::new();
-    let mut glns = SeenKeys::new();
+    let mut keys = SeenKeys::new();
     let mut checked = Vec::with_capacity(rows.len());
     for row in &rows {
         progress.advance();
-        let Some(details) = facility(row, context, &mut problems) else {
+        let Some(details) = (kind.parse)(row, context, &mut problems) else {
             continue;
         };
-        let gln = details.gln.as_str();
-        problems.extend(glns.check(row, "gln", gln));
-        if store.find::<FacilityDetails>(gln).await?.is_some() {
-            problems.push(already_registered(row, "gln"));
+        let key = details.key();
+        problems.extend(keys.check(row, kind.column, &key));
+        if store.find::<D>(&key).await?.is_some() {
+            problems.push(already_registered(row, kind.column));
         }
-        problems.extend(prefix_problem(store, row, "gln", own, gln).await?);
+        let digits = (kind.prefix_digits)(&key);
+        problems.extend(prefix_problem(store, row, kind.column, own, digits).await?);
         checked.push(details);
     }
     refuse_if_any(problems)?;
-    store_all(importer, checked, "/facilities", progress).await
+    store_all(importer, checked, kind.page, progress).await
 }
 
 pub(super) async fn facility_rows(
@@ -763,27 +792,14 @@ pub(super) async fn import_products(
     rows: Vec<Row<'_>>,
     progress: &dyn Progress,
 ) -> Result<Imported, ImportError> {
-    let store = store(&importer);
-    let own = owner(&importer);
-    let mut problems = Vec::new();
-    let mut gtins = SeenKeys::new();
-    let mut checked = Vec::with_capacity(rows.len());
-    for row in &rows {
-        progress.advance();
-        let Some(details) = product(row, context, &mut problems) else {
-            continue;
-        };
-        let gtin = details.gtin.as_str();
-        problems.extend(gtins.check(row, "gtin", gtin));
-        if store.find::<ProductDetails>(gtin).await?.is_some() {
-            problems.push(already_registered(row, "gtin"));
-        }
+    let products = KeyedImport {
+        column: "gtin",
+        parse: product,
         // A GTIN-14's first digit is the packaging indicator; the company prefix follows it.
-        problems.extend(prefix_problem(store, row, "gtin", own, &gtin[1..]).await?);
-        checked.push(details);
-    }
-    refuse_if_any(problems)?;
-    store_all(importer, checked, "/products", progress).await
+        prefix_digits: |gtin| &gtin[1..],
+        page: "/products",
+    };
+    import_keyed(importer, context, rows, progress, products).await
 }
 
 pub(super) async fn product_rows(
