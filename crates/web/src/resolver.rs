@@ -6,9 +6,9 @@
 //!
 //! A scan reads the links of every level from its own up to the primary key (serial → lot →
 //! GTIN). They are the links organisations stored (see [`crate::resolver_api`]) and, for a
-//! registered product's GTIN, automatic ones nobody types: `gs1:traceability`, the trace page of
-//! that level (`/trace/…` for now; the public page of issue 6 point 2 replaces
-//! [`traceability_href`]) and `gs1:epcis`, this server's EPCIS query for that level. The
+//! registered product's GTIN, automatic ones nobody types: `gs1:traceability`, the public page
+//! of that level (see [`crate::ui::public_page`]) and `gs1:epcis`, this server's EPCIS query
+//! for that level. The
 //! default link is the stored default nearest the scanned level, else the automatic
 //! traceability page, so a browser scanning a registered product always lands somewhere.
 
@@ -55,7 +55,7 @@ impl Default for ResolverSettings {
 }
 
 /// The origin links are written on: the configured base URL or the request's host.
-fn root(state: &AppState, headers: &HeaderMap) -> String {
+pub(crate) fn public_root(state: &AppState, headers: &HeaderMap) -> String {
     if let Some(base) = &state.resolver.base_url {
         return base.trim_end_matches('/').to_owned();
     }
@@ -131,11 +131,6 @@ fn anchors_up(anchor: &str) -> Vec<String> {
         .collect()
 }
 
-/// The trace page of an identifier: where `gs1:traceability` leads.
-pub fn traceability_href(root: &str, canonical_id: &str) -> String {
-    format!("{root}/trace/{}", percent_encode(canonical_id))
-}
-
 /// The EPCIS query of an identifier: instances by `MATCH_anyEPC`, classes (GTIN, lot) by
 /// `MATCH_anyEPCClass`.
 fn epcis_href(root: &str, link: &DigitalLink) -> String {
@@ -157,7 +152,7 @@ fn automatic(root: &str, anchor: &str) -> Vec<Candidate> {
     vec![
         Candidate {
             link_type: LinkType::parse("gs1:traceability").expect("a valid link type"),
-            href: traceability_href(root, &link.canonical_id()),
+            href: crate::ui::public_page::href(root, &link.canonical_id()),
             title: "Truy xuất nguồn gốc / Traceability".to_owned(),
             media_type: Some("text/html".to_owned()),
             hreflang: vec!["vi".to_owned(), "en".to_owned()],
@@ -385,7 +380,7 @@ pub async fn fallback(State(state): State<AppState>, request: Request) -> Respon
         .uri
         .path_and_query()
         .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned());
-    let root = root(&state, &parts.headers);
+    let root = public_root(&state, &parts.headers);
     let parsed = DigitalLink::parse_any(&format!("{root}{path_and_query}"));
     let (link, compressed) = match parsed {
         Ok((link, compressed)) if link.base() == root => (link, compressed),
@@ -607,7 +602,7 @@ fn percent_decode(text: &str) -> String {
 
 /// `GET /.well-known/gs1resolver`: the resolver description file.
 pub async fn description(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let root = root(&state, &headers);
+    let root = public_root(&state, &headers);
     let mut keys: Vec<&str> = Dictionary::get()
         .entries()
         .filter(|e| e.is_primary_key())

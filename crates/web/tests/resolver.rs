@@ -133,7 +133,7 @@ async fn a_registered_product_redirects_to_its_traceability_page_by_default() {
     );
     assert_eq!(
         reply.header("location"),
-        Some(format!("{ROOT}/trace/https%3A%2F%2Fid.gs1.org%2F01%2F{GTIN}").as_str())
+        Some(format!("{ROOT}/p/01/{GTIN}").as_str())
     );
     let link_header = reply.header("link").unwrap();
     assert!(
@@ -155,7 +155,7 @@ async fn a_registered_product_redirects_to_its_traceability_page_by_default() {
     assert_eq!(reply.status, StatusCode::TEMPORARY_REDIRECT);
     assert_eq!(
         reply.header("location"),
-        Some(format!("{ROOT}/trace/https%3A%2F%2Fid.gs1.org%2F01%2F{GTIN}%2F10%2FLOT1").as_str())
+        Some(format!("{ROOT}/p/01/{GTIN}/10/LOT1").as_str())
     );
     // gs1:epcis is the EPCIS query for the level.
     let reply = scan(
@@ -404,19 +404,14 @@ async fn the_linkset_holds_every_level_up_to_the_primary_key() {
     assert_eq!(cert["title"], "Thông tin sản phẩm");
     assert_eq!(cert["type"], "text/html");
     assert_eq!(cert["hreflang"], json!(["vi"]));
-    // Exactly one default link in the whole set: the lot's trace page.
+    // Exactly one default link in the whole set: the lot's public page.
     let defaults: Vec<&Value> = contexts
         .iter()
         .filter_map(|c| c.get("https://gs1.org/voc/defaultLink"))
         .flat_map(|d| d.as_array().unwrap())
         .collect();
     assert_eq!(defaults.len(), 1, "{linkset:#}");
-    assert!(
-        defaults[0]["href"]
-            .as_str()
-            .unwrap()
-            .contains("%2F10%2FLOT1")
-    );
+    assert_eq!(defaults[0]["href"], format!("{ROOT}/p/01/{GTIN}/10/LOT1"));
     // Every target has an href, a title and a type.
     for context in contexts {
         for (relation, targets) in context.as_object().unwrap() {

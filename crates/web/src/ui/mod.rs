@@ -20,6 +20,7 @@ mod nav;
 mod organisations;
 mod pages;
 mod products;
+pub mod public_page;
 mod quality_page;
 mod registry;
 pub mod session;
@@ -139,6 +140,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/links", get(links::list).post(links::create))
         .route("/links/{id}/remove", post(links::remove))
+        .route("/p/{*code}", get(public_page::page))
         .route("/trace", get(trace_page::search))
         .route("/trace/{id}", get(trace_page::page))
         .route("/quality", get(quality_page::page))

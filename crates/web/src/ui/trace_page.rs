@@ -391,7 +391,7 @@ impl Names {
 
 /// A place's name from the master data of the organisation that recorded it (or else anyone's);
 /// a GLN in words when nobody named it.
-async fn place_name(
+pub(super) async fn place_name(
     state: &AppState,
     owner: OrganisationId,
     location: &str,
@@ -562,18 +562,29 @@ pub(super) fn vietnam_time(at: OffsetDateTime) -> String {
     )
 }
 
-/// A business step in words; a step outside CBV as written.
-fn stage(tr: Tr, biz_step: Option<&str>) -> String {
+/// A business step in words: a CBV step by its message, a pilot chain's own step by its
+/// stage name in the template, any other step as written.
+pub(super) fn stage(tr: Tr, biz_step: Option<&str>) -> String {
     let Some(step) = biz_step else {
         return tr.t("trace-step-none");
     };
     step.strip_prefix(BIZ_STEP_PREFIX)
         .and_then(|term| tr.try_t(&format!("step-{term}")))
+        .or_else(|| {
+            let stage = crate::quality::CHAINS
+                .iter()
+                .flat_map(|chain| chain.stages())
+                .find(|stage| stage.event().biz_step() == step)?;
+            Some(match tr.lang {
+                Lang::Vi => stage.name().vi.clone(),
+                Lang::En => stage.name().en.clone(),
+            })
+        })
         .unwrap_or_else(|| step.to_owned())
 }
 
 /// An amount with its unit in words, numbers written the user's way (1.800,5 kg or 1,800.5 kg).
-fn quantity(tr: Tr, quantity: Option<&Quantity>) -> String {
+pub(super) fn quantity(tr: Tr, quantity: Option<&Quantity>) -> String {
     let Some(quantity) = quantity else {
         return String::new();
     };
@@ -643,6 +654,9 @@ mod tests {
             stage(en, Some("urn:example:step:grading")),
             "urn:example:step:grading"
         );
+        let sowing = Some("https://nguon.example.vn/epcis/sowing");
+        assert_eq!(stage(vi, sowing), "Gieo sạ");
+        assert_eq!(stage(en, sowing), "Sowing");
         let kg = Quantity {
             amount: 1_788.0,
             uom: Some("KGM".into()),

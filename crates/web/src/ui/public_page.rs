@@ -1,0 +1,899 @@
+//! The public page: what a shopper, a buyer or an inspector sees on scanning a product's code,
+//! signed out. It shows the 10 items of TT 02/2024 (name, image, producer and address, every
+//! stage with product code, location code and time, production time, the traceability code,
+//! brand and serial, expiry, applied standards), the certificates of the places the product
+//! passed through marked verified or self-declared, a recall notice, and a map of the origin
+//! drawn here, without map tiles from anyone.
+//!
+//! It is served at `/p/{Digital Link path}`, where the resolver's `gs1:traceability` link leads.
+//! Household producers are people, so their names are cut to initials and their addresses to
+//! the commune (Law 91/2025). No script; one stylesheet shared with the portal.
+//!
+//! Never a dead end: a code that cannot be read answers 400 with the rule, one nobody
+//! registered or recorded 404, a product or producer the province suspended 410, each with a
+//! page that says so; a recalled lot answers 200 with the notice first.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use nguon_domain::{
+    AdminUnits, ApprovalStatus, Certificate, FacilityDetails, Geometry, Organisation,
+    OrganisationId, OrganisationKind, ProductDetails, Recall, Registered,
+};
+use nguon_gs1::{CANONICAL_BASE, DigitalLink, KeyKind};
+use nguon_store::Registry;
+use nguon_trace::{Direction, Identifier, Limits, Node, NodeEvent, Quantity, Trace};
+use time::{Date, Duration, OffsetDateTime};
+
+use crate::AppState;
+use crate::ui::Chrome;
+use crate::ui::i18n::{Lang, Tr};
+use crate::ui::pages::UiError;
+use crate::ui::trace_page::{place_name, quantity, stage, vietnam_time};
+
+/// The path the public pages live under.
+pub const PREFIX: &str = "/p/";
+
+/// How far back the page walks: a product's whole chain, and a bound on the work one scan costs.
+const PUBLIC_LIMITS: Limits = Limits {
+    max_nodes: 120,
+    max_depth: u32::MAX,
+};
+
+/// Events read for a lot's own dates (production, expiry).
+const OWN_EVENTS: u32 = 200;
+
+/// ILMD fields holding an expiry date, most specific first (CBV master-data attributes).
+const EXPIRY_FIELDS: [&str; 3] = ["itemExpirationDate", "bestBeforeDate", "sellByDate"];
+
+/// The public page of a canonical Digital Link identifier: where `gs1:traceability` leads.
+pub fn href(root: &str, canonical_id: &str) -> String {
+    let path = canonical_id
+        .strip_prefix(CANONICAL_BASE)
+        .unwrap_or(canonical_id);
+    format!("{root}{}{}", PREFIX.trim_end_matches('/'), path)
+}
+
+/// A product's page.
+#[derive(Template, WebTemplate)]
+#[template(path = "public.html")]
+struct PublicPage {
+    chrome: Chrome,
+    view: PublicView,
+}
+
+/// The page for a code that has no product page: unreadable, unknown or withdrawn.
+#[derive(Template, WebTemplate)]
+#[template(path = "public_status.html")]
+struct StatusPage {
+    chrome: Chrome,
+    title: String,
+    message: String,
+    code: String,
+    product: Option<ProductCard>,
+}
+
+/// What the page shows.
+struct PublicView {
+    product: ProductCard,
+    /// Open recalls naming the lot, in words.
+    recalls: Vec<String>,
+    /// The traceability code: its parts labelled, and as an element string.
+    code_parts: Vec<(String, String)>,
+    element_string: String,
+    producer: Option<Producer>,
+    /// When the lot was made: its first event.
+    produced: Option<String>,
+    /// Its expiry, from the lot's data or the product's shelf life.
+    expiry: Option<String>,
+    /// Every stage back to the origins, oldest first.
+    stages: Vec<StageRow>,
+    certificates: Vec<CertificateRow>,
+    map: Option<OriginMap>,
+    /// The walk stopped at the page's limit.
+    truncated: bool,
+    /// Open Graph: the absolute page and image URLs, the summary line.
+    og_url: String,
+    og_image: Option<String>,
+    og_description: String,
+}
+
+/// The product as registered.
+struct ProductCard {
+    name: String,
+    image: Option<String>,
+    brand: Option<String>,
+    net_content: Option<String>,
+    standards: Vec<String>,
+    ocop_stars: Option<u8>,
+    gtin: String,
+}
+
+/// Who made it, as the public may see it.
+struct Producer {
+    name: String,
+    address: String,
+}
+
+/// One stage of the chain.
+struct StageRow {
+    time: String,
+    stage: String,
+    organisation: String,
+    place: String,
+    /// The place's GS1 location code (GLN).
+    location_code: String,
+    /// The product code the event names, in words.
+    product: String,
+    quantity: String,
+}
+
+/// A certificate of a place on the chain.
+struct CertificateRow {
+    kind: String,
+    number: String,
+    issuer: String,
+    place: String,
+    expires: String,
+    verified: bool,
+    expired: bool,
+}
+
+/// The origin map: an SVG drawn here, and the places on it.
+struct OriginMap {
+    svg: String,
+    places: Vec<MapPlace>,
+}
+
+/// A numbered place on the map, with links that open it in the phone's own map.
+struct MapPlace {
+    number: usize,
+    name: String,
+    coordinates: String,
+    geo: String,
+    osm: String,
+}
+
+/// `GET /p/{Digital Link path}`: the public page of a product, lot or serial.
+pub async fn page(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    let lang = Lang::of_request(&headers);
+    let tr = Tr { lang };
+    let raw = uri.path().strip_prefix(PREFIX).unwrap_or_default();
+    let chrome = Chrome::signed_out(lang, uri.path());
+    let link = match DigitalLink::parse(&format!("{CANONICAL_BASE}/{}", raw.trim_end_matches('/')))
+    {
+        Ok(link) if link.key().kind() == KeyKind::Gtin => link,
+        Ok(_) => {
+            let message = tr.t("public-not-product");
+            return status_page(chrome, StatusCode::NOT_FOUND, tr, raw, message, None);
+        }
+        Err(error) => {
+            let message = tr.t1("public-bad-code", "reason", &error.to_string());
+            return status_page(chrome, StatusCode::BAD_REQUEST, tr, raw, message, None);
+        }
+    };
+    match view(&state, tr, &headers, &link).await {
+        Ok(Outcome::Page(view)) => with_language(
+            lang,
+            PublicPage {
+                chrome,
+                view: *view,
+            },
+        ),
+        Ok(Outcome::Status(status, message, product)) => {
+            let code = link.element_string().to_string();
+            status_page(chrome, status, tr, &code, message, product)
+        }
+        Err(error) => error.into_page(lang),
+    }
+}
+
+/// A page for `lang`, marked so caches keep each language apart.
+fn with_language(lang: Lang, page: impl IntoResponse) -> Response {
+    let mut response = page.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(lang.code()),
+    );
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept-Language, Cookie"),
+    );
+    response
+}
+
+fn status_page(
+    chrome: Chrome,
+    status: StatusCode,
+    tr: Tr,
+    code: &str,
+    message: String,
+    product: Option<ProductCard>,
+) -> Response {
+    let title = tr.t(match status {
+        StatusCode::BAD_REQUEST => "public-title-bad",
+        StatusCode::GONE => "public-title-gone",
+        _ => "public-title-unknown",
+    });
+    let page = StatusPage {
+        chrome,
+        title,
+        message,
+        code: code.to_owned(),
+        product,
+    };
+    (status, with_language(tr.lang, page)).into_response()
+}
+
+/// What a scan leads to.
+enum Outcome {
+    Page(Box<PublicView>),
+    Status(StatusCode, String, Option<ProductCard>),
+}
+
+async fn view(
+    state: &AppState,
+    tr: Tr,
+    headers: &HeaderMap,
+    link: &DigitalLink,
+) -> Result<Outcome, UiError> {
+    let store = &*state.store;
+    let gtin = link.key().as_str().to_owned();
+    let product = store.find::<ProductDetails>(&gtin).await?;
+    let card = product.as_ref().map(|p| product_card(tr, &p.details));
+    // A serial on a lot's label follows the lot: the lot is what the chain recorded.
+    let start = trace_start(link);
+    let back = match &start {
+        Some(start) => nguon_trace::trace(store, start, Direction::Back, PUBLIC_LIMITS).await?,
+        None => None,
+    };
+    let Some(product) = product else {
+        // Events without a registered product still make a chain worth showing, by GTIN.
+        return match back {
+            Some(back) => page_view(state, tr, headers, link, None, back).await,
+            None => Ok(Outcome::Status(
+                StatusCode::NOT_FOUND,
+                tr.t("public-unknown"),
+                None,
+            )),
+        };
+    };
+    let owner = match product.organisation {
+        Some(id) => Some(store.organisation(id).await?),
+        None => None,
+    };
+    let suspended = product.status == ApprovalStatus::Suspended
+        || owner
+            .as_ref()
+            .is_some_and(|o| o.status == ApprovalStatus::Suspended);
+    if suspended {
+        return Ok(Outcome::Status(StatusCode::GONE, tr.t("public-gone"), card));
+    }
+    match back {
+        Some(back) => page_view(state, tr, headers, link, Some((product, owner)), back).await,
+        None if start.is_some() => Ok(Outcome::Status(
+            StatusCode::NOT_FOUND,
+            tr.t("public-lot-unknown"),
+            card,
+        )),
+        // A GTIN alone: the product, without a chain.
+        None => Ok(Outcome::Page(Box::new(PublicView {
+            product: card.expect("the product is registered"),
+            recalls: Vec::new(),
+            code_parts: code_parts(tr, link),
+            element_string: link.element_string().to_string(),
+            producer: owner.as_ref().map(|o| producer(o, None)),
+            produced: None,
+            expiry: None,
+            stages: Vec::new(),
+            certificates: Vec::new(),
+            map: None,
+            truncated: false,
+            og_url: page_url(state, headers, link),
+            og_image: None,
+            og_description: String::new(),
+        }))),
+    }
+}
+
+/// Where the walk starts: the lot when the code names one, else the serial; `None` for a
+/// GTIN alone.
+fn trace_start(link: &DigitalLink) -> Option<Identifier> {
+    let gtin = link.key().as_str().to_owned();
+    let spelled = match (link.get("10"), link.get("21")) {
+        (Some(lot), _) => format!("(01){gtin}(10){lot}"),
+        (None, Some(serial)) => format!("(01){gtin}(21){serial}"),
+        (None, None) => return None,
+    };
+    Identifier::parse(&spelled).ok()
+}
+
+async fn page_view(
+    state: &AppState,
+    tr: Tr,
+    headers: &HeaderMap,
+    link: &DigitalLink,
+    registered: Option<(Registered<ProductDetails>, Option<Organisation>)>,
+    back: Trace,
+) -> Result<Outcome, UiError> {
+    let store = &*state.store;
+    let start = &back.nodes[0];
+    let events = chain_events(&back);
+    let organisations = organisations_of(state, &events).await?;
+    let places = places_of(state, &events).await?;
+    let stages: Vec<StageRow> = events
+        .iter()
+        .map(|(identifier, event)| StageRow {
+            time: vietnam_time(event.event_time),
+            stage: stage(tr, event.biz_step.as_deref()),
+            organisation: organisations
+                .get(&event.owner)
+                .map(|o| public_name(o.kind, o.name.as_str()))
+                .unwrap_or_default(),
+            place: location(event)
+                .and_then(|l| places.get(l))
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
+            location_code: location(event)
+                .map(|l| location_code(l))
+                .unwrap_or_default(),
+            product: super::trace_page::what(tr, identifier),
+            quantity: quantity(tr, event.quantity.as_ref()),
+        })
+        .collect();
+    let mut recalls = store
+        .active_recalls_naming(start.identifier.as_str())
+        .await?;
+    if link.get("10").is_some() && link.get("21").is_some() {
+        let serial = Identifier::parse(&link.canonical_id()).ok();
+        if let Some(serial) = serial {
+            recalls.extend(store.active_recalls_naming(serial.as_str()).await?);
+        }
+    }
+    let (product, owner) = match registered {
+        Some((product, owner)) => (Some(product), owner),
+        None => (None, None),
+    };
+    // The producer: the product's owner, else whoever recorded the lot first.
+    let producer_org = owner.as_ref().or_else(|| {
+        start
+            .events
+            .first()
+            .and_then(|e| organisations.get(&e.owner))
+    });
+    let producer_place = producer_org.and_then(|o| {
+        events
+            .iter()
+            .filter(|(_, e)| e.owner == o.id)
+            .find_map(|(_, e)| location(e).and_then(|l| places.get(l)))
+    });
+    let produced_at = start.events.first().map(|e| e.event_time);
+    let expiry = expiry(
+        state,
+        start,
+        product.as_ref().map(|p| &p.details),
+        produced_at,
+    )
+    .await?;
+    let card = match &product {
+        Some(product) => product_card(tr, &product.details),
+        None => ProductCard {
+            name: super::trace_page::what(tr, &start.identifier),
+            image: None,
+            brand: None,
+            net_content: None,
+            standards: Vec::new(),
+            ocop_stars: None,
+            gtin: link.key().as_str().to_owned(),
+        },
+    };
+    let producer = producer_org.map(|o| producer(o, producer_place));
+    let og_description = og_summary(tr, &card, producer.as_ref(), link);
+    let today = OffsetDateTime::now_utc().date();
+    let view = PublicView {
+        og_image: card
+            .image
+            .as_ref()
+            .map(|path| format!("{}{path}", root_of(state, headers))),
+        og_url: page_url(state, headers, link),
+        og_description,
+        recalls: recalls
+            .iter()
+            .map(|recall| recall_line(tr, recall))
+            .collect(),
+        code_parts: code_parts(tr, link),
+        element_string: link.element_string().to_string(),
+        producer,
+        produced: produced_at.map(vietnam_time),
+        expiry: expiry.map(date_text),
+        stages,
+        certificates: certificates(tr, &places, today),
+        map: origin_map(&places, &events),
+        truncated: back.truncated,
+        product: card,
+    };
+    Ok(Outcome::Page(Box::new(view)))
+}
+
+/// The chain's events, oldest first, each with the identifier it was reached by. An upstream
+/// identifier's events count up to the step that led to this product: what happened to the
+/// rest of a pond's harvest later is another product's story.
+fn chain_events(back: &Trace) -> Vec<(&Identifier, &NodeEvent)> {
+    let mut cutoff: HashMap<&Identifier, OffsetDateTime> = HashMap::new();
+    for edge in &back.edges {
+        let time = cutoff.entry(&edge.to).or_insert(edge.event_time);
+        *time = (*time).max(edge.event_time);
+    }
+    let mut seen = HashSet::new();
+    let mut events: Vec<(&Identifier, &NodeEvent)> = back
+        .nodes
+        .iter()
+        .flat_map(|node: &Node| {
+            let until = cutoff.get(&node.identifier).copied();
+            node.events
+                .iter()
+                .filter(move |e| until.is_none_or(|t| e.event_time <= t))
+                .map(move |e| (&node.identifier, e))
+        })
+        .filter(|(_, e)| seen.insert(e.event_id.as_str()))
+        .collect();
+    events.sort_by_key(|(_, e)| e.event_time);
+    events
+}
+
+async fn organisations_of(
+    state: &AppState,
+    events: &[(&Identifier, &NodeEvent)],
+) -> Result<HashMap<OrganisationId, Organisation>, UiError> {
+    let mut organisations = HashMap::new();
+    for (_, event) in events {
+        if let std::collections::hash_map::Entry::Vacant(slot) = organisations.entry(event.owner) {
+            slot.insert(state.store.organisation(event.owner).await?);
+        }
+    }
+    Ok(organisations)
+}
+
+/// A place on the chain: its name and, when registered, its facility record.
+struct Place {
+    name: String,
+    facility: Option<FacilityDetails>,
+}
+
+/// The event's place: where it happened, else where the goods were.
+fn location(event: &NodeEvent) -> Option<&String> {
+    event.biz_location.as_ref().or(event.read_point.as_ref())
+}
+
+/// The GLN of a location, or the location as written when it is no GLN.
+fn location_code(location: &str) -> String {
+    match DigitalLink::parse(location) {
+        Ok(link) if link.key().kind() == KeyKind::Gln => match link.get("254") {
+            Some(extension) => format!("{} ({extension})", link.key().as_str()),
+            None => link.key().as_str().to_owned(),
+        },
+        _ => location.to_owned(),
+    }
+}
+
+/// Every place of the chain by location, in the order the chain reached them.
+async fn places_of(
+    state: &AppState,
+    events: &[(&Identifier, &NodeEvent)],
+) -> Result<BTreeMap<String, Place>, UiError> {
+    let mut places = BTreeMap::new();
+    for (_, event) in events {
+        let Some(at) = location(event) else { continue };
+        if places.contains_key(at) {
+            continue;
+        }
+        let facility = match DigitalLink::parse(at) {
+            Ok(link) if link.key().kind() == KeyKind::Gln => state
+                .store
+                .find::<FacilityDetails>(link.key().as_str())
+                .await?
+                .filter(|f| f.status != ApprovalStatus::Suspended)
+                .map(|f| f.details),
+            _ => None,
+        };
+        let name = match &facility {
+            Some(facility) => facility.name.to_string(),
+            None => place_name(state, event.owner, at).await?,
+        };
+        places.insert(at.clone(), Place { name, facility });
+    }
+    Ok(places)
+}
+
+/// A name the public may see: a household's is cut to initials after its first word and any
+/// lower-case words ("Hộ bà Lê Thị Muối" → "Hộ bà L. T. M."), since it names a person.
+fn public_name(kind: OrganisationKind, name: &str) -> String {
+    if kind != OrganisationKind::Household {
+        return name.to_owned();
+    }
+    name.split_whitespace()
+        .enumerate()
+        .map(|(position, word)| {
+            let first = word.chars().next().unwrap_or(' ');
+            if position == 0 || !first.is_uppercase() {
+                word.to_owned()
+            } else {
+                format!("{first}.")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The producer's public name and address: street, commune and province; a household's
+/// street is left out. Without a registered address, the place the producer worked at.
+fn producer(organisation: &Organisation, place: Option<&Place>) -> Producer {
+    let address = organisation
+        .address
+        .as_ref()
+        .or_else(|| place.and_then(|p| p.facility.as_ref()?.address.as_ref()));
+    let address = address
+        .map(|address| {
+            let mut parts = Vec::new();
+            if organisation.kind != OrganisationKind::Household {
+                parts.push(address.street().to_owned());
+            }
+            if let Ok((commune, province)) = AdminUnits::embedded().commune(address.commune()) {
+                parts.push(commune.name().to_owned());
+                parts.push(province.name().to_owned());
+            }
+            parts.join(", ")
+        })
+        .unwrap_or_default();
+    Producer {
+        name: public_name(organisation.kind, organisation.name.as_str()),
+        address,
+    }
+}
+
+fn product_card(tr: Tr, product: &ProductDetails) -> ProductCard {
+    let name = match (tr.lang, &product.name_en) {
+        (Lang::En, Some(english)) => english.to_string(),
+        _ => product.name_vi.to_string(),
+    };
+    ProductCard {
+        name,
+        image: product.images.first().map(|id| format!("/media/{id}")),
+        brand: product.brand.clone(),
+        net_content: product.net_content.map(|content| {
+            quantity(
+                tr,
+                Some(&Quantity {
+                    amount: content.amount(),
+                    uom: Some(content.unit().as_str().to_owned()),
+                }),
+            )
+        }),
+        standards: product
+            .standards
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect(),
+        ocop_stars: product.ocop_stars,
+        gtin: product.gtin.as_str().to_owned(),
+    }
+}
+
+/// The code's parts, labelled: GTIN, lot, serial, expiry.
+fn code_parts(tr: Tr, link: &DigitalLink) -> Vec<(String, String)> {
+    let mut parts = vec![("GTIN".to_owned(), link.key().as_str().to_owned())];
+    for (ai, label) in [
+        ("10", "trace-lot"),
+        ("21", "trace-serial"),
+        ("17", "public-expiry"),
+    ] {
+        if let Some(value) = link.get(ai) {
+            parts.push((tr.t(label), value.to_owned()));
+        }
+    }
+    parts
+}
+
+/// The lot's expiry: an expiry date in its own data (ILMD), else its production date plus the
+/// product's shelf life.
+async fn expiry(
+    state: &AppState,
+    start: &Node,
+    product: Option<&ProductDetails>,
+    produced_at: Option<OffsetDateTime>,
+) -> Result<Option<Date>, UiError> {
+    let own = state
+        .store
+        .events_with_identifier(start.identifier.as_str(), &[], OWN_EVENTS)
+        .await?;
+    let recorded = own.iter().find_map(|stored| {
+        let document: serde_json::Value = serde_json::from_str(&stored.event.document).ok()?;
+        let ilmd = document.get("ilmd")?.as_object()?;
+        EXPIRY_FIELDS.iter().find_map(|field| {
+            ilmd.iter()
+                .find(|(name, _)| name.rsplit([':', '#', '/']).next() == Some(field))
+                .and_then(|(_, value)| value.as_str())
+                .and_then(|text| text.get(..10))
+                .and_then(|day| {
+                    Date::parse(
+                        day,
+                        time::macros::format_description!("[year]-[month]-[day]"),
+                    )
+                    .ok()
+                })
+        })
+    });
+    Ok(recorded.or_else(|| {
+        let days = product?.shelf_life_days?;
+        Some(produced_at?.date() + Duration::days(i64::from(days)))
+    }))
+}
+
+/// A date as people in Vietnam write it.
+fn date_text(date: Date) -> String {
+    format!(
+        "{:02}/{:02}/{}",
+        date.day(),
+        u8::from(date.month()),
+        date.year()
+    )
+}
+
+fn recall_line(tr: Tr, recall: &Recall) -> String {
+    tr.tn(
+        "public-recall",
+        &[
+            ("reason", recall.reason.as_str()),
+            ("date", &date_text(recall.created_at.date())),
+        ],
+    )
+}
+
+/// The certificates of every registered place on the chain, verified ones first.
+fn certificates(tr: Tr, places: &BTreeMap<String, Place>, today: Date) -> Vec<CertificateRow> {
+    let mut rows: Vec<CertificateRow> = places
+        .values()
+        .filter_map(|place| Some((place, place.facility.as_ref()?)))
+        .flat_map(|(place, facility)| {
+            facility
+                .certificates
+                .iter()
+                .map(move |c: &Certificate| CertificateRow {
+                    kind: tr.t(&format!("certificate-kind-{}", c.kind().as_str())),
+                    number: c.number().to_owned(),
+                    issuer: c.issuer().to_owned(),
+                    place: place.name.clone(),
+                    expires: c.expires_on().map(date_text).unwrap_or_default(),
+                    verified: c.verified(),
+                    expired: c.expires_on().is_some_and(|d| d < today),
+                })
+        })
+        .collect();
+    rows.sort_by_key(|row| (!row.verified, row.expired));
+    rows
+}
+
+/// The map of the places the chain names coordinates for, numbered in the order it reached
+/// them; `None` when no place has coordinates.
+fn origin_map(
+    places: &BTreeMap<String, Place>,
+    events: &[(&Identifier, &NodeEvent)],
+) -> Option<OriginMap> {
+    let mut order: Vec<&String> = Vec::new();
+    for (_, event) in events {
+        if let Some(at) = location(event)
+            && !order.contains(&at)
+        {
+            order.push(at);
+        }
+    }
+    let shapes: Vec<(&Place, &Geometry)> = order
+        .iter()
+        .filter_map(|at| {
+            let place = places.get(*at)?;
+            Some((place, place.facility.as_ref()?.geometry.as_ref()?))
+        })
+        .collect();
+    if shapes.is_empty() {
+        return None;
+    }
+    let frame = MapFrame::around(shapes.iter().flat_map(|(_, g)| points(g)));
+    let mut svg = format!(
+        r##"<svg class="origin-map" viewBox="0 0 {W} {H}" role="img" xmlns="http://www.w3.org/2000/svg"><rect width="{W}" height="{H}" fill="#eef4ee"/>"##,
+        W = MAP_WIDTH,
+        H = MAP_HEIGHT
+    );
+    let mut list = Vec::new();
+    for (index, (place, geometry)) in shapes.iter().enumerate() {
+        let number = index + 1;
+        if let Geometry::Polygon(corners) = geometry {
+            let corners: Vec<String> = corners
+                .iter()
+                .map(|p| {
+                    let (x, y) = frame.project(p.latitude(), p.longitude());
+                    format!("{x:.1},{y:.1}")
+                })
+                .collect();
+            let _ = write!(
+                svg,
+                r##"<polygon points="{}" fill="#9cc9a0" stroke="#2e6b34" stroke-width="1.5"/>"##,
+                corners.join(" ")
+            );
+        }
+        let centre = geometry.centre();
+        let (x, y) = frame.project(centre.latitude(), centre.longitude());
+        let _ = write!(
+            svg,
+            r##"<circle cx="{x:.1}" cy="{y:.1}" r="9" fill="#b3261e" stroke="#fff" stroke-width="2"/><text x="{x:.1}" y="{ty:.1}" font-size="11" font-weight="bold" text-anchor="middle" fill="#fff">{number}</text>"##,
+            ty = y + 4.0
+        );
+        let (lat, lon) = (centre.latitude(), centre.longitude());
+        list.push(MapPlace {
+            number,
+            name: place.name.clone(),
+            coordinates: format!("{lat:.5}, {lon:.5}"),
+            geo: format!("geo:{lat:.6},{lon:.6}"),
+            osm: format!(
+                "https://www.openstreetmap.org/?mlat={lat:.6}&mlon={lon:.6}#map=15/{lat:.6}/{lon:.6}"
+            ),
+        });
+    }
+    svg.push_str(&frame.scale_bar());
+    svg.push_str(
+        r##"<text x="16" y="24" font-size="13" font-weight="bold" fill="#333">N ↑</text></svg>"##,
+    );
+    Some(OriginMap { svg, places: list })
+}
+
+fn points(geometry: &Geometry) -> Vec<(f64, f64)> {
+    match geometry {
+        Geometry::Point(p) => vec![(p.latitude(), p.longitude())],
+        Geometry::Polygon(corners) => corners
+            .iter()
+            .map(|p| (p.latitude(), p.longitude()))
+            .collect(),
+    }
+}
+
+/// The map's size in SVG units.
+const MAP_WIDTH: f64 = 360.0;
+const MAP_HEIGHT: f64 = 220.0;
+/// Room kept free round the edge, in SVG units.
+const MAP_MARGIN: f64 = 28.0;
+/// Metres in one degree of latitude, WGS 84 mean.
+const METRES_PER_DEGREE: f64 = 111_320.0;
+/// The least span shown, in degrees (about 550 m): one pond still sits in a readable frame.
+const MIN_SPAN: f64 = 0.005;
+
+/// An equirectangular frame round some points; longitudes shrink by the cosine of the middle
+/// latitude so distances read true across a province.
+struct MapFrame {
+    west: f64,
+    north: f64,
+    /// SVG units per degree of latitude.
+    scale: f64,
+    shrink: f64,
+}
+
+impl MapFrame {
+    fn around(points: impl Iterator<Item = (f64, f64)>) -> Self {
+        let (mut south, mut north, mut west, mut east) =
+            (90.0_f64, -90.0_f64, 180.0_f64, -180.0_f64);
+        for (lat, lon) in points {
+            south = south.min(lat);
+            north = north.max(lat);
+            west = west.min(lon);
+            east = east.max(lon);
+        }
+        let shrink = ((south + north) / 2.0).to_radians().cos().max(0.01);
+        let span_y = (north - south).max(MIN_SPAN);
+        let span_x = ((east - west) * shrink).max(MIN_SPAN);
+        let scale =
+            ((MAP_WIDTH - 2.0 * MAP_MARGIN) / span_x).min((MAP_HEIGHT - 2.0 * MAP_MARGIN) / span_y);
+        Self {
+            west: (west + east) / 2.0 - MAP_WIDTH / 2.0 / scale / shrink,
+            north: (south + north) / 2.0 + MAP_HEIGHT / 2.0 / scale,
+            scale,
+            shrink,
+        }
+    }
+
+    fn project(&self, lat: f64, lon: f64) -> (f64, f64) {
+        (
+            (lon - self.west) * self.shrink * self.scale,
+            (self.north - lat) * self.scale,
+        )
+    }
+
+    /// A scale bar of a round length near a quarter of the map's width.
+    fn scale_bar(&self) -> String {
+        let metres_per_unit = METRES_PER_DEGREE / self.scale;
+        let wanted = metres_per_unit * MAP_WIDTH / 4.0;
+        let step = 10f64.powf(wanted.log10().floor());
+        let metres = [5.0, 2.0, 1.0]
+            .into_iter()
+            .map(|m| m * step)
+            .find(|m| *m <= wanted)
+            .unwrap_or(step);
+        let length = metres / metres_per_unit;
+        let label = if metres >= 1000.0 {
+            format!("{} km", metres / 1000.0)
+        } else {
+            format!("{metres} m")
+        };
+        let (x, y) = (MAP_WIDTH - MAP_MARGIN / 2.0 - length, MAP_HEIGHT - 12.0);
+        format!(
+            r##"<path d="M{x:.1} {y:.1}h{length:.1}" stroke="#333" stroke-width="3"/><text x="{tx:.1}" y="{ty:.1}" font-size="11" text-anchor="middle" fill="#333">{label}</text>"##,
+            tx = x + length / 2.0,
+            ty = y - 6.0
+        )
+    }
+}
+
+/// The line a shared link previews with: product, producer, lot.
+fn og_summary(
+    tr: Tr,
+    card: &ProductCard,
+    producer: Option<&Producer>,
+    link: &DigitalLink,
+) -> String {
+    let mut parts = vec![card.name.clone()];
+    if let Some(producer) = producer {
+        parts.push(producer.name.clone());
+    }
+    if let Some(lot) = link.get("10") {
+        parts.push(format!("{} {lot}", tr.t("trace-lot")));
+    }
+    parts.join(" · ")
+}
+
+/// The public root of this server: the resolver's configured base, else the request's host.
+fn root_of(state: &AppState, headers: &HeaderMap) -> String {
+    crate::resolver::public_root(state, headers)
+}
+
+fn page_url(state: &AppState, headers: &HeaderMap, link: &DigitalLink) -> String {
+    href(&root_of(state, headers), &link.canonical_id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn households_are_shown_by_initials() {
+        let household = public_name(OrganisationKind::Household, "Hộ bà Lê Thị Muối");
+        assert_eq!(household, "Hộ bà L. T. M.");
+        let company = public_name(OrganisationKind::Enterprise, "Công ty Chế biến Cà Mau");
+        assert_eq!(company, "Công ty Chế biến Cà Mau");
+    }
+
+    #[test]
+    fn pages_live_under_the_root() {
+        assert_eq!(
+            href(
+                "https://truyxuat.example",
+                "https://id.gs1.org/01/08931234560010/10/PL7"
+            ),
+            "https://truyxuat.example/p/01/08931234560010/10/PL7"
+        );
+    }
+
+    #[test]
+    fn the_map_frames_its_points_with_a_round_scale() {
+        let frame = MapFrame::around([(9.18, 105.15), (9.19, 105.16)].into_iter());
+        let (x1, y1) = frame.project(9.18, 105.15);
+        let (x2, y2) = frame.project(9.19, 105.16);
+        for (x, y) in [(x1, y1), (x2, y2)] {
+            assert!((0.0..=MAP_WIDTH).contains(&x) && (0.0..=MAP_HEIGHT).contains(&y));
+        }
+        assert!(y1 > y2, "north is up");
+        assert!(frame.scale_bar().contains(" m<") || frame.scale_bar().contains(" km<"));
+    }
+}
