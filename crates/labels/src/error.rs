@@ -4,7 +4,7 @@
 use nguon_gs1::DigitalLinkError;
 
 /// A label could not be built or rendered.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LabelError {
     /// A symbology name outside the allowed list.
     #[error("unknown symbology {name:?}; allowed: {allowed}")]

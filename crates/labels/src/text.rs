@@ -44,7 +44,11 @@ pub(crate) enum Weight {
 
 impl Weight {
     fn face(self) -> &'static Face<'static> {
-        &FACES[self as usize]
+        let [regular, bold] = &*FACES;
+        match self {
+            Weight::Regular => regular,
+            Weight::Bold => bold,
+        }
     }
 }
 
