@@ -69,11 +69,13 @@ pub enum EntityKind {
     Guidance,
     /// A resolver link.
     ResolverLink,
+    /// A stamp run (a lot's print job).
+    StampRun,
 }
 
 impl EntityKind {
     /// Every kind.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::Organisation,
         Self::ApiKey,
         Self::User,
@@ -85,6 +87,7 @@ impl EntityKind {
         Self::Training,
         Self::Guidance,
         Self::ResolverLink,
+        Self::StampRun,
     ];
 
     /// The stored name.
@@ -101,6 +104,7 @@ impl EntityKind {
             Self::Training => "training",
             Self::Guidance => "guidance",
             Self::ResolverLink => "resolver_link",
+            Self::StampRun => "stamp_run",
         }
     }
 
@@ -162,11 +166,15 @@ pub enum AuditAction {
     ResolverLinkUpdate,
     /// A resolver link was removed.
     ResolverLinkDelete,
+    /// A lot's stamps were printed.
+    StampsPrint,
+    /// A stamp run was activated or deactivated.
+    StampsState,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 28] = [
+    pub const ALL: [Self; 30] = [
         Self::OrganisationCreate,
         Self::ApprovalStatus,
         Self::CompanyPrefixAdd,
@@ -195,6 +203,8 @@ impl AuditAction {
         Self::ResolverLinkCreate,
         Self::ResolverLinkUpdate,
         Self::ResolverLinkDelete,
+        Self::StampsPrint,
+        Self::StampsState,
     ];
 
     /// The stored name, `<entity>.<verb>`.
@@ -228,6 +238,8 @@ impl AuditAction {
             Self::ResolverLinkCreate => "resolver_link.create",
             Self::ResolverLinkUpdate => "resolver_link.update",
             Self::ResolverLinkDelete => "resolver_link.delete",
+            Self::StampsPrint => "stamp_run.print",
+            Self::StampsState => "stamp_run.state",
         }
     }
 
@@ -266,6 +278,7 @@ impl AuditAction {
             Self::ResolverLinkCreate | Self::ResolverLinkUpdate | Self::ResolverLinkDelete => {
                 EntityKind::ResolverLink
             }
+            Self::StampsPrint | Self::StampsState => EntityKind::StampRun,
         }
     }
 }

@@ -47,6 +47,44 @@ pub enum DomainError {
         /// The status that was asked for.
         to: RecallStatus,
     },
+    /// A stamp count outside what one run may print.
+    #[error("count: must be a whole number from 1 to {max} stamps per print run, found {found}")]
+    StampCount {
+        /// The most one run may print.
+        max: u32,
+        /// The count asked for.
+        found: String,
+    },
+    /// More stamps than the lot can carry.
+    #[error(
+        "count: the lot carries at most {cap} stamps and {issued} are issued, so at most {remaining} more; asked for {asked}"
+    )]
+    StampCapExceeded {
+        /// How many stamps the lot can carry.
+        cap: u64,
+        /// How many were issued before.
+        issued: u64,
+        /// How many may still be issued.
+        remaining: u64,
+        /// How many were asked for.
+        asked: u32,
+    },
+    /// A lot whose quantity cannot be counted in stamps.
+    #[error("lot: {reason}")]
+    StampCapUnknown {
+        /// Why, in words.
+        reason: String,
+    },
+    /// A stamp run moved out of order.
+    #[error(
+        "stamp run: cannot change from {from} to {to}; stamps go printed → active → deactivated"
+    )]
+    StampStateTransition {
+        /// The current state.
+        from: &'static str,
+        /// The state asked for.
+        to: &'static str,
+    },
     /// A recall reason that is empty or too long.
     #[error("reason: must be 1 to 2000 characters, found {found}")]
     RecallReasonLength {

@@ -167,6 +167,12 @@ uuid_v7_id!(
 );
 
 uuid_v7_id!(
+    /// The id of a stamp run (one print job of a lot's stamps): a UUID version 7.
+    StampRunId,
+    "stamp run id"
+);
+
+uuid_v7_id!(
     /// The id of a stored resolver link: a UUID version 7.
     ResolverLinkId,
     "resolver link id"

@@ -27,6 +27,7 @@ mod query;
 mod recall;
 mod registry;
 mod resolver;
+mod stamp;
 mod status;
 mod subscription;
 mod tax_code;
@@ -55,7 +56,7 @@ pub use facility::{
 };
 pub use id::{
     ApiKeyId, AuditEntryId, CaptureJobId, GuidanceId, MediaId, OrganisationId, RecallId, RecordId,
-    ResolverLinkId, SessionId, SubscriptionId, TrainingId, UserId,
+    ResolverLinkId, SessionId, StampRunId, SubscriptionId, TrainingId, UserId,
 };
 pub use master_data::VocabularyElement;
 pub use name::OrganisationName;
@@ -78,6 +79,9 @@ pub use recall::{NewRecall, Recall, RecallReason, RecallRole, RecallStatus, Reca
 pub use registry::{Registered, RegistryDetails, RegistryKind};
 pub use resolver::{
     GS1_VOCABULARY, LinkType, MAX_HREF_LEN, MAX_TITLE_LEN, NewResolverLink, ResolverLink, anchor_of,
+};
+pub use stamp::{
+    MAX_STAMPS_PER_RUN, NewStampRun, StampRun, StampState, sequence_number, stamp_cap,
 };
 pub use status::ApprovalStatus;
 pub use subscription::{

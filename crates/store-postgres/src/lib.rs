@@ -20,6 +20,7 @@ mod recalls;
 mod registry;
 mod resolver;
 mod scratch;
+mod stamps;
 mod subscriptions;
 
 pub use backup::{dump, restore};

@@ -18,6 +18,7 @@ mod quality;
 mod recalls;
 mod registry;
 mod resolver;
+mod stamps;
 mod subscriptions;
 
 use std::collections::HashMap;

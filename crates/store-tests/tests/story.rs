@@ -18,9 +18,9 @@ use nguon_domain::{
 };
 use nguon_domain::{
     Address, AdminUnits, Certificate, CertificateKind, DocumentFile, DocumentType, FacilityDetails,
-    FacilityKind, Geometry, GuidanceId, Image, NewGuidance, NewResolverLink, NewTraining,
-    Participant, ProductDetails, ProductGroupCode, ProductGroupDetails, ProvinceCode, RecordName,
-    RegistryKind, TrainingId,
+    FacilityKind, Geometry, GuidanceId, Image, NewGuidance, NewResolverLink, NewStampRun,
+    NewTraining, Participant, ProductDetails, ProductGroupCode, ProductGroupDetails, ProvinceCode,
+    RecordName, RegistryKind, StampState, TrainingId,
 };
 use nguon_domain::{Bilingual, LotQuality, QualityLine, QualityScore, QualitySection};
 use nguon_gs1::{CompanyPrefix, Gln, Gtin};
@@ -411,11 +411,127 @@ async fn run_story(store: Arc<dyn Store>) {
     resolver_chapter(&store, farm.id, hatchery.id).await;
     batch_registry_chapter(&store, farm.id).await;
     batch_organisations_chapter(&store).await;
+    stamps_chapter(&store, farm.id, hatchery.id).await;
 
     // Shutting down: once closed, the store says it is unavailable instead of hanging.
     store.close().await;
     let closed = store.ping().await.unwrap_err();
     assert!(matches!(closed, StoreError::Unavailable(_)), "{closed:?}");
+}
+
+/// Stamp runs: numbered on from the lot's earlier runs, refused past the lot's cap with the
+/// remaining count and nothing written, kept per lot and per organisation, moved printed →
+/// active → deactivated and never back, each step audited.
+async fn stamps_chapter(store: &Arc<dyn Store>, farm: OrganisationId, other: OrganisationId) {
+    let gtin = Gtin::parse("08931234560034").unwrap();
+    let run = |organisation, lot: &str, count| NewStampRun {
+        organisation,
+        gtin: gtin.clone(),
+        lot: lot.to_owned(),
+        count,
+        secret: [3; 16],
+        symbology: "qr".to_owned(),
+        layout: "a4-3x8".to_owned(),
+    };
+    let first = store
+        .print_stamps(&run(farm, "ST1", 24), 60, Actor::Cli)
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.first, first.last(), first.state),
+        (1, 24, StampState::Printed)
+    );
+    let second = store
+        .print_stamps(&run(farm, "ST1", 30), 60, Actor::Cli)
+        .await
+        .unwrap();
+    assert_eq!((second.first, second.last()), (25, 54));
+    // Past the cap: refused with what remains, nothing stored.
+    let refused = store
+        .print_stamps(&run(farm, "ST1", 7), 60, Actor::Cli)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            StoreError::Domain(DomainError::StampCapExceeded {
+                cap: 60,
+                issued: 54,
+                remaining: 6,
+                asked: 7
+            })
+        ),
+        "{refused:?}"
+    );
+    // Another lot counts on its own; another organisation's runs are its own.
+    let other_lot = store
+        .print_stamps(&run(other, "ST2", 5), 5, Actor::Cli)
+        .await
+        .unwrap();
+    assert_eq!(other_lot.first, 1);
+    let of_lot = store.stamp_runs_of_lot(&gtin, "ST1").await.unwrap();
+    assert_eq!(of_lot, vec![first.clone(), second.clone()]);
+    assert_eq!(
+        of_lot[1].serial(30),
+        second.serial(30),
+        "the secret is kept"
+    );
+    let farms: Vec<_> = store.list_stamp_runs(Some(farm), 10).await.unwrap();
+    assert_eq!(farms, vec![second.clone(), first.clone()], "newest first");
+    assert_eq!(
+        store.list_stamp_runs(None, 1).await.unwrap(),
+        vec![other_lot]
+    );
+    assert_eq!(store.stamp_run(first.id).await.unwrap(), first);
+
+    let active = store
+        .set_stamp_state(first.id, StampState::Active, Actor::Cli)
+        .await
+        .unwrap();
+    assert_eq!(active.state, StampState::Active);
+    let off = store
+        .set_stamp_state(first.id, StampState::Deactivated, Actor::Cli)
+        .await
+        .unwrap();
+    assert_eq!(off.state, StampState::Deactivated);
+    let back = store
+        .set_stamp_state(first.id, StampState::Active, Actor::Cli)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            back,
+            StoreError::Domain(DomainError::StampStateTransition { .. })
+        ),
+        "{back:?}"
+    );
+    let audit = store
+        .search_audit_log(&AuditQuery {
+            entity_id: Some(first.id.to_string()),
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap();
+    let actions: Vec<AuditAction> = audit.entries.iter().map(|e| e.action).collect();
+    assert_eq!(actions.len(), 3, "{actions:?}");
+    assert!(actions.contains(&AuditAction::StampsPrint));
+    let printed = audit
+        .entries
+        .iter()
+        .find(|e| e.action == AuditAction::StampsPrint)
+        .and_then(|e| e.after.clone())
+        .unwrap();
+    assert_eq!(printed["first"], 1);
+    assert_eq!(printed["last"], 24);
+    assert!(
+        printed.get("secret").is_none(),
+        "the secret stays out of the log"
+    );
+    let unknown = nguon_domain::StampRunId::generate();
+    assert!(matches!(
+        store.stamp_run(unknown).await.unwrap_err(),
+        StoreError::NotFound { .. }
+    ));
 }
 
 /// The event log read whole, as backups and integrity checks read it: pages in capture order that

@@ -16,6 +16,7 @@ mod recall;
 mod record;
 mod registry;
 mod resolver;
+mod stamps;
 mod store;
 mod subscription;
 mod url;
@@ -62,6 +63,10 @@ pub use registry::{
 pub use resolver::{
     ONE_DEFAULT_INDEX, ResolverLinkRecord, ResolverStore, default_link_taken,
     no_such_resolver_link, resolver_link_audit, resolver_link_taken,
+};
+pub use stamps::{
+    MAX_STAMP_RUNS_PAGE, StampRunRecord, StampStore, no_such_stamp_run, stamp_cap_exceeded,
+    stamp_run_audit, stamp_runs_page,
 };
 pub use store::{
     AppendOutcome, EventPage, EventResource, MAX_CAPTURE_JOBS_PAGE, MAX_EVENTS_PER_LOOKUP,

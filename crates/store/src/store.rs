@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 
 use crate::{
     AuditPage, OutreachStore, PlanStore, QualityStore, RecallStore, RegistryStore, ResolverStore,
-    StoreError,
+    StampStore, StoreError,
 };
 
 /// Everything Nguồn keeps, behind one object-safe trait so the server holds an `Arc<dyn Store>`
@@ -26,10 +26,19 @@ use crate::{
 /// hold them to it. Recall records are the [`RecallStore`] half and facilities, products and
 /// product groups the [`RegistryStore`] half, the Plan 140 aggregates the [`PlanStore`] half,
 /// training and guidance the [`OutreachStore`] half, lots' data-quality scores the
-/// [`QualityStore`] half, resolver links the [`ResolverStore`] half, each kept in its own file.
+/// [`QualityStore`] half, resolver links the [`ResolverStore`] half, stamp runs the
+/// [`StampStore`] half, each kept in its own file.
 #[async_trait]
 pub trait Store:
-    RecallStore + RegistryStore + PlanStore + OutreachStore + QualityStore + ResolverStore + Send + Sync
+    RecallStore
+    + RegistryStore
+    + PlanStore
+    + OutreachStore
+    + QualityStore
+    + ResolverStore
+    + StampStore
+    + Send
+    + Sync
 {
     /// Checks that the database answers a trivial query (for `/readyz`).
     async fn ping(&self) -> Result<(), StoreError>;

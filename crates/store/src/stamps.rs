@@ -1,0 +1,172 @@
+//! Stamp runs: the [`StampStore`] half of the store, and what both back ends share to read and
+//! audit them. The cap is checked and the run numbered in the transaction that stores it, so
+//! two print jobs at once cannot both take the lot's last stamps.
+
+use async_trait::async_trait;
+use nguon_domain::{
+    Actor, AuditAction, DomainError, NewAuditEntry, NewStampRun, OrganisationId, StampRun,
+    StampRunId, StampState,
+};
+use nguon_gs1::Gtin;
+use serde_json::json;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::StoreError;
+
+/// Printed stamp runs. Every [`crate::Store`] is one.
+#[async_trait]
+pub trait StampStore: Send + Sync {
+    /// Stores a print run of `new.count` stamps numbered after the lot's earlier runs, with its
+    /// audit entry, if the lot's runs then hold at most `cap` stamps; otherwise nothing is
+    /// written and the error names the remaining count ([`DomainError::StampCapExceeded`]).
+    async fn print_stamps(
+        &self,
+        new: &NewStampRun,
+        cap: u64,
+        actor: Actor,
+    ) -> Result<StampRun, StoreError>;
+
+    /// One run, or [`StoreError::NotFound`].
+    async fn stamp_run(&self, id: StampRunId) -> Result<StampRun, StoreError>;
+
+    /// The runs of one lot, oldest first: what a scan checks a serial against.
+    async fn stamp_runs_of_lot(&self, gtin: &Gtin, lot: &str) -> Result<Vec<StampRun>, StoreError>;
+
+    /// The runs of `organisation` (every organisation's for `None`), newest first, at most
+    /// `limit` (clamped to 1..=500).
+    async fn list_stamp_runs(
+        &self,
+        organisation: Option<OrganisationId>,
+        limit: u32,
+    ) -> Result<Vec<StampRun>, StoreError>;
+
+    /// Moves a run to `state` if that is the next step, with its audit entry; any other change
+    /// is a [`DomainError::StampStateTransition`].
+    async fn set_stamp_state(
+        &self,
+        id: StampRunId,
+        state: StampState,
+        actor: Actor,
+    ) -> Result<StampRun, StoreError>;
+}
+
+/// The largest page of [`StampStore::list_stamp_runs`].
+pub const MAX_STAMP_RUNS_PAGE: u32 = 500;
+
+/// The `NotFound` every back end reports for an unknown run.
+pub fn no_such_stamp_run(id: StampRunId) -> StoreError {
+    StoreError::NotFound {
+        what: "stamp run",
+        id: id.to_string(),
+    }
+}
+
+/// The refusal every back end reports when a run would pass the lot's cap.
+pub fn stamp_cap_exceeded(cap: u64, issued: u64, asked: u32) -> StoreError {
+    StoreError::Domain(DomainError::StampCapExceeded {
+        cap,
+        issued,
+        remaining: cap.saturating_sub(issued),
+        asked,
+    })
+}
+
+/// One row of `stamp_runs`, as read, before any check.
+#[derive(Debug, Clone)]
+pub struct StampRunRecord {
+    /// `id`.
+    pub id: Uuid,
+    /// `organisation_id`.
+    pub organisation: Uuid,
+    /// `gtin`.
+    pub gtin: String,
+    /// `lot`.
+    pub lot: String,
+    /// `first_sequence`.
+    pub first: i64,
+    /// `count`.
+    pub count: i64,
+    /// `secret`.
+    pub secret: Vec<u8>,
+    /// `symbology`.
+    pub symbology: String,
+    /// `layout`.
+    pub layout: String,
+    /// `printed_by`.
+    pub printed_by: String,
+    /// `printed_at`.
+    pub printed_at: OffsetDateTime,
+    /// `state`.
+    pub state: String,
+    /// `state_changed_at`.
+    pub state_changed_at: OffsetDateTime,
+}
+
+impl StampRunRecord {
+    /// Parses every column; a failure means corrupt data, so [`StoreError::Internal`].
+    pub fn into_run(self) -> Result<StampRun, StoreError> {
+        let id = self.id;
+        let corrupt = |error: &dyn std::fmt::Display| {
+            StoreError::Internal(format!("stored stamp run {id} is invalid: {error}"))
+        };
+        let state = match self.state.as_str() {
+            "printed" => StampState::Printed,
+            "active" => StampState::Active,
+            "deactivated" => StampState::Deactivated,
+            other => return Err(corrupt(&format!("unknown state {other}"))),
+        };
+        Ok(StampRun {
+            id: StampRunId::from_uuid(id).map_err(|e| corrupt(&e))?,
+            organisation: OrganisationId::from_uuid(self.organisation).map_err(|e| corrupt(&e))?,
+            gtin: Gtin::parse(&self.gtin).map_err(|e| corrupt(&e))?,
+            lot: self.lot,
+            first: u32::try_from(self.first).map_err(|e| corrupt(&e))?,
+            count: u32::try_from(self.count).map_err(|e| corrupt(&e))?,
+            secret: self
+                .secret
+                .try_into()
+                .map_err(|_| corrupt(&"the secret is not 16 bytes"))?,
+            symbology: self.symbology,
+            layout: self.layout,
+            printed_by: self.printed_by,
+            printed_at: self.printed_at,
+            state,
+            state_changed_at: self.state_changed_at,
+        })
+    }
+}
+
+/// The audit entry of a print run or of a state change (`before` is the run before it).
+pub fn stamp_run_audit(
+    actor: Actor,
+    action: AuditAction,
+    before: Option<&StampRun>,
+    after: &StampRun,
+) -> NewAuditEntry {
+    let snapshot = |run: &StampRun| {
+        json!({
+            "gtin": run.gtin.as_str(),
+            "lot": run.lot,
+            "first": run.first,
+            "last": run.last(),
+            "count": run.count,
+            "symbology": run.symbology,
+            "layout": run.layout,
+            "state": run.state.as_str(),
+        })
+    };
+    NewAuditEntry {
+        actor,
+        action,
+        entity_id: after.id.to_string(),
+        organisation: Some(after.organisation),
+        before: before.map(snapshot),
+        after: Some(snapshot(after)),
+    }
+}
+
+/// Clamps a page size to `1..=MAX_STAMP_RUNS_PAGE`.
+pub fn stamp_runs_page(limit: u32) -> i64 {
+    i64::from(limit.clamp(1, MAX_STAMP_RUNS_PAGE))
+}
