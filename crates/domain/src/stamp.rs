@@ -17,7 +17,7 @@ use crate::units::{Dimension, to_base};
 use crate::{DomainError, NetContent, OrganisationId, StampRunId};
 
 /// The most stamps one print run may hold.
-pub const MAX_STAMPS_PER_RUN: u32 = 100_000;
+pub const MAX_STAMPS_PER_RUN: u32 = 10_000;
 
 /// The symbols a serial's code is written with: no 0/O or 1/I to misread on a worn label.
 const CODE_ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";

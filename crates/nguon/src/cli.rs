@@ -98,6 +98,10 @@ pub enum Command {
     /// chain stage) with the portal's rules: all rows or, with every problem listed by row and
     /// column and exit code 2, nothing. `nguon import template KIND` prints a template.
     Import(ImportArgs),
+    /// Print a lot's stamps: N new serials (AI 21) numbered on from its earlier runs, never more
+    /// than the lot can carry, as a PDF sheet, or one PNG or SVG per stamp; every run is logged.
+    /// `nguon labels activate|deactivate RUN` captures the run's (de)commissioning event.
+    Labels(crate::labels_cmd::LabelsArgs),
 }
 
 /// Arguments of `nguon import`.

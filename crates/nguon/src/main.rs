@@ -17,6 +17,7 @@ mod epcis_hash_cmd;
 mod export_cmd;
 mod gs1_cmd;
 mod import_cmd;
+mod labels_cmd;
 mod logging;
 mod migrate;
 mod quality_cmd;
@@ -91,6 +92,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
             .map(|()| ExitCode::SUCCESS),
         Command::Import(args) => import_cmd::run(config, args).await,
+        Command::Labels(args) => labels_cmd::run(config, args).await,
     }
 }
 

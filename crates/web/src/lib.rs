@@ -18,6 +18,7 @@ pub mod registry_api;
 pub mod resolver;
 pub mod resolver_api;
 pub mod security;
+pub mod stamps;
 pub mod throttle;
 pub mod trace;
 pub mod ui;

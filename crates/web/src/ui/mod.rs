@@ -24,6 +24,7 @@ pub mod public_page;
 mod quality_page;
 mod registry;
 pub mod session;
+mod stamps_page;
 mod trace_page;
 mod training;
 
@@ -138,6 +139,10 @@ pub fn routes() -> Router<AppState> {
             "/admin/training/{id}",
             get(training::edit_form).post(training::update),
         )
+        .route("/stamps", get(stamps_page::list).post(stamps_page::print))
+        .route("/stamps/{id}", get(stamps_page::printed))
+        .route("/stamps/{id}/stamps.pdf", get(stamps_page::sheet))
+        .route("/stamps/{id}/{action}", post(stamps_page::change))
         .route("/links", get(links::list).post(links::create))
         .route("/links/{id}/remove", post(links::remove))
         .route("/p/{*code}", get(public_page::page))

@@ -38,6 +38,7 @@ pub fn pages(who: &SignedIn) -> Vec<Page> {
     }
     pages.push(page("/trace", "trace"));
     if province || organisation_user {
+        pages.push(page("/stamps", "stamps"));
         pages.push(page("/links", "links"));
     }
     pages.push(page("/quality", "quality"));

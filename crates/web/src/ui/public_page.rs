@@ -23,7 +23,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use nguon_domain::{
     AdminUnits, ApprovalStatus, Certificate, FacilityDetails, Geometry, Organisation,
-    OrganisationId, OrganisationKind, ProductDetails, Recall, Registered,
+    OrganisationId, OrganisationKind, ProductDetails, Recall, Registered, StampState,
 };
 use nguon_gs1::{CANONICAL_BASE, DigitalLink, KeyKind};
 use nguon_store::Registry;
@@ -81,6 +81,8 @@ struct StatusPage {
 /// What the page shows.
 struct PublicView {
     product: ProductCard,
+    /// What the stamp's serial says about the stamp, when the lot has stamps.
+    stamp: Option<StampCheck>,
     /// Open recalls naming the lot, in words.
     recalls: Vec<String>,
     /// The traceability code: its parts labelled, and as an element string.
@@ -101,6 +103,13 @@ struct PublicView {
     og_url: String,
     og_image: Option<String>,
     og_description: String,
+}
+
+/// A scanned stamp checked against the lot's print runs.
+struct StampCheck {
+    /// `genuine` or `suspicious`, for the page's colour.
+    class: &'static str,
+    message: String,
 }
 
 /// The product as registered.
@@ -275,8 +284,21 @@ async fn view(
     if suspended {
         return Ok(Outcome::Status(StatusCode::GONE, tr.t("public-gone"), card));
     }
+    let stamp = match stamp_check(state, tr, link).await? {
+        Err(gone) => return Ok(Outcome::Status(StatusCode::GONE, gone, card)),
+        Ok(stamp) => stamp,
+    };
     match back {
-        Some(back) => page_view(state, tr, headers, link, Some((product, owner)), back).await,
+        Some(back) => {
+            let outcome = page_view(state, tr, headers, link, Some((product, owner)), back).await?;
+            Ok(match outcome {
+                Outcome::Page(mut view) => {
+                    view.stamp = stamp;
+                    Outcome::Page(view)
+                }
+                status => status,
+            })
+        }
         None if start.is_some() => Ok(Outcome::Status(
             StatusCode::NOT_FOUND,
             tr.t("public-lot-unknown"),
@@ -285,6 +307,7 @@ async fn view(
         // A GTIN alone: the product, without a chain.
         None => Ok(Outcome::Page(Box::new(PublicView {
             product: card.expect("the product is registered"),
+            stamp: None,
             recalls: Vec::new(),
             code_parts: code_parts(tr, link),
             element_string: link.element_string().to_string(),
@@ -300,6 +323,45 @@ async fn view(
             og_description: String::new(),
         }))),
     }
+}
+
+/// A serial on a lot that has print runs, checked against them: `Err` with the message for a
+/// deactivated stamp, a warning for one never issued or not yet activated, a line saying which
+/// stamp it is when it is active; `None` when the code names no serial or the lot has no runs.
+async fn stamp_check(
+    state: &AppState,
+    tr: Tr,
+    link: &DigitalLink,
+) -> Result<Result<Option<StampCheck>, String>, UiError> {
+    let (Some(lot), Some(serial)) = (link.get("10"), link.get("21")) else {
+        return Ok(Ok(None));
+    };
+    let gtin = nguon_gs1::Gtin::parse(link.key().as_str())
+        .map_err(|e| UiError::Internal(e.to_string()))?;
+    let runs = state.store.stamp_runs_of_lot(&gtin, lot).await?;
+    if runs.is_empty() {
+        return Ok(Ok(None));
+    }
+    let issued = runs
+        .iter()
+        .find_map(|run| Some((run, run.sequence_of(serial)?)));
+    let suspicious = |id: &str| StampCheck {
+        class: "suspicious",
+        message: tr.t(id),
+    };
+    Ok(match issued {
+        None => Ok(Some(suspicious("public-stamp-unknown"))),
+        Some((run, _)) if run.state == StampState::Deactivated => {
+            Err(tr.t("public-stamp-deactivated"))
+        }
+        Some((run, _)) if run.state == StampState::Printed => {
+            Ok(Some(suspicious("public-stamp-inactive")))
+        }
+        Some((_, sequence)) => Ok(Some(StampCheck {
+            class: "genuine",
+            message: tr.t1("public-stamp-genuine", "number", &sequence.to_string()),
+        })),
+    })
 }
 
 /// Where the walk starts: the lot when the code names one, else the serial; `None` for a
@@ -397,6 +459,7 @@ async fn page_view(
     let og_description = og_summary(tr, &card, producer.as_ref(), link);
     let today = OffsetDateTime::now_utc().date();
     let view = PublicView {
+        stamp: None,
         og_image: card
             .image
             .as_ref()
