@@ -6,6 +6,7 @@ mod bad_start;
 mod epcis_hash;
 mod gs1;
 mod import;
+mod labels;
 mod migrate;
 mod org;
 mod recall;
