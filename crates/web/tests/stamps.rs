@@ -15,7 +15,7 @@ use nguon_domain::{
 use nguon_gs1::Gtin;
 use nguon_labels::{Layout, Symbology};
 use nguon_store::Registry;
-use support::chain::shrimp_chain;
+use support::chain::{PROCESSOR_NAME, shrimp_chain};
 use support::portal::{Browser, PASSWORD, location, user};
 use support::{Reply, TestApp};
 
@@ -146,6 +146,23 @@ async fn a_lot_gets_no_more_stamps_than_it_carries_and_each_scan_tells_its_stamp
             .await
             .body
             .contains("(01)08931234560034(10)F7")
+    );
+    // The province reads every organisation's runs, each named by its organisation.
+    user(&app, "thanh.tra@sokhcn.camau.gov.vn", Role::Inspector, None).await;
+    let mut inspector = Browser::new(&app);
+    let signed = inspector
+        .sign_in("thanh.tra@sokhcn.camau.gov.vn", PASSWORD)
+        .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER);
+    let all = inspector.get("/stamps").await;
+    assert!(
+        all.body.contains(&format!(">{PROCESSOR_NAME}</td>")) && all.body.contains("1–10 (10, qr)"),
+        "{}",
+        all.body
+    );
+    assert!(
+        !all.body.contains("/activate"),
+        "an inspector reads, and changes nothing"
     );
 
     // The first stamp's QR code, read back from its picture, is the resolver's URL of the

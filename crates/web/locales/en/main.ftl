@@ -644,3 +644,4 @@ public-stamp-unknown = Warning: the serial number on this stamp is not among the
 public-stamp-inactive = Warning: this stamp was printed but never activated, so it should not be on goods for sale yet. Ask the seller.
 public-stamp-deactivated = This stamp has been deactivated (spoiled, lost or recalled). Do not trust the information printed on it; tell the seller or the authorities.
 stamps-error-state = Stamp state: stamps go printed → active → deactivated; a deactivated run cannot be activated again.
+stamps-organisation = Organisation

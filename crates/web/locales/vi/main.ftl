@@ -640,3 +640,4 @@ public-stamp-unknown = Cảnh báo: số sê-ri trên tem này không có trong 
 public-stamp-inactive = Cảnh báo: tem này đã được in nhưng chưa được kích hoạt, nên chưa được dán lên hàng bán. Hãy hỏi lại nơi bán.
 public-stamp-deactivated = Tem này đã bị vô hiệu hóa (hỏng, mất hoặc thu hồi). Không nên tin thông tin in trên tem; hãy báo cho nơi bán hoặc cơ quan quản lý.
 stamps-error-state = Trạng thái tem: tem đi theo thứ tự đã in → đang hoạt động → đã vô hiệu hóa; tem đã vô hiệu hóa không kích hoạt lại được.
+stamps-organisation = Tổ chức

@@ -2,13 +2,16 @@
 //! carry), downloads the sheet again, and activates or deactivates each run; the province reads
 //! every organisation's runs. Every run is logged with who printed it, how many and which range.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use nguon_domain::{Actor, DomainError, Role, StampRun, StampRunId, StampState};
+use nguon_domain::{Actor, DomainError, OrganisationId, Role, StampRun, StampRunId, StampState};
 use nguon_gs1::Gtin;
 use nguon_labels::{Layout, Symbology};
 use nguon_store::{Registry, StoreError};
@@ -29,6 +32,8 @@ const PAGE_RUNS: u32 = 200;
 /// One run as the list shows it.
 struct RunRow {
     id: String,
+    /// The organisation that printed it, shown to the province.
+    organisation: String,
     lot: String,
     range: String,
     serials: String,
@@ -64,6 +69,8 @@ struct StampsPage {
     chrome: Chrome,
     csrf: String,
     rows: Vec<RunRow>,
+    /// The province sees every organisation's runs, so each row names its organisation.
+    show_organisation: bool,
     can_print: bool,
     form: PrintForm,
     symbologies: Vec<(String, bool)>,
@@ -76,10 +83,11 @@ fn may_change(who: &SignedIn, run: &StampRun) -> bool {
     who.user.access.role() == Role::ProvinceAdmin || writer(who) == Some(run.organisation)
 }
 
-fn row(tr: Tr, who: &SignedIn, run: &StampRun) -> RunRow {
+fn row(tr: Tr, who: &SignedIn, run: &StampRun, organisation: String) -> RunRow {
     let changeable = may_change(who, run);
     RunRow {
         id: run.id.to_string(),
+        organisation,
         lot: format!("(01){}(10){}", run.gtin.as_str(), run.lot),
         range: format!("{}–{}", run.first, run.last()),
         serials: format!("{} … {}", run.serial(run.first), run.serial(run.last())),
@@ -109,12 +117,25 @@ async fn page(
         Ok(runs) => runs,
         Err(error) => return UiError::from(error).into_page(who.lang),
     };
+    let mut names: HashMap<OrganisationId, String> = HashMap::new();
+    for run in &runs {
+        if let Entry::Vacant(slot) = names.entry(run.organisation) {
+            match state.store.organisation(run.organisation).await {
+                Ok(organisation) => slot.insert(organisation.name.to_string()),
+                Err(error) => return UiError::from(error).into_page(who.lang),
+            };
+        }
+    }
     let picked_symbology = Symbology::parse(&form.symbology).unwrap_or_default();
     let picked_layout = Layout::parse(&form.layout).unwrap_or(Layout::A4Grid3x8);
     let page = StampsPage {
         chrome: Chrome::signed_in(who, "/stamps"),
         csrf: who.session.csrf_token.clone(),
-        rows: runs.iter().map(|run| row(tr, who, run)).collect(),
+        rows: runs
+            .iter()
+            .map(|run| row(tr, who, run, names[&run.organisation].clone()))
+            .collect(),
+        show_organisation: scope.is_none(),
         can_print: writer(who).is_some(),
         symbologies: Symbology::ALL
             .iter()
