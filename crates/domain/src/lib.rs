@@ -81,7 +81,8 @@ pub use resolver::{
     GS1_VOCABULARY, LinkType, MAX_HREF_LEN, MAX_TITLE_LEN, NewResolverLink, ResolverLink, anchor_of,
 };
 pub use stamp::{
-    MAX_STAMPS_PER_RUN, NewStampRun, StampRun, StampState, sequence_number, stamp_cap,
+    DeviceKind, MAX_STAMPS_PER_RUN, NewScan, NewStampRun, StampRun, StampState, sequence_number,
+    stamp_cap,
 };
 pub use status::ApprovalStatus;
 pub use subscription::{

@@ -176,6 +176,71 @@ impl StampRun {
     }
 }
 
+/// The kind of device a scan came from, read from its `User-Agent`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceKind {
+    /// A phone.
+    Phone,
+    /// A tablet.
+    Tablet,
+    /// A desktop or laptop browser.
+    Desktop,
+    /// A crawler or link-preview fetcher.
+    Bot,
+    /// No `User-Agent`.
+    Unknown,
+}
+
+impl DeviceKind {
+    /// Judges a `User-Agent` value.
+    pub fn of_user_agent(agent: Option<&str>) -> Self {
+        let Some(agent) = agent.map(str::to_ascii_lowercase) else {
+            return Self::Unknown;
+        };
+        let has = |words: &[&str]| words.iter().any(|w| agent.contains(w));
+        if has(&["bot", "crawler", "spider", "facebookexternalhit", "preview"]) {
+            Self::Bot
+        } else if has(&["ipad", "tablet"]) {
+            Self::Tablet
+        } else if has(&["mobile", "iphone", "android"]) {
+            Self::Phone
+        } else {
+            Self::Desktop
+        }
+    }
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Phone => "phone",
+            Self::Tablet => "tablet",
+            Self::Desktop => "desktop",
+            Self::Bot => "bot",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// One scan of a product's public page, as logged: no address, only its salted hash.
+#[derive(Debug, Clone)]
+pub struct NewScan {
+    /// The scanned GTIN.
+    pub gtin: Gtin,
+    /// The lot, when the code names one.
+    pub lot: Option<String>,
+    /// The serial, when the code names one.
+    pub serial: Option<String>,
+    /// A coarse place (a country or region code) when a proxy header gives one.
+    pub place: Option<String>,
+    /// The device kind.
+    pub device: DeviceKind,
+    /// The client address hashed with a salt the server keeps in memory, in hex; `None` when
+    /// the address is unknown.
+    pub client: Option<String>,
+    /// What the page said of the stamp (`genuine`, `inactive`, `unknown`, `deactivated`).
+    pub verdict: Option<&'static str>,
+}
+
 /// The sequence number a serial claims, whoever issued it.
 pub fn sequence_number(serial: &str) -> Option<u32> {
     let (number, code) = serial.split_once('-')?;
@@ -302,6 +367,20 @@ mod tests {
             "stamp run: cannot change from deactivated to active; stamps go printed → active → deactivated"
         );
         assert!(Active.check_change(Active).is_err());
+    }
+
+    #[test]
+    fn devices_are_told_from_their_user_agent() {
+        let phone =
+            "Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.36 Mobile Safari/537.36";
+        assert_eq!(DeviceKind::of_user_agent(Some(phone)), DeviceKind::Phone);
+        let ipad = "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)";
+        assert_eq!(DeviceKind::of_user_agent(Some(ipad)), DeviceKind::Tablet);
+        let preview = "facebookexternalhit/1.1";
+        assert_eq!(DeviceKind::of_user_agent(Some(preview)), DeviceKind::Bot);
+        let linux = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0";
+        assert_eq!(DeviceKind::of_user_agent(Some(linux)), DeviceKind::Desktop);
+        assert_eq!(DeviceKind::of_user_agent(None), DeviceKind::Unknown);
     }
 
     #[test]

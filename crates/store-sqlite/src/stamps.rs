@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use nguon_domain::{
-    Actor, AuditAction, NewStampRun, OrganisationId, StampRun, StampRunId, StampState,
+    Actor, AuditAction, NewScan, NewStampRun, OrganisationId, StampRun, StampRunId, StampState,
 };
 use nguon_gs1::Gtin;
 use nguon_store::{
@@ -118,6 +118,33 @@ impl StampStore for SqliteStore {
             .await
             .map_err(store_error)?;
         rows.iter().map(run_of).collect()
+    }
+
+    async fn record_scan(&self, scan: &NewScan) -> Result<u64, StoreError> {
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO scans (scanned_at, gtin, lot, serial, place, device, client, verdict) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(now_utc())
+            .bind(scan.gtin.as_str())
+            .bind(&scan.lot)
+            .bind(&scan.serial)
+            .bind(&scan.place)
+            .bind(scan.device.as_str())
+            .bind(&scan.client)
+            .bind(scan.verdict)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        let (count,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM scans WHERE gtin = ? AND lot IS ? AND serial IS ?",
+        )
+        .bind(scan.gtin.as_str())
+        .bind(&scan.lot)
+        .bind(&scan.serial)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(u64::try_from(count).unwrap_or_default())
     }
 
     async fn set_stamp_state(

@@ -532,6 +532,43 @@ async fn stamps_chapter(store: &Arc<dyn Store>, farm: OrganisationId, other: Org
         store.stamp_run(unknown).await.unwrap_err(),
         StoreError::NotFound { .. }
     ));
+    // The scan log counts the scans of one code: a lot and a serial are codes of their own.
+    let scan = |lot: Option<&str>, serial: Option<&str>| nguon_domain::NewScan {
+        gtin: gtin.clone(),
+        lot: lot.map(str::to_owned),
+        serial: serial.map(str::to_owned),
+        place: Some("VN".to_owned()),
+        device: nguon_domain::DeviceKind::Phone,
+        client: Some("ab12".to_owned()),
+        verdict: Some("genuine"),
+    };
+    let serial = first.serial(1);
+    assert_eq!(
+        store
+            .record_scan(&scan(Some("ST1"), Some(&serial)))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .record_scan(&scan(Some("ST1"), Some(&serial)))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store.record_scan(&scan(Some("ST1"), None)).await.unwrap(),
+        1
+    );
+    assert_eq!(store.record_scan(&scan(None, None)).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .record_scan(&scan(Some("ST1"), Some(&serial)))
+            .await
+            .unwrap(),
+        3
+    );
 }
 
 /// The event log read whole, as backups and integrity checks read it: pages in capture order that

@@ -1,10 +1,10 @@
-//! Stamp runs: the [`StampStore`] half of the store, and what both back ends share to read and
+//! Stamp runs and the scan log: the [`StampStore`] half of the store, and what both back ends share to read and
 //! audit them. The cap is checked and the run numbered in the transaction that stores it, so
 //! two print jobs at once cannot both take the lot's last stamps.
 
 use async_trait::async_trait;
 use nguon_domain::{
-    Actor, AuditAction, DomainError, NewAuditEntry, NewStampRun, OrganisationId, StampRun,
+    Actor, AuditAction, DomainError, NewAuditEntry, NewScan, NewStampRun, OrganisationId, StampRun,
     StampRunId, StampState,
 };
 use nguon_gs1::Gtin;
@@ -40,6 +40,10 @@ pub trait StampStore: Send + Sync {
         organisation: Option<OrganisationId>,
         limit: u32,
     ) -> Result<Vec<StampRun>, StoreError>;
+
+    /// Logs a scan and returns how many scans the same code (GTIN, lot and serial) has had,
+    /// this one included.
+    async fn record_scan(&self, scan: &NewScan) -> Result<u64, StoreError>;
 
     /// Moves a run to `state` if that is the next step, with its audit entry; any other change
     /// is a [`DomainError::StampStateTransition`].

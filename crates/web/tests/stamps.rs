@@ -245,6 +245,14 @@ async fn a_lot_gets_no_more_stamps_than_it_carries_and_each_scan_tells_its_stamp
         genuine.body
     );
 
+    // Scanned far more often than one pack is, the genuine serial warns of copies.
+    let mut last = String::new();
+    for _ in 0..30 {
+        last = scan(&app, &public).await.body;
+    }
+    assert!(last.contains("đã được quét 32 lần"), "{last}");
+    assert!(!last.contains("Tem chính hãng"), "{last}");
+
     // A serial with a made-up code is not among the printed ones.
     let forged = format!("/p/01/{GTIN}/10/{LOT}/21/000001-AAAA");
     assert_ne!(run.serial(1), "000001-AAAA");

@@ -645,3 +645,4 @@ public-stamp-inactive = Warning: this stamp was printed but never activated, so 
 public-stamp-deactivated = This stamp has been deactivated (spoiled, lost or recalled). Do not trust the information printed on it; tell the seller or the authorities.
 stamps-error-state = Stamp state: stamps go printed → active → deactivated; a deactivated run cannot be activated again.
 stamps-organisation = Organisation
+public-stamp-copied = Warning: the code on this stamp has been scanned { $scans } times, more than one product usually is. The stamp may have been copied; tell the seller or the authorities.

@@ -641,3 +641,4 @@ public-stamp-inactive = Cảnh báo: tem này đã được in nhưng chưa đư
 public-stamp-deactivated = Tem này đã bị vô hiệu hóa (hỏng, mất hoặc thu hồi). Không nên tin thông tin in trên tem; hãy báo cho nơi bán hoặc cơ quan quản lý.
 stamps-error-state = Trạng thái tem: tem đi theo thứ tự đã in → đang hoạt động → đã vô hiệu hóa; tem đã vô hiệu hóa không kích hoạt lại được.
 stamps-organisation = Tổ chức
+public-stamp-copied = Cảnh báo: mã trên tem này đã được quét { $scans } lần, nhiều hơn một sản phẩm thường được quét. Tem có thể đã bị sao chép; hãy báo cho nơi bán hoặc cơ quan quản lý.

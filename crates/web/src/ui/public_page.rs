@@ -15,19 +15,22 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::LazyLock;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use nguon_domain::{
-    AdminUnits, ApprovalStatus, Certificate, FacilityDetails, Geometry, Organisation,
-    OrganisationId, OrganisationKind, ProductDetails, Recall, Registered, StampState,
+    AdminUnits, ApprovalStatus, Certificate, DeviceKind, FacilityDetails, Geometry, NewScan,
+    Organisation, OrganisationId, OrganisationKind, ProductDetails, Recall, Registered, StampState,
 };
 use nguon_gs1::{CANONICAL_BASE, DigitalLink, KeyKind};
 use nguon_store::Registry;
 use nguon_trace::{Direction, Identifier, Limits, Node, NodeEvent, Quantity, Trace};
+use sha2::{Digest, Sha256};
 use time::{Date, Duration, OffsetDateTime};
 
 use crate::AppState;
@@ -109,6 +112,8 @@ struct PublicView {
 struct StampCheck {
     /// `genuine` or `suspicious`, for the page's colour.
     class: &'static str,
+    /// What the runs say of the serial, as the scan log records it.
+    verdict: &'static str,
     message: String,
 }
 
@@ -169,7 +174,18 @@ struct MapPlace {
 }
 
 /// `GET /p/{Digital Link path}`: the public page of a product, lot or serial.
-pub async fn page(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+pub async fn page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    extensions: Extensions,
+    uri: Uri,
+) -> Response {
+    let visitor = Visitor {
+        headers: &headers,
+        address: extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(address)| address.ip()),
+    };
     let lang = Lang::of_request(&headers);
     let tr = Tr { lang };
     let raw = uri.path().strip_prefix(PREFIX).unwrap_or_default();
@@ -186,7 +202,7 @@ pub async fn page(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -
             return status_page(chrome, StatusCode::BAD_REQUEST, tr, raw, message, None);
         }
     };
-    match view(&state, tr, &headers, &link).await {
+    match view(&state, tr, &visitor, &link).await {
         Ok(Outcome::Page(view)) => with_language(
             lang,
             PublicPage {
@@ -249,9 +265,10 @@ enum Outcome {
 async fn view(
     state: &AppState,
     tr: Tr,
-    headers: &HeaderMap,
+    visitor: &Visitor<'_>,
     link: &DigitalLink,
 ) -> Result<Outcome, UiError> {
+    let headers = visitor.headers;
     let store = &*state.store;
     let gtin = link.key().as_str().to_owned();
     let product = store.find::<ProductDetails>(&gtin).await?;
@@ -285,8 +302,21 @@ async fn view(
         return Ok(Outcome::Status(StatusCode::GONE, tr.t("public-gone"), card));
     }
     let stamp = match stamp_check(state, tr, link).await? {
-        Err(gone) => return Ok(Outcome::Status(StatusCode::GONE, gone, card)),
+        Err(gone) => {
+            log_scan(state, visitor, link, Some("deactivated")).await?;
+            return Ok(Outcome::Status(StatusCode::GONE, gone, card));
+        }
         Ok(stamp) => stamp,
+    };
+    let scans = log_scan(state, visitor, link, stamp.as_ref().map(|s| s.verdict)).await?;
+    let stamp = match stamp {
+        // A genuine serial scanned far more often than one pack is: copies of one real stamp.
+        Some(check) if link.get("21").is_some() && scans > COPIED_AFTER_SCANS => Some(StampCheck {
+            class: "suspicious",
+            verdict: check.verdict,
+            message: tr.t1("public-stamp-copied", "scans", &scans.to_string()),
+        }),
+        other => other,
     };
     match back {
         Some(back) => {
@@ -345,23 +375,83 @@ async fn stamp_check(
     let issued = runs
         .iter()
         .find_map(|run| Some((run, run.sequence_of(serial)?)));
-    let suspicious = |id: &str| StampCheck {
+    let suspicious = |id: &str, verdict| StampCheck {
         class: "suspicious",
+        verdict,
         message: tr.t(id),
     };
     Ok(match issued {
-        None => Ok(Some(suspicious("public-stamp-unknown"))),
+        None => Ok(Some(suspicious("public-stamp-unknown", "unknown"))),
         Some((run, _)) if run.state == StampState::Deactivated => {
             Err(tr.t("public-stamp-deactivated"))
         }
         Some((run, _)) if run.state == StampState::Printed => {
-            Ok(Some(suspicious("public-stamp-inactive")))
+            Ok(Some(suspicious("public-stamp-inactive", "inactive")))
         }
         Some((_, sequence)) => Ok(Some(StampCheck {
             class: "genuine",
+            verdict: "genuine",
             message: tr.t1("public-stamp-genuine", "number", &sequence.to_string()),
         })),
     })
+}
+
+/// Scans of one serial past which the page warns that the stamp may have been copied.
+const COPIED_AFTER_SCANS: u64 = 30;
+
+/// The salt of the clients' address hashes: random, in memory only, so the log cannot be
+/// joined back to addresses.
+static CLIENT_SALT: LazyLock<[u8; 16]> = LazyLock::new(|| {
+    let mut salt = [0; 16];
+    getrandom::fill(&mut salt).expect("the system has a random source");
+    salt
+});
+
+/// Logs the scan of `link` and returns how many scans its code has had.
+async fn log_scan(
+    state: &AppState,
+    visitor: &Visitor<'_>,
+    link: &DigitalLink,
+    verdict: Option<&'static str>,
+) -> Result<u64, UiError> {
+    let headers = visitor.headers;
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let place = ["cf-ipcountry", "x-country-code", "x-region"]
+        .into_iter()
+        .find_map(text)
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && p.len() <= 64 && p.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned);
+    let client = headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|ip| ip.trim().to_owned())
+        .or_else(|| visitor.address.map(|ip| ip.to_string()))
+        .map(|ip| {
+            let digest = Sha256::new()
+                .chain_update(CLIENT_SALT.as_slice())
+                .chain_update(ip.as_bytes())
+                .finalize();
+            digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+        });
+    let scan = NewScan {
+        gtin: nguon_gs1::Gtin::parse(link.key().as_str())
+            .map_err(|e| UiError::Internal(e.to_string()))?,
+        lot: link.get("10").map(str::to_owned),
+        serial: link.get("21").map(str::to_owned),
+        place,
+        device: DeviceKind::of_user_agent(text("user-agent")),
+        client,
+        verdict,
+    };
+    Ok(state.store.record_scan(&scan).await?)
+}
+
+/// Who scanned: the request's headers and the connecting address, when served over TCP.
+struct Visitor<'a> {
+    headers: &'a HeaderMap,
+    address: Option<IpAddr>,
 }
 
 /// Where the walk starts: the lot when the code names one, else the serial; `None` for a
