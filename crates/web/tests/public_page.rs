@@ -392,6 +392,17 @@ async fn codes_without_a_page_answer_with_their_status_and_a_page() {
             "{path}: a whole page"
         );
     }
+    // Every scan of a GTIN code is logged, registered or not: the unknown GTIN had one before.
+    let again = nguon_domain::NewScan {
+        gtin: Gtin::parse("08931234560041").unwrap(),
+        lot: None,
+        serial: None,
+        place: None,
+        device: nguon_domain::DeviceKind::Unknown,
+        client: None,
+        verdict: None,
+    };
+    assert_eq!(app.state.store.record_scan(&again).await.unwrap(), 2);
     // The registered product is named on its unknown lot's page.
     let unknown_lot = scan(&app, "/p/01/08931234560034/10/NOPE", "vi").await;
     position(&unknown_lot.body, "Tôm sú đông lạnh");

@@ -280,6 +280,8 @@ async fn view(
         None => None,
     };
     let Some(product) = product else {
+        // Codes nobody registered are logged too: a run of them is a sign of fake labels.
+        log_scan(state, visitor, link, None).await?;
         // Events without a registered product still make a chain worth showing, by GTIN.
         return match back {
             Some(back) => page_view(state, tr, headers, link, None, back).await,
