@@ -37,7 +37,7 @@ use crate::AppState;
 use crate::ui::Chrome;
 use crate::ui::i18n::{Lang, Tr};
 use crate::ui::pages::UiError;
-use crate::ui::trace_page::{place_name, quantity, stage, vietnam_time};
+use crate::ui::trace_page::{gln_code, place_name, quantity, stage, vietnam_time};
 
 /// The path the public pages live under.
 pub const PREFIX: &str = "/p/";
@@ -495,7 +495,7 @@ async fn page_view(
                 .map(|p| p.name.clone())
                 .unwrap_or_default(),
             location_code: location(event)
-                .map(|l| location_code(l))
+                .map(|l| gln_code(l).unwrap_or_else(|| l.clone()))
                 .unwrap_or_default(),
             product: super::trace_page::what(tr, identifier),
             quantity: quantity(tr, event.quantity.as_ref()),
@@ -624,17 +624,6 @@ struct Place {
 /// The event's place: where it happened, else where the goods were.
 fn location(event: &NodeEvent) -> Option<&String> {
     event.biz_location.as_ref().or(event.read_point.as_ref())
-}
-
-/// The GLN of a location, or the location as written when it is no GLN.
-fn location_code(location: &str) -> String {
-    match DigitalLink::parse(location) {
-        Ok(link) if link.key().kind() == KeyKind::Gln => match link.get("254") {
-            Some(extension) => format!("{} ({extension})", link.key().as_str()),
-            None => link.key().as_str().to_owned(),
-        },
-        _ => location.to_owned(),
-    }
 }
 
 /// Every place of the chain by location, in the order the chain reached them.

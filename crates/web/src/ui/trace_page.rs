@@ -413,12 +413,16 @@ pub(super) async fn place_name(
             }
         }
     }
-    Ok(match DigitalLink::parse(location) {
-        Ok(link) if link.key().kind() == KeyKind::Gln => match link.get("254") {
-            Some(extension) => format!("GLN {} ({extension})", link.key().as_str()),
-            None => format!("GLN {}", link.key().as_str()),
-        },
-        _ => location.to_owned(),
+    Ok(gln_code(location).map_or_else(|| location.to_owned(), |code| format!("GLN {code}")))
+}
+
+/// A location's GLN, with its extension (AI 254) in brackets; `None` for a location that is no
+/// GLN.
+pub(super) fn gln_code(location: &str) -> Option<String> {
+    let link = DigitalLink::parse(location).ok()?;
+    (link.key().kind() == KeyKind::Gln).then(|| match link.get("254") {
+        Some(extension) => format!("{} ({extension})", link.key().as_str()),
+        None => link.key().as_str().to_owned(),
     })
 }
 
