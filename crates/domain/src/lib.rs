@@ -27,6 +27,7 @@ mod query;
 mod recall;
 mod registry;
 mod resolver;
+mod scan;
 mod stamp;
 mod status;
 mod subscription;
@@ -80,9 +81,12 @@ pub use registry::{Registered, RegistryDetails, RegistryKind};
 pub use resolver::{
     GS1_VOCABULARY, LinkType, MAX_HREF_LEN, MAX_TITLE_LEN, NewResolverLink, ResolverLink, anchor_of,
 };
+pub use scan::{
+    DeviceKind, FlaggedCode, LotScans, NewScan, ScanSignal, ScanTally, ScanThresholds, flag,
+    lot_scans,
+};
 pub use stamp::{
-    DeviceKind, MAX_STAMPS_PER_RUN, NewScan, NewStampRun, StampRun, StampState, sequence_number,
-    stamp_cap,
+    MAX_STAMPS_PER_RUN, NewStampRun, StampRun, StampState, StampTotal, sequence_number, stamp_cap,
 };
 pub use status::ApprovalStatus;
 pub use subscription::{

@@ -47,6 +47,13 @@ impl StampState {
         }
     }
 
+    /// The state a stored name names.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Printed, Self::Active, Self::Deactivated]
+            .into_iter()
+            .find(|state| state.as_str() == name)
+    }
+
     /// Checks `self → to` is the next step.
     pub fn check_change(self, to: Self) -> Result<(), DomainError> {
         match (self, to) {
@@ -65,6 +72,19 @@ impl fmt::Display for StampState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// The runs of one organisation in one state, summed: what the Plan 140 dashboard shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StampTotal {
+    /// The organisation that printed them.
+    pub organisation: OrganisationId,
+    /// Where the runs stand.
+    pub state: StampState,
+    /// Print runs.
+    pub runs: u64,
+    /// Stamps in those runs.
+    pub stamps: u64,
 }
 
 /// A print run asked for.
@@ -174,71 +194,6 @@ impl StampRun {
             .map(|byte| char::from(CODE_ALPHABET[usize::from(byte & 31)]))
             .collect()
     }
-}
-
-/// The kind of device a scan came from, read from its `User-Agent`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeviceKind {
-    /// A phone.
-    Phone,
-    /// A tablet.
-    Tablet,
-    /// A desktop or laptop browser.
-    Desktop,
-    /// A crawler or link-preview fetcher.
-    Bot,
-    /// No `User-Agent`.
-    Unknown,
-}
-
-impl DeviceKind {
-    /// Judges a `User-Agent` value.
-    pub fn of_user_agent(agent: Option<&str>) -> Self {
-        let Some(agent) = agent.map(str::to_ascii_lowercase) else {
-            return Self::Unknown;
-        };
-        let has = |words: &[&str]| words.iter().any(|w| agent.contains(w));
-        if has(&["bot", "crawler", "spider", "facebookexternalhit", "preview"]) {
-            Self::Bot
-        } else if has(&["ipad", "tablet"]) {
-            Self::Tablet
-        } else if has(&["mobile", "iphone", "android"]) {
-            Self::Phone
-        } else {
-            Self::Desktop
-        }
-    }
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Phone => "phone",
-            Self::Tablet => "tablet",
-            Self::Desktop => "desktop",
-            Self::Bot => "bot",
-            Self::Unknown => "unknown",
-        }
-    }
-}
-
-/// One scan of a product's public page, as logged: no address, only its salted hash.
-#[derive(Debug, Clone)]
-pub struct NewScan {
-    /// The scanned GTIN.
-    pub gtin: Gtin,
-    /// The lot, when the code names one.
-    pub lot: Option<String>,
-    /// The serial, when the code names one.
-    pub serial: Option<String>,
-    /// A coarse place (a country or region code) when a proxy header gives one.
-    pub place: Option<String>,
-    /// The device kind.
-    pub device: DeviceKind,
-    /// The client address hashed with a salt the server keeps in memory, in hex; `None` when
-    /// the address is unknown.
-    pub client: Option<String>,
-    /// What the page said of the stamp (`genuine`, `inactive`, `unknown`, `deactivated`).
-    pub verdict: Option<&'static str>,
 }
 
 /// The sequence number a serial claims, whoever issued it.
@@ -367,20 +322,6 @@ mod tests {
             "stamp run: cannot change from deactivated to active; stamps go printed → active → deactivated"
         );
         assert!(Active.check_change(Active).is_err());
-    }
-
-    #[test]
-    fn devices_are_told_from_their_user_agent() {
-        let phone =
-            "Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.36 Mobile Safari/537.36";
-        assert_eq!(DeviceKind::of_user_agent(Some(phone)), DeviceKind::Phone);
-        let ipad = "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)";
-        assert_eq!(DeviceKind::of_user_agent(Some(ipad)), DeviceKind::Tablet);
-        let preview = "facebookexternalhit/1.1";
-        assert_eq!(DeviceKind::of_user_agent(Some(preview)), DeviceKind::Bot);
-        let linux = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0";
-        assert_eq!(DeviceKind::of_user_agent(Some(linux)), DeviceKind::Desktop);
-        assert_eq!(DeviceKind::of_user_agent(None), DeviceKind::Unknown);
     }
 
     #[test]

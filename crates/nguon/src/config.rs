@@ -56,6 +56,9 @@ pub struct Config {
     /// Request rates.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// When scans of a code become counterfeit signals.
+    #[serde(default)]
+    pub scans: nguon_domain::ScanThresholds,
 }
 
 /// The `[limits]` table: how fast one API key may capture and one client address may scan.
@@ -96,13 +99,21 @@ pub struct ResolverConfig {
     /// host only). Unset: each request's own host, over http.
     #[serde(deserialize_with = "resolver_base_url")]
     pub base_url: Option<String>,
+    /// Reverse proxies in front of the server whose `X-Forwarded-For` and country headers are
+    /// believed; a direct client's own headers never are.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl ResolverConfig {
-    /// The web crate's settings.
-    pub fn settings(&self) -> nguon_web::resolver::ResolverSettings {
+    /// The web crate's settings, with the scan thresholds of `[scans]`.
+    pub fn settings(
+        &self,
+        scan_thresholds: nguon_domain::ScanThresholds,
+    ) -> nguon_web::resolver::ResolverSettings {
         nguon_web::resolver::ResolverSettings {
             base_url: self.base_url.clone(),
+            trusted_proxies: self.trusted_proxies.clone(),
+            scan_thresholds,
             ..Default::default()
         }
     }
@@ -387,6 +398,7 @@ mod tests {
                     province: ProvinceConfig::default(),
                     resolver: ResolverConfig::default(),
                     limits: LimitsConfig::default(),
+                    scans: nguon_domain::ScanThresholds::default(),
                 }
             );
             Ok(())
@@ -421,7 +433,7 @@ mod tests {
             )?;
             let config = load(&ConfigFile::default())?;
             assert_eq!(
-                config.resolver.settings().base_url.as_deref(),
+                config.resolver.settings(config.scans).base_url.as_deref(),
                 Some("https://id.truyxuat.example.vn")
             );
             jail.create_file(
@@ -433,6 +445,35 @@ mod tests {
                 error.contains("resolver.base_url: must be an origin"),
                 "{error}"
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn proxies_and_scan_thresholds_reach_the_resolver() {
+        jail(|jail| {
+            jail.create_file(
+                "nguon.toml",
+                "[resolver]\ntrusted_proxies = [\"127.0.0.1\", \"::1\"]\n[scans]\ncopied_after = 12\n",
+            )?;
+            jail.set_env("NGUON_SCANS__SPREAD_PLACES", "4");
+            let config = load(&ConfigFile::default())?;
+            let settings = config.resolver.settings(config.scans);
+            assert_eq!(
+                settings.trusted_proxies,
+                ["127.0.0.1".parse::<std::net::IpAddr>()?, "::1".parse()?]
+            );
+            assert_eq!(settings.scan_thresholds.copied_after, 12);
+            assert_eq!(settings.scan_thresholds.spread_places, 4);
+            assert_eq!(
+                settings.scan_thresholds.spread_days,
+                nguon_domain::ScanThresholds::default().spread_days
+            );
+            jail.create_file("nguon.toml", "[scans]\ncopied = 12\n")?;
+            let error = format!("{:#}", load(&ConfigFile::default()).unwrap_err());
+            assert!(error.contains("copied"), "{error}");
+            jail.create_file("nguon.toml", "[resolver]\ntrusted_proxies = [\"proxy\"]\n")?;
+            assert!(load(&ConfigFile::default()).is_err());
             Ok(())
         });
     }
@@ -587,6 +628,7 @@ mod tests {
             province: ProvinceConfig::default(),
             resolver: ResolverConfig::default(),
             limits: LimitsConfig::default(),
+            scans: nguon_domain::ScanThresholds::default(),
         };
         let debug = format!("{config:?}");
         assert!(!debug.contains("s3cret"), "{debug}");

@@ -89,7 +89,7 @@ pub fn app_state(config: &Config, store: Arc<dyn Store>) -> AppState {
         }),
         captured: nguon_web::epcis::subscriptions::notifier(),
         ui: Arc::new(config.portal.settings(&config.province)),
-        resolver: Arc::new(config.resolver.settings()),
+        resolver: Arc::new(config.resolver.settings(config.scans)),
         login_throttle: Arc::default(),
         limits: Arc::new(config.limits.request_limits()),
     }

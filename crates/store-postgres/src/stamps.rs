@@ -3,15 +3,18 @@
 
 use async_trait::async_trait;
 use nguon_domain::{
-    Actor, AuditAction, NewScan, NewStampRun, OrganisationId, StampRun, StampRunId, StampState,
+    Actor, AuditAction, NewScan, NewStampRun, OrganisationId, ScanTally, StampRun, StampRunId,
+    StampState, StampTotal,
 };
 use nguon_gs1::Gtin;
 use nguon_store::{
-    StampRunRecord, StampStore, StoreError, no_such_stamp_run, now_utc, stamp_cap_exceeded,
-    stamp_run_audit, stamp_runs_page,
+    SCAN_TALLY_GROUPS, SCAN_TALLY_SELECT, STAMP_TOTALS, ScanTallyRow, StampRunRecord, StampStore,
+    StoreError, no_such_stamp_run, now_utc, scan_tally, stamp_cap_exceeded, stamp_run_audit,
+    stamp_runs_page, stamp_total,
 };
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
+use time::OffsetDateTime;
 
 use crate::PostgresStore;
 use crate::accounts::insert_audit;
@@ -125,9 +128,9 @@ impl StampStore for PostgresStore {
         rows.iter().map(run_of).collect()
     }
 
-    async fn record_scan(&self, scan: &NewScan) -> Result<u64, StoreError> {
+    async fn record_scan(&self, scan: &NewScan) -> Result<Vec<ScanTally>, StoreError> {
         let mut tx = self.write().await?;
-        sqlx::query("INSERT INTO scans (scanned_at, gtin, lot, serial, place, device, client, verdict) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        sqlx::query("INSERT INTO scans (scanned_at, gtin, lot, serial, place, device, client, verdict, organisation_id, recalled) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
             .bind(now_utc())
             .bind(scan.gtin.as_str())
             .bind(&scan.lot)
@@ -136,18 +139,44 @@ impl StampStore for PostgresStore {
             .bind(scan.device.as_str())
             .bind(&scan.client)
             .bind(scan.verdict)
+            .bind(scan.organisation.map(|o| o.as_uuid()))
+            .bind(scan.recalled)
             .execute(&mut *tx)
             .await
             .map_err(store_error)?;
-        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM scans WHERE gtin = $1 AND lot IS NOT DISTINCT FROM $2 AND serial IS NOT DISTINCT FROM $3")
-            .bind(scan.gtin.as_str())
-            .bind(&scan.lot)
-            .bind(&scan.serial)
-            .fetch_one(&mut *tx)
+        tx.commit().await.map_err(store_error)?;
+        // Read after the commit: the write lock is held no longer than the insert.
+        let mut sql = QueryBuilder::<Postgres>::new(SCAN_TALLY_SELECT);
+        sql.push("WHERE gtin = ").push_bind(scan.gtin.as_str());
+        match &scan.serial {
+            Some(serial) => sql.push(" AND serial = ").push_bind(serial),
+            None => sql
+                .push(" AND serial IS NULL AND lot IS NOT DISTINCT FROM ")
+                .push_bind(&scan.lot),
+        };
+        tallies(sql, &self.pool).await
+    }
+
+    async fn scan_tallies(
+        &self,
+        organisation: Option<OrganisationId>,
+        since: OffsetDateTime,
+    ) -> Result<Vec<ScanTally>, StoreError> {
+        let mut sql = QueryBuilder::<Postgres>::new(SCAN_TALLY_SELECT);
+        sql.push("WHERE scanned_at >= ").push_bind(since);
+        if let Some(organisation) = organisation {
+            sql.push(" AND organisation_id = ")
+                .push_bind(organisation.as_uuid());
+        }
+        tallies(sql, &self.pool).await
+    }
+
+    async fn stamp_totals(&self) -> Result<Vec<StampTotal>, StoreError> {
+        let rows: Vec<(uuid::Uuid, String, i64, i64)> = sqlx::query_as(STAMP_TOTALS)
+            .fetch_all(&self.pool)
             .await
             .map_err(store_error)?;
-        tx.commit().await.map_err(store_error)?;
-        Ok(u64::try_from(count).unwrap_or_default())
+        rows.into_iter().map(stamp_total).collect()
     }
 
     async fn set_stamp_state(
@@ -206,4 +235,18 @@ fn run_of(row: &PgRow) -> Result<StampRun, StoreError> {
         state_changed_at: row.try_get("state_changed_at").map_err(store_error)?,
     }
     .into_run()
+}
+
+/// Runs a tally query built on [`SCAN_TALLY_SELECT`] with its `WHERE`.
+async fn tallies(
+    mut sql: QueryBuilder<Postgres>,
+    pool: &sqlx::PgPool,
+) -> Result<Vec<ScanTally>, StoreError> {
+    sql.push(SCAN_TALLY_GROUPS);
+    let rows: Vec<ScanTallyRow> = sql
+        .build_query_as()
+        .fetch_all(pool)
+        .await
+        .map_err(store_error)?;
+    rows.into_iter().map(scan_tally).collect()
 }

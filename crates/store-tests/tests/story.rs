@@ -20,7 +20,7 @@ use nguon_domain::{
     Address, AdminUnits, Certificate, CertificateKind, DocumentFile, DocumentType, FacilityDetails,
     FacilityKind, Geometry, GuidanceId, Image, NewGuidance, NewResolverLink, NewStampRun,
     NewTraining, Participant, ProductDetails, ProductGroupCode, ProductGroupDetails, ProvinceCode,
-    RecordName, RegistryKind, StampState, TrainingId,
+    RecordName, RegistryKind, StampRun, StampState, TrainingId,
 };
 use nguon_domain::{Bilingual, LotQuality, QualityLine, QualityScore, QualitySection};
 use nguon_gs1::{CompanyPrefix, Gln, Gtin};
@@ -494,6 +494,23 @@ async fn stamps_chapter(store: &Arc<dyn Store>, farm: OrganisationId, other: Org
         .await
         .unwrap();
     assert_eq!(off.state, StampState::Deactivated);
+    // Totals per organisation and state: the farm's deactivated 24 and printed 30, the other's 5.
+    let mut totals: Vec<_> = store
+        .stamp_totals()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.organisation == farm, t.state, t.runs, t.stamps))
+        .collect();
+    totals.sort_by_key(|t| (t.0, t.1.as_str(), t.2));
+    assert_eq!(
+        totals,
+        [
+            (false, StampState::Printed, 1, 5),
+            (true, StampState::Deactivated, 1, 24),
+            (true, StampState::Printed, 1, 30),
+        ]
+    );
     let back = store
         .set_stamp_state(first.id, StampState::Active, Actor::Cli)
         .await
@@ -532,7 +549,20 @@ async fn stamps_chapter(store: &Arc<dyn Store>, farm: OrganisationId, other: Org
         store.stamp_run(unknown).await.unwrap_err(),
         StoreError::NotFound { .. }
     ));
-    // The scan log counts the scans of one code: a lot and a serial are codes of their own.
+    scans_section(store, &gtin, &first, farm, other).await;
+}
+
+/// The scan log, read back as tallies: per code (a lot and a serial are codes of their own),
+/// per owner, over a window, with what the pages said; one serial under two lots shows in the
+/// tallies a scan of it returns.
+async fn scans_section(
+    store: &Arc<dyn Store>,
+    gtin: &Gtin,
+    run: &StampRun,
+    farm: OrganisationId,
+    other: OrganisationId,
+) {
+    let before = nguon_store::now_utc() - time::Duration::seconds(1);
     let scan = |lot: Option<&str>, serial: Option<&str>| nguon_domain::NewScan {
         gtin: gtin.clone(),
         lot: lot.map(str::to_owned),
@@ -541,33 +571,97 @@ async fn stamps_chapter(store: &Arc<dyn Store>, farm: OrganisationId, other: Org
         device: nguon_domain::DeviceKind::Phone,
         client: Some("ab12".to_owned()),
         verdict: Some("genuine"),
+        organisation: Some(farm),
+        recalled: false,
     };
-    let serial = first.serial(1);
+    let serial = run.serial(1);
+    let once = store
+        .record_scan(&scan(Some("ST1"), Some(&serial)))
+        .await
+        .unwrap();
+    assert_eq!(once.len(), 1);
     assert_eq!(
-        store
-            .record_scan(&scan(Some("ST1"), Some(&serial)))
-            .await
-            .unwrap(),
-        1
+        (
+            once[0].scans,
+            once[0].lot.as_deref(),
+            once[0].serial.as_deref()
+        ),
+        (1, Some("ST1"), Some(serial.as_str()))
     );
+    assert_eq!(once[0].organisation, Some(farm));
+    let mut abroad = scan(Some("ST1"), Some(&serial));
+    abroad.place = Some("US".to_owned());
+    abroad.client = Some("cd34".to_owned());
+    abroad.verdict = Some("inactive");
+    abroad.recalled = true;
+    let twice = store.record_scan(&abroad).await.unwrap();
+    let tally = &twice[0];
     assert_eq!(
-        store
-            .record_scan(&scan(Some("ST1"), Some(&serial)))
-            .await
-            .unwrap(),
-        2
+        (
+            tally.scans,
+            tally.places,
+            tally.clients,
+            tally.inactive,
+            tally.recalled
+        ),
+        (2, 2, 2, 1, 1)
     );
+    assert!(tally.first <= tally.last && tally.first >= before);
+    let lot_code = store.record_scan(&scan(Some("ST1"), None)).await.unwrap();
     assert_eq!(
-        store.record_scan(&scan(Some("ST1"), None)).await.unwrap(),
-        1
+        (lot_code.len(), lot_code[0].scans),
+        (1, 1),
+        "the lot is its own code"
     );
-    assert_eq!(store.record_scan(&scan(None, None)).await.unwrap(), 1);
-    assert_eq!(
+    let gtin_code = store.record_scan(&scan(None, None)).await.unwrap();
+    assert_eq!((gtin_code.len(), gtin_code[0].lot.as_deref()), (1, None));
+    // The same serial under another lot: a scan of it returns both lots' tallies.
+    let mut elsewhere = scan(Some("ST9"), Some(&serial));
+    elsewhere.verdict = Some("unknown");
+    let both = store.record_scan(&elsewhere).await.unwrap();
+    let mut lots: Vec<_> = both
+        .iter()
+        .map(|t| (t.lot.clone().unwrap(), t.scans, t.unknown))
+        .collect();
+    lots.sort();
+    assert_eq!(lots, [("ST1".to_owned(), 2, 0), ("ST9".to_owned(), 1, 1)]);
+    // A code nobody registered belongs to no organisation; the province sees it.
+    let mut stray = scan(Some("X1"), None);
+    stray.gtin = Gtin::parse("08931234560041").unwrap();
+    stray.organisation = None;
+    stray.verdict = None;
+    store.record_scan(&stray).await.unwrap();
+
+    let own = store.scan_tallies(Some(farm), before).await.unwrap();
+    assert_eq!(own.len(), 4, "{own:?}");
+    assert_eq!(own.iter().map(|t| t.scans).sum::<u64>(), 5);
+    assert!(own.iter().all(|t| t.organisation == Some(farm)));
+    assert!(
         store
-            .record_scan(&scan(Some("ST1"), Some(&serial)))
+            .scan_tallies(Some(other), before)
             .await
-            .unwrap(),
-        3
+            .unwrap()
+            .is_empty()
+    );
+    let all = store.scan_tallies(None, before).await.unwrap();
+    assert_eq!(all.len(), 5);
+    assert!(
+        all.iter()
+            .any(|t| t.organisation.is_none() && t.gtin == "08931234560041")
+    );
+    let later = nguon_store::now_utc() + time::Duration::seconds(1);
+    assert!(store.scan_tallies(None, later).await.unwrap().is_empty());
+    let flagged = nguon_domain::flag(&own, &nguon_domain::ScanThresholds::default());
+    let names: Vec<Vec<&str>> = flagged
+        .iter()
+        .map(|f| f.signals.iter().map(|s| s.name()).collect())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            vec!["before_activation", "after_recall", "two_lots"],
+            vec!["unknown_serial", "two_lots"]
+        ]
     );
 }
 

@@ -4,8 +4,8 @@
 
 use async_trait::async_trait;
 use nguon_domain::{
-    Actor, AuditAction, DomainError, NewAuditEntry, NewScan, NewStampRun, OrganisationId, StampRun,
-    StampRunId, StampState,
+    Actor, AuditAction, DomainError, NewAuditEntry, NewScan, NewStampRun, OrganisationId,
+    ScanTally, StampRun, StampRunId, StampState, StampTotal,
 };
 use nguon_gs1::Gtin;
 use serde_json::json;
@@ -41,9 +41,21 @@ pub trait StampStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<StampRun>, StoreError>;
 
-    /// Logs a scan and returns how many scans the same code (GTIN, lot and serial) has had,
-    /// this one included.
-    async fn record_scan(&self, scan: &NewScan) -> Result<u64, StoreError>;
+    /// Logs a scan and returns the tallies a verdict on it needs, this scan included: for a
+    /// serial, its tally under every lot it was scanned with (one serial under two lots is a
+    /// signal); otherwise the tally of the code itself.
+    async fn record_scan(&self, scan: &NewScan) -> Result<Vec<ScanTally>, StoreError>;
+
+    /// The tallies of every code scanned since `since`, of GTINs `organisation` registered
+    /// (every scan for `None`, GTINs nobody registered included).
+    async fn scan_tallies(
+        &self,
+        organisation: Option<OrganisationId>,
+        since: OffsetDateTime,
+    ) -> Result<Vec<ScanTally>, StoreError>;
+
+    /// The runs and stamps of every organisation per state.
+    async fn stamp_totals(&self) -> Result<Vec<StampTotal>, StoreError>;
 
     /// Moves a run to `state` if that is the next step, with its audit entry; any other change
     /// is a [`DomainError::StampStateTransition`].
@@ -53,6 +65,80 @@ pub trait StampStore: Send + Sync {
         state: StampState,
         actor: Actor,
     ) -> Result<StampRun, StoreError>;
+}
+
+/// The tally columns of the scan log, in the order of [`ScanTallyRow`], in SQL both back ends
+/// read; a query adds its `WHERE` and then [`SCAN_TALLY_GROUPS`].
+pub const SCAN_TALLY_SELECT: &str = "SELECT gtin, lot, serial, organisation_id, COUNT(*), \
+     MIN(scanned_at), MAX(scanned_at), COUNT(DISTINCT place), COUNT(DISTINCT client), \
+     COUNT(CASE WHEN verdict = 'inactive' THEN 1 END), \
+     COUNT(CASE WHEN verdict = 'deactivated' THEN 1 END), \
+     COUNT(CASE WHEN verdict = 'unknown' THEN 1 END), \
+     COUNT(CASE WHEN recalled THEN 1 END) FROM scans ";
+
+/// The totals [`StampStore::stamp_totals`] reads, in SQL both back ends read.
+pub const STAMP_TOTALS: &str = "SELECT organisation_id, state, COUNT(*), CAST(SUM(count) AS BIGINT) \
+     FROM stamp_runs GROUP BY organisation_id, state";
+
+/// A row of [`STAMP_TOTALS`] read.
+pub fn stamp_total(
+    (organisation, state, runs, stamps): (Uuid, String, i64, i64),
+) -> Result<StampTotal, StoreError> {
+    let corrupt = |what: String| StoreError::Internal(format!("stamp totals: {what}"));
+    Ok(StampTotal {
+        organisation: OrganisationId::from_uuid(organisation)
+            .map_err(|e| corrupt(e.to_string()))?,
+        state: StampState::parse(&state)
+            .ok_or_else(|| corrupt(format!("unknown state {state}")))?,
+        runs: u64::try_from(runs).unwrap_or_default(),
+        stamps: u64::try_from(stamps).unwrap_or_default(),
+    })
+}
+
+/// What every tally counts by: one code of one owner.
+pub const SCAN_TALLY_GROUPS: &str = " GROUP BY organisation_id, gtin, lot, serial";
+
+/// One row of [`SCAN_TALLY_SELECT`].
+pub type ScanTallyRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<Uuid>,
+    i64,
+    OffsetDateTime,
+    OffsetDateTime,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+);
+
+/// A tally read from the database.
+pub fn scan_tally(row: ScanTallyRow) -> Result<ScanTally, StoreError> {
+    let (gtin, lot, serial, organisation, scans, first, last, places, clients) = (
+        row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8,
+    );
+    let count = |n: i64| u64::try_from(n).unwrap_or_default();
+    Ok(ScanTally {
+        gtin,
+        lot,
+        serial,
+        organisation: organisation
+            .map(OrganisationId::from_uuid)
+            .transpose()
+            .map_err(|e| StoreError::Internal(format!("a stored scan names {e}")))?,
+        scans: count(scans),
+        first,
+        last,
+        places: count(places),
+        clients: count(clients),
+        inactive: count(row.9),
+        deactivated: count(row.10),
+        unknown: count(row.11),
+        recalled: count(row.12),
+    })
 }
 
 /// The largest page of [`StampStore::list_stamp_runs`].
@@ -114,12 +200,8 @@ impl StampRunRecord {
         let corrupt = |error: &dyn std::fmt::Display| {
             StoreError::Internal(format!("stored stamp run {id} is invalid: {error}"))
         };
-        let state = match self.state.as_str() {
-            "printed" => StampState::Printed,
-            "active" => StampState::Active,
-            "deactivated" => StampState::Deactivated,
-            other => return Err(corrupt(&format!("unknown state {other}"))),
-        };
+        let state = StampState::parse(&self.state)
+            .ok_or_else(|| corrupt(&format!("unknown state {}", self.state)))?;
         Ok(StampRun {
             id: StampRunId::from_uuid(id).map_err(|e| corrupt(&e))?,
             organisation: OrganisationId::from_uuid(self.organisation).map_err(|e| corrupt(&e))?,

@@ -17,6 +17,7 @@ pub mod recall;
 pub mod registry_api;
 pub mod resolver;
 pub mod resolver_api;
+pub mod scans;
 pub mod security;
 pub mod stamps;
 pub mod throttle;
@@ -143,6 +144,7 @@ pub fn router(state: AppState) -> Router {
             registry_api::product_group,
             registry_api::replace_product_group
         ))
+        .routes(routes!(scans::signals))
         .routes(routes!(resolver_api::list_links, resolver_api::create_link))
         .routes(routes!(
             resolver_api::link,

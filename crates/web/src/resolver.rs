@@ -25,6 +25,7 @@ use serde_json::{Map, Value, json};
 
 use crate::AppState;
 use crate::error::{ApiError, Problem};
+use crate::scans::ClientOrigin;
 
 /// The linkset media type (RFC 9264).
 pub const LINKSET_JSON: &str = "application/linkset+json";
@@ -35,7 +36,7 @@ const LINKSET_CONTEXT: &str = "https://ref.gs1.org/standards/resolver/linkset-co
 /// Headers a browser script may read on cross-origin responses.
 const EXPOSED_HEADERS: &str = "Link, Location, Content-Type, Content-Language, Vary";
 
-/// How the resolver presents itself.
+/// How the resolver and the public page present themselves and read their visitors.
 #[derive(Debug, Clone)]
 pub struct ResolverSettings {
     /// The public origin of the resolver, e.g. `https://id.truyxuat.camau.gov.vn` (no path).
@@ -43,6 +44,11 @@ pub struct ResolverSettings {
     pub base_url: Option<String>,
     /// The name the description file gives.
     pub name: String,
+    /// Proxies whose `X-Forwarded-For` and country headers are believed
+    /// ([`crate::scans::ClientOrigin`]).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// When scans of a code become counterfeit signals.
+    pub scan_thresholds: nguon_domain::ScanThresholds,
 }
 
 impl Default for ResolverSettings {
@@ -50,6 +56,8 @@ impl Default for ResolverSettings {
         Self {
             base_url: None,
             name: "Nguồn — GS1 resolver".to_owned(),
+            trusted_proxies: Vec::new(),
+            scan_thresholds: nguon_domain::ScanThresholds::default(),
         }
     }
 }
@@ -394,8 +402,13 @@ pub async fn fallback(State(state): State<AppState>, request: Request) -> Respon
             return ApiError::NoSuchRoute(parts.uri.path().to_owned()).into_response();
         }
     };
-    if let Some(ConnectInfo(client)) = parts.extensions.get::<ConnectInfo<SocketAddr>>()
-        && let Err(wait) = state.limits.scan(client.ip())
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(address)| address.ip());
+    let origin = ClientOrigin::of(&parts.headers, peer, &state.resolver.trusted_proxies);
+    if let Some(client) = origin.address
+        && let Err(wait) = state.limits.scan(client)
     {
         let mut response = problem(
             StatusCode::TOO_MANY_REQUESTS,

@@ -16,6 +16,7 @@ use nguon_domain::{
     NewOrganisation, OrganisationId, OrganisationKind, OrganisationName, ProductDetails,
     ProductGroupCode, ProductGroupDetails, ProvinceCode, RecordName, Role, TaxCode,
 };
+use nguon_domain::{DeviceKind, NewScan, NewStampRun, StampState};
 use nguon_gs1::{CompanyPrefix, Gln, Gtin};
 use nguon_store::Registry;
 use support::TestApp;
@@ -190,10 +191,58 @@ fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Two stamp runs of the processor (20 stamps activated, 10 not), three scans of its codes (one
+/// of a serial no run issued) and one of a GTIN nobody registered.
+async fn stamps_and_scans(app: &TestApp, processor: OrganisationId) {
+    let store = &app.state.store;
+    let gtin = Gtin::parse("08931234560034").unwrap();
+    let run = |count| NewStampRun {
+        organisation: processor,
+        gtin: gtin.clone(),
+        lot: "L1".to_owned(),
+        count,
+        secret: [5; 16],
+        symbology: "qr".to_owned(),
+        layout: "a4-3x8".to_owned(),
+    };
+    let active = store.print_stamps(&run(20), 100, Actor::Cli).await.unwrap();
+    store.print_stamps(&run(10), 100, Actor::Cli).await.unwrap();
+    store
+        .set_stamp_state(active.id, StampState::Active, Actor::Cli)
+        .await
+        .unwrap();
+    let scan = |serial: Option<String>, verdict, organisation| NewScan {
+        gtin: gtin.clone(),
+        lot: Some("L1".to_owned()),
+        serial,
+        place: None,
+        device: DeviceKind::Phone,
+        client: None,
+        verdict,
+        organisation,
+        recalled: false,
+    };
+    for scanned in [
+        scan(Some(active.serial(1)), Some("genuine"), Some(processor)),
+        scan(None, None, Some(processor)),
+        scan(
+            Some("000999-AAAA".to_owned()),
+            Some("unknown"),
+            Some(processor),
+        ),
+    ] {
+        store.record_scan(&scanned).await.unwrap();
+    }
+    let mut stray = scan(None, None, None);
+    stray.gtin = Gtin::parse("08931234560041").unwrap();
+    store.record_scan(&stray).await.unwrap();
+}
+
 #[tokio::test]
 async fn the_dashboard_counts_a_known_province_and_exports_every_table() {
     let app = TestApp::new().await;
     let province = province(&app).await;
+    stamps_and_scans(&app, province.processor).await;
     user(&app, "thanhtra@camau.gov.vn", Role::Inspector, None).await;
     let mut inspector = signed_in(&app, "thanhtra@camau.gov.vn").await;
 
@@ -217,7 +266,14 @@ async fn the_dashboard_counts_a_known_province_and_exports_every_table() {
     assert!(page.body.contains("<title id=") && page.body.contains("<desc id="));
     assert!(page.body.contains(">2025 30 %<") && page.body.contains(">2030 50 %<"));
     assert!(page.body.contains(">2030 100 %<"), "the reach target");
-    for section in ["indicators", "kinds", "groups", "communes", "chains"] {
+    for section in [
+        "indicators",
+        "kinds",
+        "groups",
+        "communes",
+        "chains",
+        "stamps",
+    ] {
         assert!(
             page.body
                 .contains(&format!("/admin/dashboard/{section}.csv"))
@@ -335,6 +391,25 @@ async fn the_dashboard_counts_a_known_province_and_exports_every_table() {
         .find(|r| r[0] == shrimp.name().vi && r[1] == shrimp.stage("harvest").unwrap().name().vi)
         .unwrap();
     assert_eq!(harvest[2..6], ["0", "0", "0", ""]);
+
+    // Stamps: the processor's two runs, one active; three scans, one of a serial nobody issued;
+    // one scan of a code nobody registered. A total row ends the table.
+    let stamps = csv_rows(&inspector.get("/admin/dashboard/stamps.csv").await.bytes);
+    assert_eq!(
+        stamps[1..],
+        [
+            vec!["(mã chưa đăng ký)", "0", "0", "0", "1", "0"],
+            vec![
+                "Công ty Chế biến Thủy sản Gành Hào",
+                "2",
+                "30",
+                "20",
+                "3",
+                "1"
+            ],
+            vec!["Toàn tỉnh", "2", "30", "20", "4", "1"],
+        ]
+    );
 
     // In English, the same numbers under English headers.
     let english = inspector.get("/lang/en?back=/admin/dashboard").await;

@@ -401,8 +401,12 @@ async fn codes_without_a_page_answer_with_their_status_and_a_page() {
         device: nguon_domain::DeviceKind::Unknown,
         client: None,
         verdict: None,
+        organisation: None,
+        recalled: false,
     };
-    assert_eq!(app.state.store.record_scan(&again).await.unwrap(), 2);
+    let tallies = app.state.store.record_scan(&again).await.unwrap();
+    assert_eq!(tallies.len(), 1);
+    assert_eq!(tallies[0].scans, 2);
     // The registered product is named on its unknown lot's page.
     let unknown_lot = scan(&app, "/p/01/08931234560034/10/NOPE", "vi").await;
     position(&unknown_lot.body, "Tôm sú đông lạnh");

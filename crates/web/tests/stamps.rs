@@ -6,11 +6,14 @@
 
 mod support;
 
+use std::net::SocketAddr;
+
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
 use nguon_domain::{
-    Actor, ApprovalStatus, IdentifierRole, NetContent, ProductDetails, ProductGroupCode,
-    RecordName, Role, StampRunId,
+    Actor, ApiKeyScope, ApprovalStatus, IdentifierRole, NetContent, ProductDetails,
+    ProductGroupCode, RecordName, Role, ScanThresholds, StampRunId,
 };
 use nguon_gs1::Gtin;
 use nguon_labels::{Layout, Symbology};
@@ -76,13 +79,29 @@ async fn print(browser: &mut Browser<'_>, count: &str) -> Reply {
 
 /// A signed-out scan of `path`, as a phone sends it.
 async fn scan(app: &TestApp, path: &str) -> Reply {
-    let request = Request::builder()
+    scan_from(app, path, None, &[]).await
+}
+
+/// A scan of `path` over a connection from `peer`, with extra headers.
+async fn scan_from(
+    app: &TestApp,
+    path: &str,
+    peer: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Reply {
+    let mut request = Request::builder()
         .uri(path)
         .header("host", "localhost:8080")
         .header("accept", "text/html")
-        .header("accept-language", "vi")
-        .body(Body::empty())
-        .unwrap();
+        .header("accept-language", "vi");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let mut request = request.body(Body::empty()).unwrap();
+    if let Some(peer) = peer {
+        let peer: SocketAddr = peer.parse().unwrap();
+        request.extensions_mut().insert(ConnectInfo(peer));
+    }
     app.send(request).await
 }
 
@@ -280,4 +299,138 @@ async fn a_lot_gets_no_more_stamps_than_it_carries_and_each_scan_tells_its_stamp
         "{}",
         again.body
     );
+}
+
+/// The proxy in front of the server in the signals test.
+const PROXY: &str = "10.0.0.2:443";
+
+#[tokio::test]
+async fn scans_become_counterfeit_signals_for_the_maker_and_the_province() {
+    let (base, [_, farm, processor]) = app().await;
+    let app = base.with_state(|state| {
+        let mut resolver = (*state.resolver).clone();
+        resolver.trusted_proxies = vec!["10.0.0.2".parse().unwrap()];
+        resolver.scan_thresholds = ScanThresholds {
+            copied_after: 5,
+            spread_days: 180,
+            spread_places: 1,
+        };
+        state.resolver = std::sync::Arc::new(resolver);
+    });
+    let mut staff = signed_in(&app, "in.tem@caumau.vn", processor).await;
+    let printed = print(&mut staff, "10").await;
+    let id = StampRunId::parse(location(&printed).trim_start_matches("/stamps/")).unwrap();
+    let run = app.state.store.stamp_run(id).await.unwrap();
+    let public = |sequence| format!("/p/01/{GTIN}/10/{LOT}/21/{}", run.serial(sequence));
+
+    // Before activation, then active: one scan each, from Vietnam through the proxy.
+    let via_proxy = |country| {
+        [
+            ("x-forwarded-for", "203.0.113.7"),
+            ("cf-ipcountry", country),
+        ]
+    };
+    scan_from(&app, &public(1), Some(PROXY), &via_proxy("VN")).await;
+    let csrf = staff.csrf("/stamps").await;
+    let activated = staff
+        .post(&format!("/stamps/{id}/activate"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(activated.status, StatusCode::SEE_OTHER);
+    let home = scan_from(&app, &public(1), Some(PROXY), &via_proxy("VN")).await;
+    assert!(home.body.contains("Tem chính hãng"), "{}", home.body);
+    // A client that writes its own country header is not believed: still one place.
+    let direct = scan_from(
+        &app,
+        &public(1),
+        Some("203.0.113.9:5000"),
+        &[("cf-ipcountry", "JP")],
+    )
+    .await;
+    assert!(direct.body.contains("Tem chính hãng"), "{}", direct.body);
+    // The same stamp scanned from a second country is more places than one pack goes.
+    let abroad = scan_from(&app, &public(1), Some(PROXY), &via_proxy("US")).await;
+    assert!(abroad.body.contains("ở nhiều nơi"), "{}", abroad.body);
+    assert!(!abroad.body.contains("Tem chính hãng"), "{}", abroad.body);
+    // Another stamp scanned six times is over the threshold of five.
+    let mut last = String::new();
+    for _ in 0..6 {
+        last = scan(&app, &public(2)).await.body;
+    }
+    assert!(last.contains("đã được quét 6 lần"), "{last}");
+    // A serial in no run of the lot, and one stamp's serial printed under another lot.
+    scan(&app, &format!("/p/01/{GTIN}/10/{LOT}/21/000001-AAAA")).await;
+    scan(&app, &format!("/p/01/{GTIN}/10/F9/21/{}", run.serial(3))).await;
+    scan(&app, &format!("/p/01/{GTIN}/10/{LOT}/21/{}", run.serial(3))).await;
+
+    // The maker's page lists each doubted code with its reasons.
+    let page = staff.get("/stamps/scans?days=30").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for expected in [
+        "1 lượt quét khi đợt in tem chưa được kích hoạt",
+        "quét từ 2 nơi, vượt ngưỡng 1",
+        "quét 6 lần, vượt ngưỡng 5",
+        "1 lượt quét số sê-ri không có trong đợt in nào của lô",
+        "cùng số sê-ri xuất hiện với nhiều lô: F7, F9",
+        &format!("(01){GTIN}(10){LOT}(21){}", run.serial(1)),
+        "13 lượt quét trong 30 ngày qua; 5 mã có dấu hiệu đáng ngờ.",
+    ] {
+        assert!(
+            page.body.contains(expected),
+            "{expected:?} not in\n{}",
+            page.body
+        );
+    }
+    assert!(
+        staff
+            .get("/stamps")
+            .await
+            .body
+            .contains(r#"href="/stamps/scans""#)
+    );
+    // Another organisation sees none of it.
+    let mut farmer = signed_in(&app, "nong.dan@tanhung.vn", farm).await;
+    let theirs = farmer.get("/stamps/scans").await;
+    assert!(
+        theirs.body.contains("0 lượt quét trong 90 ngày qua"),
+        "{}",
+        theirs.body
+    );
+
+    // By API: the province reads every organisation's signals; an organisation only its own.
+    let province = app.key(ApiKeyScope::Province).await;
+    let report = app.get(&province, "/api/v1/scans?days=30", &[]).await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+    let report: serde_json::Value = serde_json::from_str(&report.body).unwrap();
+    assert_eq!(report["scans"], 13);
+    assert_eq!(report["thresholds"]["copied_after"], 5);
+    let first = report["flagged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["serial"] == run.serial(1))
+        .unwrap();
+    let signals: Vec<&str> = first["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["signal"].as_str().unwrap())
+        .collect();
+    assert_eq!(signals, ["before_activation", "spread_in_place"]);
+    assert_eq!(
+        (first["places"].as_u64(), first["clients"].as_u64()),
+        (Some(2), Some(2))
+    );
+    let farm_key = app.key(ApiKeyScope::Organisation(farm)).await;
+    let none = app.get(&farm_key, "/api/v1/scans", &[]).await;
+    let none: serde_json::Value = serde_json::from_str(&none.body).unwrap();
+    assert_eq!(
+        (
+            none["scans"].as_u64(),
+            none["flagged"].as_array().map(Vec::len)
+        ),
+        (Some(0), Some(0))
+    );
+    let bad = app.get(&province, "/api/v1/scans?days=0", &[]).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("days"), "{}", bad.body);
 }

@@ -1,6 +1,7 @@
 //! The Plan 140 dashboard for province roles: organisations registered and approved by kind,
 //! product group and commune; the shares using GS1 keys, with active traceability and reached by
-//! training, against the plan's 2025 and 2030 targets; and the status of each pilot chain. Every
+//! training, against the plan's 2025 and 2030 targets; the status of each pilot chain; and the
+//! stamps each organisation printed and activated, with their scans and suspicious codes. Every
 //! table is built once as a [`Table`], drawn on the page and downloadable as CSV or XLSX.
 //!
 //! The store counts (a handful of aggregate queries, whatever the number of events); this module
@@ -16,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use nguon_chains::ShapeKey;
 use nguon_domain::{
     AdminUnits, ApprovalStatus, CommuneCode, OrganisationId, OrganisationKind, ProductGroupDetails,
+    ScanTally, StampState, StampTotal, flag,
 };
 use nguon_report::{Cell, Column, Format, ReportError, Table};
 use nguon_store::{
@@ -55,16 +57,19 @@ pub enum Section {
     Communes,
     /// Organisations, events and lots per pilot chain and stage.
     Chains,
+    /// Stamps printed and activated, scans and suspicious codes per organisation.
+    Stamps,
 }
 
 impl Section {
     /// Every section, in page order.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Indicators,
         Self::Kinds,
         Self::Groups,
         Self::Communes,
         Self::Chains,
+        Self::Stamps,
     ];
 
     /// The name in download URLs and file names.
@@ -75,6 +80,7 @@ impl Section {
             Self::Groups => "groups",
             Self::Communes => "communes",
             Self::Chains => "chains",
+            Self::Stamps => "stamps",
         }
     }
 
@@ -92,6 +98,12 @@ struct Counts {
     chains: Vec<(OrganisationId, String)>,
     reached: u64,
     group_names: Vec<ProductGroupDetails>,
+    stamps: Vec<StampTotal>,
+    scans: Vec<ScanTally>,
+    /// Codes with a counterfeit signal per organisation (`None`: GTINs nobody registered).
+    flagged: HashMap<Option<OrganisationId>, u64>,
+    /// The names of the organisations in `stamps` and `scans`.
+    names: HashMap<OrganisationId, String>,
 }
 
 impl Counts {
@@ -108,7 +120,27 @@ impl Counts {
             store.organisations_reached(),
             store.list::<ProductGroupDetails>(&every_group),
         )?;
+        let (stamps, scans) =
+            tokio::try_join!(store.stamp_totals(), store.scan_tallies(None, since))?;
+        let mut flagged = HashMap::new();
+        for code in flag(&scans, &state.resolver.scan_thresholds) {
+            *flagged.entry(code.tally.organisation).or_insert(0) += 1;
+        }
+        let mut names = HashMap::new();
+        let named = stamps
+            .iter()
+            .map(|t| t.organisation)
+            .chain(scans.iter().filter_map(|t| t.organisation));
+        for organisation in named {
+            if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(organisation) {
+                slot.insert(store.organisation(organisation).await?.name.to_string());
+            }
+        }
         Ok(Self {
+            stamps,
+            scans,
+            flagged,
+            names,
             tallies,
             groups,
             communes,
@@ -188,6 +220,14 @@ impl Dashboard {
                 Section::Chains,
                 chains_table(tr, counts)?,
                 tr.t("dashboard-chains-caption"),
+            ),
+            (
+                Section::Stamps,
+                stamps_table(tr, counts)?,
+                tr.tn(
+                    "dashboard-stamps-caption",
+                    &[("days", &ACTIVE_DAYS.to_string())],
+                ),
             ),
         ];
         Ok(Self {
@@ -511,6 +551,80 @@ fn chains_table(tr: Tr, counts: &Counts) -> Result<Table, ReportError> {
         }
     }
     Ok(table)
+}
+
+/// One organisation's line of the stamps table.
+#[derive(Default)]
+struct StampLine {
+    runs: u64,
+    printed: u64,
+    active: u64,
+    scans: u64,
+    flagged: u64,
+}
+
+fn stamps_table(tr: Tr, counts: &Counts) -> Result<Table, ReportError> {
+    let mut lines: HashMap<Option<OrganisationId>, StampLine> = HashMap::new();
+    for total in &counts.stamps {
+        let line = lines.entry(Some(total.organisation)).or_default();
+        line.runs += total.runs;
+        line.printed += total.stamps;
+        if total.state == StampState::Active {
+            line.active += total.stamps;
+        }
+    }
+    for tally in &counts.scans {
+        lines.entry(tally.organisation).or_default().scans += tally.scans;
+    }
+    for (organisation, flagged) in &counts.flagged {
+        lines.entry(*organisation).or_default().flagged += flagged;
+    }
+    let name = |organisation: &Option<OrganisationId>| match organisation {
+        Some(id) => counts
+            .names
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| id.to_string()),
+        None => tr.t("scans-unregistered"),
+    };
+    let mut lines: Vec<(String, StampLine)> = lines
+        .into_iter()
+        .map(|(organisation, line)| (name(&organisation), line))
+        .collect();
+    lines.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut table = Table::new(
+        tr.t("dashboard-stamps"),
+        vec![
+            Column::text(tr.t("dashboard-organisation")),
+            Column::number(tr.t("dashboard-stamp-runs")),
+            Column::number(tr.t("dashboard-stamps-printed")),
+            Column::number(tr.t("dashboard-stamps-active")),
+            Column::number(tr.tn("dashboard-scans", &[("days", &ACTIVE_DAYS.to_string())])),
+            Column::number(tr.t("dashboard-flagged")),
+        ],
+    );
+    let mut whole = StampLine::default();
+    for (name, line) in &lines {
+        whole.runs += line.runs;
+        whole.printed += line.printed;
+        whole.active += line.active;
+        whole.scans += line.scans;
+        whole.flagged += line.flagged;
+        table.push_row(stamp_row(name.clone(), line))?;
+    }
+    table.push_row(stamp_row(tr.t("dashboard-province-total"), &whole))?;
+    Ok(table)
+}
+
+fn stamp_row(name: String, line: &StampLine) -> Vec<Cell> {
+    vec![
+        Cell::Text(name),
+        number(line.runs),
+        number(line.printed),
+        number(line.active),
+        number(line.scans),
+        number(line.flagged),
+    ]
 }
 
 /// One table as the page draws it.

@@ -23,6 +23,7 @@ mod products;
 pub mod public_page;
 mod quality_page;
 mod registry;
+mod scans_page;
 pub mod session;
 mod stamps_page;
 mod trace_page;
@@ -140,6 +141,7 @@ pub fn routes() -> Router<AppState> {
             get(training::edit_form).post(training::update),
         )
         .route("/stamps", get(stamps_page::list).post(stamps_page::print))
+        .route("/stamps/scans", get(scans_page::page))
         .route("/stamps/{id}", get(stamps_page::printed))
         .route("/stamps/{id}/stamps.pdf", get(stamps_page::sheet))
         .route("/stamps/{id}/{action}", post(stamps_page::change))

@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::LazyLock;
 
 use askama::Template;
@@ -25,15 +25,17 @@ use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use nguon_domain::{
     AdminUnits, ApprovalStatus, Certificate, DeviceKind, FacilityDetails, Geometry, NewScan,
-    Organisation, OrganisationId, OrganisationKind, ProductDetails, Recall, Registered, StampState,
+    Organisation, OrganisationId, OrganisationKind, ProductDetails, Recall, Registered, ScanSignal,
+    ScanTally, StampState, flag,
 };
 use nguon_gs1::{CANONICAL_BASE, DigitalLink, KeyKind};
-use nguon_store::Registry;
+use nguon_store::{Registry, Store};
 use nguon_trace::{Direction, Identifier, Limits, Node, NodeEvent, Quantity, Trace};
 use sha2::{Digest, Sha256};
 use time::{Date, Duration, OffsetDateTime};
 
 use crate::AppState;
+use crate::scans::ClientOrigin;
 use crate::ui::Chrome;
 use crate::ui::i18n::{Lang, Tr};
 use crate::ui::pages::UiError;
@@ -180,11 +182,12 @@ pub async fn page(
     extensions: Extensions,
     uri: Uri,
 ) -> Response {
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(address)| address.ip());
     let visitor = Visitor {
         headers: &headers,
-        address: extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(address)| address.ip()),
+        origin: ClientOrigin::of(&headers, peer, &state.resolver.trusted_proxies),
     };
     let lang = Lang::of_request(&headers);
     let tr = Tr { lang };
@@ -279,12 +282,16 @@ async fn view(
         Some(start) => nguon_trace::trace(store, start, Direction::Back, PUBLIC_LIMITS).await?,
         None => None,
     };
+    let recalls = match &start {
+        Some(start) => open_recalls(store, start, link).await?,
+        None => Vec::new(),
+    };
     let Some(product) = product else {
         // Codes nobody registered are logged too: a run of them is a sign of fake labels.
-        log_scan(state, visitor, link, None).await?;
+        log_scan(state, visitor, link, None, None, &recalls).await?;
         // Events without a registered product still make a chain worth showing, by GTIN.
         return match back {
-            Some(back) => page_view(state, tr, headers, link, None, back).await,
+            Some(back) => page_view(state, tr, headers, link, None, back, &recalls).await,
             None => Ok(Outcome::Status(
                 StatusCode::NOT_FOUND,
                 tr.t("public-unknown"),
@@ -303,26 +310,46 @@ async fn view(
     if suspended {
         return Ok(Outcome::Status(StatusCode::GONE, tr.t("public-gone"), card));
     }
+    let registrant = product.organisation;
     let stamp = match stamp_check(state, tr, link).await? {
         Err(gone) => {
-            log_scan(state, visitor, link, Some("deactivated")).await?;
+            log_scan(
+                state,
+                visitor,
+                link,
+                Some("deactivated"),
+                registrant,
+                &recalls,
+            )
+            .await?;
             return Ok(Outcome::Status(StatusCode::GONE, gone, card));
         }
         Ok(stamp) => stamp,
     };
-    let scans = log_scan(state, visitor, link, stamp.as_ref().map(|s| s.verdict)).await?;
-    let stamp = match stamp {
-        // A genuine serial scanned far more often than one pack is: copies of one real stamp.
-        Some(check) if link.get("21").is_some() && scans > COPIED_AFTER_SCANS => Some(StampCheck {
+    let verdict = stamp.as_ref().map(|s| s.verdict);
+    let tallies = log_scan(state, visitor, link, verdict, registrant, &recalls).await?;
+    let stamp = match (stamp, copied(state, link, &tallies)) {
+        // A genuine serial seen more often, longer, wider or under more lots than one pack is:
+        // copies of one real stamp.
+        (Some(check), Some(message_id)) => Some(StampCheck {
             class: "suspicious",
             verdict: check.verdict,
-            message: tr.t1("public-stamp-copied", "scans", &scans.to_string()),
+            message: tr.t1(message_id, "scans", &scans_of(link, &tallies).to_string()),
         }),
-        other => other,
+        (other, _) => other,
     };
     match back {
         Some(back) => {
-            let outcome = page_view(state, tr, headers, link, Some((product, owner)), back).await?;
+            let outcome = page_view(
+                state,
+                tr,
+                headers,
+                link,
+                Some((product, owner)),
+                back,
+                &recalls,
+            )
+            .await?;
             Ok(match outcome {
                 Outcome::Page(mut view) => {
                     view.stamp = stamp;
@@ -355,6 +382,50 @@ async fn view(
             og_description: String::new(),
         }))),
     }
+}
+
+/// The open recalls naming the lot the walk starts from, or the serial the code names.
+async fn open_recalls(
+    store: &dyn Store,
+    start: &Identifier,
+    link: &DigitalLink,
+) -> Result<Vec<Recall>, UiError> {
+    let mut recalls = store.active_recalls_naming(start.as_str()).await?;
+    if link.get("10").is_some() && link.get("21").is_some() {
+        let serial = Identifier::parse(&link.canonical_id()).ok();
+        if let Some(serial) = serial {
+            recalls.extend(store.active_recalls_naming(serial.as_str()).await?);
+        }
+    }
+    Ok(recalls)
+}
+
+/// The scans of the code itself among the tallies its scan returned.
+fn scans_of(link: &DigitalLink, tallies: &[ScanTally]) -> u64 {
+    tallies
+        .iter()
+        .find(|t| t.lot.as_deref() == link.get("10") && t.serial.as_deref() == link.get("21"))
+        .map_or(0, |t| t.scans)
+}
+
+/// The message warning that the serial `link` names looks copied, if its tallies say so: seen
+/// more often than the threshold, or over too long a time, in too many places or under
+/// another lot.
+fn copied(state: &AppState, link: &DigitalLink, tallies: &[ScanTally]) -> Option<&'static str> {
+    link.get("21")?;
+    let flagged = flag(tallies, &state.resolver.scan_thresholds);
+    let own = flagged
+        .iter()
+        .find(|f| f.tally.lot.as_deref() == link.get("10"))?;
+    let mut copies = own.signals.iter().filter(|s| s.means_copied()).peekable();
+    copies.peek()?;
+    Some(
+        if copies.any(|s| matches!(s, ScanSignal::OverThreshold { .. })) {
+            "public-stamp-copied"
+        } else {
+            "public-stamp-spread"
+        },
+    )
 }
 
 /// A serial on a lot that has print runs, checked against them: `Err` with the message for a
@@ -398,9 +469,6 @@ async fn stamp_check(
     })
 }
 
-/// Scans of one serial past which the page warns that the stamp may have been copied.
-const COPIED_AFTER_SCANS: u64 = 30;
-
 /// The salt of the clients' address hashes: random, in memory only, so the log cannot be
 /// joined back to addresses.
 static CLIENT_SALT: LazyLock<[u8; 16]> = LazyLock::new(|| {
@@ -409,43 +477,39 @@ static CLIENT_SALT: LazyLock<[u8; 16]> = LazyLock::new(|| {
     salt
 });
 
-/// Logs the scan of `link` and returns how many scans its code has had.
+/// Logs the scan of `link`, whose GTIN `registrant` registered, and returns the tallies a
+/// verdict on it needs ([`nguon_store::StampStore::record_scan`]).
 async fn log_scan(
     state: &AppState,
     visitor: &Visitor<'_>,
     link: &DigitalLink,
     verdict: Option<&'static str>,
-) -> Result<u64, UiError> {
-    let headers = visitor.headers;
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let place = ["cf-ipcountry", "x-country-code", "x-region"]
-        .into_iter()
-        .find_map(text)
-        .map(str::trim)
-        .filter(|p| !p.is_empty() && p.len() <= 64 && p.bytes().all(|b| b.is_ascii_graphic()))
-        .map(str::to_owned);
-    let client = headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|ip| ip.trim().to_owned())
-        .or_else(|| visitor.address.map(|ip| ip.to_string()))
-        .map(|ip| {
-            let digest = Sha256::new()
-                .chain_update(CLIENT_SALT.as_slice())
-                .chain_update(ip.as_bytes())
-                .finalize();
-            digest[..16].iter().map(|b| format!("{b:02x}")).collect()
-        });
+    registrant: Option<OrganisationId>,
+    recalls: &[Recall],
+) -> Result<Vec<ScanTally>, UiError> {
+    let client = visitor.origin.address.map(|ip| {
+        let digest = Sha256::new()
+            .chain_update(CLIENT_SALT.as_slice())
+            .chain_update(ip.to_string().as_bytes())
+            .finalize();
+        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    });
     let scan = NewScan {
         gtin: nguon_gs1::Gtin::parse(link.key().as_str())
             .map_err(|e| UiError::Internal(e.to_string()))?,
         lot: link.get("10").map(str::to_owned),
         serial: link.get("21").map(str::to_owned),
-        place,
-        device: DeviceKind::of_user_agent(text("user-agent")),
+        place: visitor.origin.place.clone(),
+        device: DeviceKind::of_user_agent(
+            visitor
+                .headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok()),
+        ),
         client,
         verdict,
+        organisation: registrant,
+        recalled: !recalls.is_empty(),
     };
     Ok(state.store.record_scan(&scan).await?)
 }
@@ -453,7 +517,7 @@ async fn log_scan(
 /// Who scanned: the request's headers and the connecting address, when served over TCP.
 struct Visitor<'a> {
     headers: &'a HeaderMap,
-    address: Option<IpAddr>,
+    origin: ClientOrigin,
 }
 
 /// Where the walk starts: the lot when the code names one, else the serial; `None` for a
@@ -475,8 +539,8 @@ async fn page_view(
     link: &DigitalLink,
     registered: Option<(Registered<ProductDetails>, Option<Organisation>)>,
     back: Trace,
+    recalls: &[Recall],
 ) -> Result<Outcome, UiError> {
-    let store = &*state.store;
     let start = &back.nodes[0];
     let events = chain_events(&back);
     let organisations = organisations_of(state, &events).await?;
@@ -501,15 +565,6 @@ async fn page_view(
             quantity: quantity(tr, event.quantity.as_ref()),
         })
         .collect();
-    let mut recalls = store
-        .active_recalls_naming(start.identifier.as_str())
-        .await?;
-    if link.get("10").is_some() && link.get("21").is_some() {
-        let serial = Identifier::parse(&link.canonical_id()).ok();
-        if let Some(serial) = serial {
-            recalls.extend(store.active_recalls_naming(serial.as_str()).await?);
-        }
-    }
     let (product, owner) = match registered {
         Some((product, owner)) => (Some(product), owner),
         None => (None, None),

@@ -272,10 +272,11 @@ fn lot_words(tr: Tr, identifier: &str) -> String {
 
 /// Organisation names, each looked up once.
 #[derive(Default)]
-struct Names(std::collections::HashMap<OrganisationId, String>);
+pub(super) struct Names(std::collections::HashMap<OrganisationId, String>);
 
 impl Names {
-    async fn get(
+    /// The name of `id`, or a placeholder for an unknown organisation.
+    pub(super) async fn get(
         &mut self,
         state: &AppState,
         tr: Tr,

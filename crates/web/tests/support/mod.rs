@@ -74,24 +74,24 @@ impl TestApp {
         }
     }
 
-    /// The same app and store with other portal settings.
-    pub fn with_ui(&self, ui: nguon_web::ui::UiSettings) -> Self {
+    /// The same app and store with its state changed by `change`.
+    pub fn with_state(&self, change: impl FnOnce(&mut AppState)) -> Self {
         let mut state = self.state.clone();
-        state.ui = Arc::new(ui);
+        change(&mut state);
         Self {
             state,
             _dir: Arc::clone(&self._dir),
         }
     }
 
+    /// The same app and store with other portal settings.
+    pub fn with_ui(&self, ui: nguon_web::ui::UiSettings) -> Self {
+        self.with_state(|state| state.ui = Arc::new(ui))
+    }
+
     /// The same app and store with other request-rate limits.
     pub fn with_limits(&self, limits: nguon_web::throttle::RequestLimits) -> Self {
-        let mut state = self.state.clone();
-        state.limits = Arc::new(limits);
-        Self {
-            state,
-            _dir: Arc::clone(&self._dir),
-        }
+        self.with_state(|state| state.limits = Arc::new(limits))
     }
 
     /// Registers an organisation and returns it with a fresh API key.
