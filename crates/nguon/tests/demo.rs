@@ -8,13 +8,14 @@ use std::process::Command;
 
 use nguon_domain::{
     AdminUnits, ApprovalStatus, EventQuery, FacilityDetails, OrganisationKind, ProductDetails,
-    QualitySection,
+    QualitySection, ScanSignal, ScanThresholds, StampState, flag,
 };
-use nguon_store::{OrganisationQuery, QualityStore, RecordQuery, Registry, Store};
+use nguon_store::{OrganisationQuery, QualityStore, RecordQuery, Registry, StampStore, Store};
 use nguon_store_sqlite::SqliteStore;
 use nguon_trace::checks::{Rule, Severity, Tolerances};
 use nguon_trace::quality;
 use nguon_trace::{Direction, Identifier, IdentifierKind, Limits};
+use time::{Duration, OffsetDateTime};
 
 /// What `nguon demo` printed: the sign-ins (role, email, password) and each chain with its end
 /// and origin lots.
@@ -217,6 +218,24 @@ async fn the_demo_province_is_complete_consistent_and_signs_in() {
     );
     assert_eq!(errors[0].0, "vegetables");
     assert_eq!(errors[0].1.rule, Rule::WithdrawalPeriod);
+
+    // Stamps: activated runs on the chains' retail lots, and scans that raise each kind of
+    // signal the demo plants: a copied stamp, one seen in three countries, a forged serial.
+    let runs = store.list_stamp_runs(None, 100).await.unwrap();
+    assert!(runs.len() >= 2, "{runs:?}");
+    assert!(runs.iter().all(|r| r.state == StampState::Active));
+    let tallies = store
+        .scan_tallies(None, OffsetDateTime::now_utc() - Duration::days(1))
+        .await
+        .unwrap();
+    let signals: BTreeSet<&str> = flag(&tallies, &ScanThresholds::default())
+        .iter()
+        .flat_map(|f| f.signals.iter().map(ScanSignal::name))
+        .collect();
+    assert_eq!(
+        signals,
+        BTreeSet::from(["over_threshold", "spread_in_place", "unknown_serial"])
+    );
 
     // Every chain's last lot has a stored score; the deliberate withdrawal finding costs the
     // vegetables lot the points of an error, and no other lot loses points to an error.

@@ -9,6 +9,7 @@ mod outreach;
 mod places;
 mod roster;
 mod seasons;
+mod stamps;
 mod users;
 
 use std::net::SocketAddr;
@@ -17,8 +18,8 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use nguon_chains::Catalogue;
-use nguon_gs1::PrefixLengths;
-use nguon_store::{DatabaseUrl, Store};
+use nguon_store::DatabaseUrl;
+use nguon_web::AppState;
 
 use crate::cli::{DatabaseArg, ServeArgs};
 use crate::config::Config;
@@ -55,6 +56,8 @@ struct Built {
     scored: usize,
     /// Guidance versions and training sessions.
     outreach: outreach::Outreach,
+    /// Stamp runs and scans.
+    stamped: stamps::Stamped,
     /// Each chain with the lot at its end and the lot at its origin.
     traces: Vec<(&'static str, String, String)>,
     logins: Vec<users::Login>,
@@ -67,7 +70,7 @@ pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
     let url = DatabaseUrl::Sqlite(args.database.clone());
     let store = database::open(&url).await?;
     let started = Instant::now();
-    let built = build(&*store, &config.gs1.prefix_lengths).await;
+    let built = build(&serve::app_state(&config, store.clone())).await;
     store.close().await;
     let built = built?;
     let listen = args.listen.unwrap_or(config.listen);
@@ -114,7 +117,9 @@ fn prepare_file(path: &Path, force: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn build(store: &dyn Store, lengths: &PrefixLengths) -> anyhow::Result<Built> {
+async fn build(state: &AppState) -> anyhow::Result<Built> {
+    let store = &*state.store;
+    let lengths = &state.epcis.prefix_lengths;
     let catalogue = Catalogue::embedded()?;
     let mut random = places::Seeded::new(SEED);
     let roster = organisations::register(store, &catalogue, &mut random).await?;
@@ -124,10 +129,13 @@ async fn build(store: &dyn Store, lengths: &PrefixLengths) -> anyhow::Result<Bui
         events += seasons::record(store, &catalogue, &roster, &season, lengths).await?;
         traces.push((season.chain, season.end, season.origin));
     }
+    let ends: Vec<&str> = traces.iter().map(|(_, end, _)| end.as_str()).collect();
+    let stamped = stamps::record(state, &ends).await?;
     let outreach = outreach::record(store, &catalogue).await?;
     let logins = users::create(store, &roster).await?;
     let scored = nguon_trace::quality::refresh_all(store, &catalogue).await?;
     Ok(Built {
+        stamped,
         outreach,
         organisations: roster.organisations,
         pending: roster.pending,
@@ -157,6 +165,11 @@ fn print(built: &Built, file: &Path, seconds: f64, listen: SocketAddr) {
     println!(
         "Plan 140: {} guidance documents in the library, {} training sessions recorded.",
         built.outreach.documents, built.outreach.sessions
+    );
+    println!(
+        "Stamps: {} lots carry an activated run of QR stamps; {} scans logged, some of them \
+         counterfeit signals (/stamps/scans).",
+        built.stamped.runs, built.stamped.scans
     );
     println!("Sign in at http://{listen}/ with one account per role (passwords are shown once):");
     for login in &built.logins {
