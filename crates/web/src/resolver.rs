@@ -7,8 +7,9 @@
 //! A scan reads the links of every level from its own up to the primary key (serial → lot →
 //! GTIN). They are the links organisations stored (see [`crate::resolver_api`]) and, for a
 //! registered product's GTIN, automatic ones nobody types: `gs1:traceability`, the public page
-//! of that level (see [`crate::ui::public_page`]) and `gs1:epcis`, this server's EPCIS query
-//! for that level. The
+//! of that level (see [`crate::ui::public_page`]), `gs1:epcis`, this server's EPCIS query for
+//! that level, and for a lot or serial `gs1:recallStatus` and `gs1:certificationInfo`, the
+//! page's recall notice and certificates. The
 //! default link is the stored default nearest the scanned level, else the automatic
 //! traceability page, so a browser scanning a registered product always lands somewhere.
 
@@ -153,19 +154,22 @@ fn epcis_href(root: &str, link: &DigitalLink) -> String {
     )
 }
 
-/// The automatic links of one level of a registered product.
+/// The automatic links of one level of a registered product; a lot's or a serial's also point
+/// at the public page's recall notice and the certificates of the places on its chain.
 fn automatic(root: &str, anchor: &str) -> Vec<Candidate> {
     let link = DigitalLink::parse(&format!("{}{anchor}", nguon_gs1::CANONICAL_BASE))
         .expect("anchors are canonical key paths");
-    vec![
-        Candidate {
-            link_type: LinkType::parse("gs1:traceability").expect("a valid link type"),
-            href: crate::ui::public_page::href(root, &link.canonical_id()),
-            title: "Truy xuất nguồn gốc / Traceability".to_owned(),
-            media_type: Some("text/html".to_owned()),
-            hreflang: vec!["vi".to_owned(), "en".to_owned()],
-            default: false,
-        },
+    let page = crate::ui::public_page::href(root, &link.canonical_id());
+    let on_page = |link_type: &str, fragment: &str, title: &str| Candidate {
+        link_type: LinkType::parse(link_type).expect("a valid link type"),
+        href: format!("{page}{fragment}"),
+        title: title.to_owned(),
+        media_type: Some("text/html".to_owned()),
+        hreflang: vec!["vi".to_owned(), "en".to_owned()],
+        default: false,
+    };
+    let mut links = vec![
+        on_page("gs1:traceability", "", "Truy xuất nguồn gốc / Traceability"),
         Candidate {
             link_type: LinkType::parse("gs1:epcis").expect("a valid link type"),
             href: epcis_href(root, &link),
@@ -174,11 +178,25 @@ fn automatic(root: &str, anchor: &str) -> Vec<Candidate> {
             hreflang: Vec::new(),
             default: false,
         },
-    ]
+    ];
+    if link.get("10").is_some() || link.get("21").is_some() {
+        links.push(on_page(
+            "gs1:recallStatus",
+            "#recall",
+            "Thu hồi / Recall status",
+        ));
+        links.push(on_page(
+            "gs1:certificationInfo",
+            "#certificates",
+            "Chứng nhận / Certificates",
+        ));
+    }
+    links
 }
 
 /// Every level's links, and which link is the default: the stored default nearest the scanned
-/// level, else the scanned level's automatic traceability page.
+/// level, else the traceability page nearest it (the automatic one unless an organisation
+/// stored its own).
 async fn levels(
     state: &AppState,
     root: &str,
@@ -203,7 +221,13 @@ async fn levels(
                 .map(Candidate::stored)
                 .collect();
             if registered {
-                links.extend(automatic(root, anchor));
+                // What an organisation stored, at any level, replaces the automatic link of
+                // that type: its own recall page is the one to follow.
+                links.extend(
+                    automatic(root, anchor)
+                        .into_iter()
+                        .filter(|auto| !stored.iter().any(|s| s.link.link_type == auto.link_type)),
+                );
             }
             Level {
                 anchor: anchor.clone(),
@@ -219,13 +243,15 @@ async fn levels(
             .map(|index| (l, index))
     });
     let default = stored_default.or_else(|| {
-        let first = levels.first_mut()?;
-        let index = first
-            .links
-            .iter()
-            .position(|c| c.link_type.as_str() == "gs1:traceability")?;
-        first.links[index].default = true;
-        Some((0, index))
+        let (level, index) = levels.iter().enumerate().find_map(|(l, level)| {
+            level
+                .links
+                .iter()
+                .position(|c| c.link_type.as_str() == "gs1:traceability")
+                .map(|index| (l, index))
+        })?;
+        levels[level].links[index].default = true;
+        Some((level, index))
     });
     Ok((levels, default))
 }
@@ -335,12 +361,14 @@ fn passed_on(query: &str) -> Vec<&str> {
         .collect()
 }
 
+/// `href` with `pairs` added to its query, before any fragment.
 fn with_query(href: &str, pairs: &[&str]) -> String {
     if pairs.is_empty() {
         return href.to_owned();
     }
-    let separator = if href.contains('?') { '&' } else { '?' };
-    format!("{href}{separator}{}", pairs.join("&"))
+    let (base, fragment) = href.split_at(href.find('#').unwrap_or(href.len()));
+    let separator = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{separator}{}{fragment}", pairs.join("&"))
 }
 
 /// CORS and `Link` headers every resolver answer carries.

@@ -157,6 +157,33 @@ async fn a_registered_product_redirects_to_its_traceability_page_by_default() {
         reply.header("location"),
         Some(format!("{ROOT}/p/01/{GTIN}/10/LOT1").as_str())
     );
+    // A lot's recall status and certificates are sections of its public page; the query is
+    // passed on before the fragment. A GTIN alone has neither.
+    for (link_type, fragment) in [
+        ("gs1:recallStatus", "#recall"),
+        ("gs1:certificationInfo", "#certificates"),
+    ] {
+        let reply = scan(
+            &app,
+            "GET",
+            &format!("/01/{GTIN}/10/LOT1?linkType={link_type}&src=qr"),
+            &[],
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::TEMPORARY_REDIRECT, "{link_type}");
+        assert_eq!(
+            reply.header("location"),
+            Some(format!("{ROOT}/p/01/{GTIN}/10/LOT1?src=qr{fragment}").as_str())
+        );
+        let alone = scan(
+            &app,
+            "GET",
+            &format!("/01/{GTIN}?linkType={link_type}"),
+            &[],
+        )
+        .await;
+        assert_eq!(alone.status, StatusCode::NOT_FOUND, "{link_type}");
+    }
     // gs1:epcis is the EPCIS query for the level.
     let reply = scan(
         &app,
@@ -305,7 +332,8 @@ async fn link_types_languages_ambiguity_and_query_strings() {
     let reply = scan(&app, "GET", &pip, &[]).await;
     assert_eq!(reply.status, StatusCode::MULTIPLE_CHOICES);
 
-    // The lot's recall status is found from the lot; a serial of the lot walks up to it.
+    // The lot's recall status is found from the lot; a serial of the lot walks up to it rather
+    // than to its own automatic one, since the organisation stored it.
     // Query strings other than linkType are passed on; trailing slashes are tolerated.
     let reply = scan(
         &app,
