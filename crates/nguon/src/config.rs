@@ -92,7 +92,7 @@ impl LimitsConfig {
 }
 
 /// The `[resolver]` table: how the GS1 resolver at the root of the server presents itself.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ResolverConfig {
     /// The public origin scanned codes name, e.g. `https://id.truyxuat.camau.gov.vn` (scheme and
@@ -102,6 +102,19 @@ pub struct ResolverConfig {
     /// Reverse proxies in front of the server whose `X-Forwarded-For` and country headers are
     /// believed; a direct client's own headers never are.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Seconds the resolver's links and the public page's chain of a code are reused before
+    /// they are read again; 0 reads them on every scan.
+    pub cache_seconds: u64,
+}
+
+impl Default for ResolverConfig {
+    fn default() -> Self {
+        Self {
+            base_url: None,
+            trusted_proxies: Vec::new(),
+            cache_seconds: 10,
+        }
+    }
 }
 
 impl ResolverConfig {

@@ -92,7 +92,12 @@ pub fn app_state(config: &Config, store: Arc<dyn Store>) -> AppState {
         resolver: Arc::new(config.resolver.settings(config.scans)),
         login_throttle: Arc::default(),
         limits: Arc::new(config.limits.request_limits()),
+        resolver_links: Arc::default(),
+        public_pages: Arc::default(),
     }
+    .with_cache_ttl(std::time::Duration::from_secs(
+        config.resolver.cache_seconds,
+    ))
 }
 
 /// Completes on the first SIGTERM or Ctrl-C (SIGINT).

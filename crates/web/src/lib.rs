@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod cache;
 pub mod catalogue;
 pub mod epcis;
 pub mod error;
@@ -59,6 +60,10 @@ pub struct AppState {
     pub login_throttle: Arc<throttle::LoginThrottle>,
     /// Request rates per API key on capture and per client on the resolver.
     pub limits: Arc<throttle::RequestLimits>,
+    /// The resolver's links per scanned level, kept as long as configured (`with_cache_ttl`).
+    pub resolver_links: Arc<cache::TtlCache<String, Arc<resolver::Resolved>>>,
+    /// The public page's chain per code and language, for as long.
+    pub public_pages: Arc<cache::TtlCache<String, Arc<ui::public_page::Chain>>>,
 }
 
 impl AppState {
@@ -72,7 +77,16 @@ impl AppState {
             resolver: Arc::new(resolver::ResolverSettings::default()),
             login_throttle: Arc::default(),
             limits: Arc::default(),
+            resolver_links: Arc::default(),
+            public_pages: Arc::default(),
         }
+    }
+
+    /// The state with caches that keep resolver links and public pages for `ttl`.
+    pub fn with_cache_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.resolver_links = Arc::new(cache::TtlCache::new(ttl));
+        self.public_pages = Arc::new(cache::TtlCache::new(ttl));
+        self
     }
 }
 

@@ -15,6 +15,7 @@
 
 use axum::Json;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -194,14 +195,13 @@ fn automatic(root: &str, anchor: &str) -> Vec<Candidate> {
     links
 }
 
+/// The links of every level of a scan, and where the default is (level, index).
+pub struct Resolved(Vec<Level>, Option<(usize, usize)>);
+
 /// Every level's links, and which link is the default: the stored default nearest the scanned
 /// level, else the traceability page nearest it (the automatic one unless an organisation
 /// stored its own).
-async fn levels(
-    state: &AppState,
-    root: &str,
-    link: &DigitalLink,
-) -> Result<(Vec<Level>, Option<(usize, usize)>), ApiError> {
+async fn levels(state: &AppState, root: &str, link: &DigitalLink) -> Result<Resolved, ApiError> {
     let anchors = anchors_up(&anchor_of(link));
     let stored = state.store.resolver_links_at(&anchors).await?;
     let registered = match link.key().kind() {
@@ -253,7 +253,7 @@ async fn levels(
         levels[level].links[index].default = true;
         Some((level, index))
     });
-    Ok((levels, default))
+    Ok(Resolved(levels, default))
 }
 
 /// The RFC 9264 linkset: one context object per level, the scanned level's anchor being the
@@ -520,7 +520,14 @@ async fn resolve(
     headers: &HeaderMap,
     query: Option<&str>,
 ) -> Result<Response, ApiError> {
-    let (levels, default) = levels(state, root, link).await?;
+    let key = format!("{root}{}", anchor_of(link));
+    let resolved = state
+        .resolver_links
+        .get_or_compute(key, || async {
+            levels(state, root, link).await.map(Arc::new)
+        })
+        .await?;
+    let (levels, default) = (&resolved.0, resolved.1);
     let requested_uri = format!("{root}{}", anchor_of(link));
     let link_type = link
         .other_parameters()
@@ -547,7 +554,7 @@ async fn resolve(
                 (header::CONTENT_TYPE, LINKSET_JSON.to_owned()),
                 (header::LINK, context_link),
             ],
-            Json(linkset(root, &levels, &requested_uri)),
+            Json(linkset(root, levels, &requested_uri)),
         )
             .into_response());
     }

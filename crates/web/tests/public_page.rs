@@ -435,6 +435,65 @@ async fn codes_without_a_page_answer_with_their_status_and_a_page() {
 }
 
 #[tokio::test]
+async fn a_cached_chain_serves_scans_for_its_time_and_each_scan_is_still_logged() {
+    let fresh = app().await;
+    let cached = fresh.with_state(|state| {
+        *state = state
+            .clone()
+            .with_cache_ttl(std::time::Duration::from_secs(600));
+    });
+    let first = scan(&cached, FROZEN_PAGE, "vi").await;
+    assert_eq!(first.status, StatusCode::OK);
+    let english = scan(&cached, FROZEN_PAGE, "en").await;
+    position(&english.body, "Frozen black tiger shrimp");
+    let resolved = scan(&cached, "/01/08931234560034/10/F7", "vi").await;
+    assert_eq!(resolved.status, StatusCode::TEMPORARY_REDIRECT);
+    // Suspended meanwhile: the cache answers with the page read before, a fresh read with 410.
+    let product = fresh
+        .state
+        .store
+        .find::<ProductDetails>(FROZEN_GTIN)
+        .await
+        .unwrap()
+        .unwrap();
+    fresh
+        .state
+        .store
+        .set_record_status(
+            nguon_domain::RegistryKind::Product,
+            product.id,
+            ApprovalStatus::Suspended,
+            Actor::Cli,
+        )
+        .await
+        .unwrap();
+    let again = scan(&cached, FROZEN_PAGE, "vi").await;
+    assert_eq!(
+        (again.status, again.body.len()),
+        (first.status, first.body.len())
+    );
+    assert_eq!(
+        scan(&fresh, FROZEN_PAGE, "vi").await.status,
+        StatusCode::GONE
+    );
+    // The resolver's links are kept as long: the suspended product still resolves there.
+    let resolved = scan(&cached, "/01/08931234560034/10/F7", "vi").await;
+    assert_eq!(resolved.status, StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(
+        scan(&fresh, "/01/08931234560034/10/F7", "vi").await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Every scan was logged, cached or not: three through the cache, one fresh.
+    let since = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
+    let tallies = fresh.state.store.scan_tallies(None, since).await.unwrap();
+    let lot = tallies
+        .iter()
+        .find(|t| t.lot.as_deref() == Some("F7") && t.serial.is_none())
+        .unwrap();
+    assert_eq!(lot.scans, 4, "{tallies:?}");
+}
+
+#[tokio::test]
 async fn the_resolver_sends_a_browser_to_the_public_page() {
     let app = app().await;
     let reply = scan(&app, "/01/08931234560034/10/F7", "vi").await;

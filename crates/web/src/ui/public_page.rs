@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write;
 use std::net::SocketAddr;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -67,9 +67,11 @@ pub fn href(root: &str, canonical_id: &str) -> String {
 /// A product's page.
 #[derive(Template, WebTemplate)]
 #[template(path = "public.html")]
-struct PublicPage {
+struct PublicPage<'a> {
     chrome: Chrome,
-    view: PublicView,
+    view: &'a PublicView,
+    /// What the stamp scanned says, if it names a serial of a stamped lot.
+    stamp: Option<StampCheck>,
 }
 
 /// The page for a code that has no product page: unreadable, unknown or withdrawn.
@@ -86,8 +88,6 @@ struct StatusPage {
 /// What the page shows.
 struct PublicView {
     product: ProductCard,
-    /// What the stamp's serial says about the stamp, when the lot has stamps.
-    stamp: Option<StampCheck>,
     /// Open recalls naming the lot, in words.
     recalls: Vec<String>,
     /// The traceability code: its parts labelled, and as an element string.
@@ -120,6 +120,7 @@ struct StampCheck {
 }
 
 /// The product as registered.
+#[derive(Clone)]
 struct ProductCard {
     name: String,
     image: Option<String>,
@@ -205,16 +206,22 @@ pub async fn page(
             return status_page(chrome, StatusCode::BAD_REQUEST, tr, raw, message, None);
         }
     };
+    let code = link.element_string().to_string();
     match view(&state, tr, &visitor, &link).await {
-        Ok(Outcome::Page(view)) => with_language(
-            lang,
-            PublicPage {
-                chrome,
-                view: *view,
-            },
-        ),
-        Ok(Outcome::Status(status, message, product)) => {
-            let code = link.element_string().to_string();
+        Ok(Answer::Page(chain, stamp)) => match &chain.outcome {
+            Outcome::Page(view) => with_language(
+                lang,
+                PublicPage {
+                    chrome,
+                    view,
+                    stamp,
+                },
+            ),
+            Outcome::Status(status, message, product) => {
+                status_page(chrome, *status, tr, &code, message.clone(), product.clone())
+            }
+        },
+        Ok(Answer::Status(status, message, product)) => {
             status_page(chrome, status, tr, &code, message, product)
         }
         Err(error) => error.into_page(lang),
@@ -259,9 +266,30 @@ fn status_page(
     (status, with_language(tr.lang, page)).into_response()
 }
 
-/// What a scan leads to.
+/// What the page of a code is, whoever scans it.
 enum Outcome {
     Page(Box<PublicView>),
+    Status(StatusCode, String, Option<ProductCard>),
+}
+
+/// What a code's page shows whoever scans it, kept in the app's public-page cache: everything
+/// but the stamp line and the scan log, which are each scan's own.
+pub struct Chain {
+    /// The page, or the status page, without a stamp line.
+    outcome: Outcome,
+    /// The product as registered, for a stamp's status page; `None` when nobody registered it.
+    card: Option<ProductCard>,
+    /// Whether a product is registered under the GTIN, and by whom.
+    registrant: Option<Option<OrganisationId>>,
+    /// The province suspended the product or its organisation.
+    suspended: bool,
+    /// An open recall names the lot or serial.
+    recalled: bool,
+}
+
+/// What one scan answers: the cached chain, and this stamp's line.
+enum Answer {
+    Page(Arc<Chain>, Option<StampCheck>),
     Status(StatusCode, String, Option<ProductCard>),
 }
 
@@ -270,8 +298,67 @@ async fn view(
     tr: Tr,
     visitor: &Visitor<'_>,
     link: &DigitalLink,
-) -> Result<Outcome, UiError> {
-    let headers = visitor.headers;
+) -> Result<Answer, UiError> {
+    let key = format!(
+        "{} {} {}",
+        root_of(state, visitor.headers),
+        link.element_string(),
+        tr.lang.code()
+    );
+    let chain = state
+        .public_pages
+        .get_or_compute(key, || async {
+            chain(state, tr, visitor.headers, link).await.map(Arc::new)
+        })
+        .await?;
+    let recalled = chain.recalled;
+    let Some(registrant) = chain.registrant else {
+        // Codes nobody registered are logged too: a run of them is a sign of fake labels.
+        log_scan(state, visitor, link, None, None, recalled).await?;
+        return Ok(Answer::Page(chain, None));
+    };
+    if chain.suspended {
+        log_scan(state, visitor, link, None, registrant, recalled).await?;
+        return Ok(Answer::Page(chain, None));
+    }
+    let stamp = match stamp_check(state, tr, link).await? {
+        Err(gone) => {
+            log_scan(
+                state,
+                visitor,
+                link,
+                Some("deactivated"),
+                registrant,
+                recalled,
+            )
+            .await?;
+            return Ok(Answer::Status(StatusCode::GONE, gone, chain.card.clone()));
+        }
+        Ok(stamp) => stamp,
+    };
+    let verdict = stamp.as_ref().map(|s| s.verdict);
+    let tallies = log_scan(state, visitor, link, verdict, registrant, recalled).await?;
+    let stamp = match (stamp, copied(state, link, &tallies)) {
+        // A genuine serial seen more often, longer, wider or under more lots than one pack is:
+        // copies of one real stamp.
+        (Some(check), Some(message_id)) => Some(StampCheck {
+            class: "suspicious",
+            verdict: check.verdict,
+            message: tr.t1(message_id, "scans", &scans_of(link, &tallies).to_string()),
+        }),
+        (other, _) => other,
+    };
+    Ok(Answer::Page(chain, stamp))
+}
+
+/// Reads what the page of `link` shows: the registered product, the chain walked back, the
+/// open recalls.
+async fn chain(
+    state: &AppState,
+    tr: Tr,
+    headers: &HeaderMap,
+    link: &DigitalLink,
+) -> Result<Chain, UiError> {
     let store = &*state.store;
     let gtin = link.key().as_str().to_owned();
     let product = store.find::<ProductDetails>(&gtin).await?;
@@ -286,19 +373,22 @@ async fn view(
         Some(start) => open_recalls(store, start, link).await?,
         None => Vec::new(),
     };
+    let recalled = !recalls.is_empty();
     let Some(product) = product else {
-        // Codes nobody registered are logged too: a run of them is a sign of fake labels.
-        log_scan(state, visitor, link, None, None, &recalls).await?;
         // Events without a registered product still make a chain worth showing, by GTIN.
-        return match back {
-            Some(back) => page_view(state, tr, headers, link, None, back, &recalls).await,
-            None => Ok(Outcome::Status(
-                StatusCode::NOT_FOUND,
-                tr.t("public-unknown"),
-                None,
-            )),
+        let outcome = match back {
+            Some(back) => page_view(state, tr, headers, link, None, back, &recalls).await?,
+            None => Outcome::Status(StatusCode::NOT_FOUND, tr.t("public-unknown"), None),
         };
+        return Ok(Chain {
+            outcome,
+            card,
+            registrant: None,
+            suspended: false,
+            recalled,
+        });
     };
+    let registrant = Some(product.organisation);
     let owner = match product.organisation {
         Some(id) => Some(store.organisation(id).await?),
         None => None,
@@ -307,66 +397,20 @@ async fn view(
         || owner
             .as_ref()
             .is_some_and(|o| o.status == ApprovalStatus::Suspended);
-    if suspended {
-        return Ok(Outcome::Status(StatusCode::GONE, tr.t("public-gone"), card));
-    }
-    let registrant = product.organisation;
-    let stamp = match stamp_check(state, tr, link).await? {
-        Err(gone) => {
-            log_scan(
-                state,
-                visitor,
-                link,
-                Some("deactivated"),
-                registrant,
-                &recalls,
-            )
-            .await?;
-            return Ok(Outcome::Status(StatusCode::GONE, gone, card));
-        }
-        Ok(stamp) => stamp,
-    };
-    let verdict = stamp.as_ref().map(|s| s.verdict);
-    let tallies = log_scan(state, visitor, link, verdict, registrant, &recalls).await?;
-    let stamp = match (stamp, copied(state, link, &tallies)) {
-        // A genuine serial seen more often, longer, wider or under more lots than one pack is:
-        // copies of one real stamp.
-        (Some(check), Some(message_id)) => Some(StampCheck {
-            class: "suspicious",
-            verdict: check.verdict,
-            message: tr.t1(message_id, "scans", &scans_of(link, &tallies).to_string()),
-        }),
-        (other, _) => other,
-    };
-    match back {
+    let outcome = match back {
+        _ if suspended => Outcome::Status(StatusCode::GONE, tr.t("public-gone"), card.clone()),
         Some(back) => {
-            let outcome = page_view(
-                state,
-                tr,
-                headers,
-                link,
-                Some((product, owner)),
-                back,
-                &recalls,
-            )
-            .await?;
-            Ok(match outcome {
-                Outcome::Page(mut view) => {
-                    view.stamp = stamp;
-                    Outcome::Page(view)
-                }
-                status => status,
-            })
+            let registered = Some((product, owner));
+            page_view(state, tr, headers, link, registered, back, &recalls).await?
         }
-        None if start.is_some() => Ok(Outcome::Status(
+        None if start.is_some() => Outcome::Status(
             StatusCode::NOT_FOUND,
             tr.t("public-lot-unknown"),
-            card,
-        )),
+            card.clone(),
+        ),
         // A GTIN alone: the product, without a chain.
-        None => Ok(Outcome::Page(Box::new(PublicView {
-            product: card.expect("the product is registered"),
-            stamp: None,
+        None => Outcome::Page(Box::new(PublicView {
+            product: card.clone().expect("the product is registered"),
             recalls: Vec::new(),
             code_parts: code_parts(tr, link),
             element_string: link.element_string().to_string(),
@@ -380,8 +424,15 @@ async fn view(
             og_url: page_url(state, headers, link),
             og_image: None,
             og_description: String::new(),
-        }))),
-    }
+        })),
+    };
+    Ok(Chain {
+        outcome,
+        card,
+        registrant,
+        suspended,
+        recalled,
+    })
 }
 
 /// The open recalls naming the lot the walk starts from, or the serial the code names.
@@ -485,7 +536,7 @@ async fn log_scan(
     link: &DigitalLink,
     verdict: Option<&'static str>,
     registrant: Option<OrganisationId>,
-    recalls: &[Recall],
+    recalled: bool,
 ) -> Result<Vec<ScanTally>, UiError> {
     let client = visitor.origin.address.map(|ip| {
         let digest = Sha256::new()
@@ -509,7 +560,7 @@ async fn log_scan(
         client,
         verdict,
         organisation: registrant,
-        recalled: !recalls.is_empty(),
+        recalled,
     };
     Ok(state.store.record_scan(&scan).await?)
 }
@@ -606,7 +657,6 @@ async fn page_view(
     let og_description = og_summary(tr, &card, producer.as_ref(), link);
     let today = OffsetDateTime::now_utc().date();
     let view = PublicView {
-        stamp: None,
         og_image: card
             .image
             .as_ref()
