@@ -14,7 +14,7 @@ use nguon_domain::{
     Action, Actor, EventHash, EventId, EventType, IdentifierRole, NewEvent, NewOrganisation,
     OrganisationKind, OrganisationName, TaxCode,
 };
-use nguon_store::{PostgresUrl, Store};
+use nguon_store::{DatabaseUrl, PostgresUrl, Store};
 use nguon_store_postgres::{PostgresStore, ScratchDatabase};
 use nguon_store_sqlite::SqliteStore;
 
@@ -158,6 +158,8 @@ async fn measure(store: Arc<dyn Store>, args: &BenchArgs) -> anyhow::Result<RunF
 pub(crate) struct ScratchStore {
     /// The store over the scratch database.
     pub store: Arc<dyn Store>,
+    /// Where the scratch database is, for a `nguon serve` child to open it too.
+    pub url: DatabaseUrl,
     _database: ScratchLocation,
 }
 
@@ -186,6 +188,7 @@ impl ScratchStore {
                 let store = PostgresStore::open(scratch.url()).await?;
                 Ok(Self {
                     store: Arc::new(store),
+                    url: DatabaseUrl::Postgres(scratch.url().clone()),
                     _database: ScratchLocation::Postgres {
                         _dropped_on_drop: scratch,
                     },
@@ -198,9 +201,11 @@ impl ScratchStore {
                 ));
                 std::fs::create_dir_all(&dir)?;
                 let location = ScratchLocation::Sqlite(dir.clone());
-                let store = SqliteStore::open(&dir.join("bench.db")).await?;
+                let path = dir.join("bench.db");
+                let store = SqliteStore::open(&path).await?;
                 Ok(Self {
                     store: Arc::new(store),
+                    url: DatabaseUrl::Sqlite(path),
                     _database: location,
                 })
             }
@@ -245,7 +250,6 @@ fn bench_event(owner: nguon_domain::OrganisationId, n: u32) -> anyhow::Result<Ne
     })
 }
 
-/// The median of the runs' figures (the upper one of an even count); at least one figure.
 /// xorshift64, a cheap deterministic generator: a benchmark must not need a random-number crate,
 /// and the same arguments must pick the same keys in every run.
 pub(crate) fn next_random(state: &mut u64) -> u64 {
@@ -255,6 +259,7 @@ pub(crate) fn next_random(state: &mut u64) -> u64 {
     *state
 }
 
+/// The median of the runs' figures (the upper one of an even count); at least one figure.
 pub(crate) fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]

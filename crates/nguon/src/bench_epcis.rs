@@ -199,23 +199,7 @@ async fn measure(
     cycles_per_document: u32,
 ) -> anyhow::Result<Figures> {
     let token = prepare(url).await?;
-    // The URL goes in the environment: a command line would show its password to every user.
-    let database = match url {
-        DatabaseUrl::Sqlite(path) => path.to_string_lossy().into_owned(),
-        DatabaseUrl::Postgres(postgres) => postgres.expose().to_owned(),
-    };
-    let mut server = tokio::process::Command::new(std::env::current_exe()?)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("NGUON_DATABASE_URL", database)
-        // The benchmark measures the server, not the rate a production key is held to.
-        .env("NGUON_LIMITS__CAPTURES_PER_MINUTE", "0")
-        .env("RUST_LOG", "warn,nguon::serve=info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .context("cannot start nguon serve")?;
-    let address = listening_address(&mut server).await?;
+    let (mut server, address) = start_server(url).await?;
     let pid = server.id().context("the server exited at once")?;
     let figures = async {
         let events_per_second =
@@ -235,6 +219,35 @@ async fn measure(
     server.start_kill().ok();
     server.wait().await.ok();
     figures
+}
+
+/// Starts `nguon serve` on `url` on a free port and returns the child and the address it
+/// listens on. The child is killed when dropped, so a benchmark that fails leaves no server.
+pub(crate) async fn start_server(
+    url: &DatabaseUrl,
+) -> anyhow::Result<(tokio::process::Child, String)> {
+    // The URL goes in the environment: a command line would show its password to every user.
+    let database = match url {
+        DatabaseUrl::Sqlite(path) => path.to_string_lossy().into_owned(),
+        DatabaseUrl::Postgres(postgres) => postgres.expose().to_owned(),
+    };
+    let mut server = tokio::process::Command::new(std::env::current_exe()?)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("NGUON_DATABASE_URL", database)
+        // The benchmarks measure the server, not the rates a production API key or client
+        // address is held to.
+        .env("NGUON_LIMITS__CAPTURES_PER_MINUTE", "0")
+        .env("NGUON_LIMITS__SCANS_PER_MINUTE", "0")
+        // Warnings and the line saying where it listens, never a line per request: under load
+        // that would measure the logger.
+        .env("RUST_LOG", "warn,nguon::serve=info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .context("cannot start nguon serve")?;
+    let address = listening_address(&mut server).await?;
+    Ok((server, address))
 }
 
 /// Appends the documents' events, parsed and indexed beforehand as capture would, to a fresh
@@ -332,7 +345,7 @@ async fn listening_address(server: &mut tokio::process::Child) -> anyhow::Result
 }
 
 /// An HTTP/1.1 connection to the server.
-async fn connect(address: &str) -> anyhow::Result<SendRequest<Full<Bytes>>> {
+pub(crate) async fn connect(address: &str) -> anyhow::Result<SendRequest<Full<Bytes>>> {
     let stream = TcpStream::connect(address).await?;
     stream.set_nodelay(true)?;
     let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
@@ -341,7 +354,7 @@ async fn connect(address: &str) -> anyhow::Result<SendRequest<Full<Bytes>>> {
 }
 
 /// Sends one request and returns the status, the `Location` header and the body.
-async fn send(
+pub(crate) async fn send(
     sender: &mut SendRequest<Full<Bytes>>,
     request: Request<Full<Bytes>>,
 ) -> anyhow::Result<(u16, Option<String>, Bytes)> {

@@ -28,13 +28,13 @@ use crate::bench_cmd::{ScratchStore, median, micros, next_random, percentile, ra
 use crate::chain_data::with;
 
 /// Transformation levels between the first lots and the last.
-const DEPTH: u32 = 8;
+pub(crate) const DEPTH: u32 = 8;
 
 /// Input lots per transformation.
 const FAN_IN: u32 = 3;
 
 /// Events stored per lot: the one that makes it, shipping, receiving and storing.
-const EVENTS_PER_LOT: u32 = 4;
+pub(crate) const EVENTS_PER_LOT: u32 = 4;
 
 /// Events appended per transaction while loading.
 const LOAD_BATCH: usize = 1_000;
@@ -43,7 +43,7 @@ const LOAD_BATCH: usize = 1_000;
 const COMPANY_PREFIX: &str = "893765432";
 
 /// The product made at each level, in chain order.
-const STAGES: [&str; DEPTH as usize + 1] = [
+pub(crate) const STAGES: [&str; DEPTH as usize + 1] = [
     "Tôm bố mẹ",
     "Ấu trùng Nauplius",
     "Tôm giống PL12",
@@ -94,10 +94,7 @@ pub async fn run(args: BenchTraceArgs) -> anyhow::Result<()> {
         args.events > 0 && args.traces > 0 && args.rounds > 0,
         "--events, --traces and --rounds must be at least 1"
     );
-    let width = args
-        .events
-        .div_ceil((DEPTH + 1) * EVENTS_PER_LOT)
-        .max(FAN_IN);
+    let width = lots_per_level(args.events);
     let target = match &args.postgres {
         Some(url) => format!("PostgreSQL scratch database on {url}"),
         None => "SQLite scratch file".to_owned(),
@@ -200,13 +197,25 @@ pub async fn run(args: BenchTraceArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Stores every level's lots with their events, one organisation per stage.
-async fn load(store: &dyn Store, width: u32) -> anyhow::Result<()> {
+/// Lots on each level so that the chain holds at least `events` events (and at least
+/// [`FAN_IN`] lots, so every transformation has its inputs).
+pub(crate) fn lots_per_level(events: u32) -> u32 {
+    events.div_ceil((DEPTH + 1) * EVENTS_PER_LOT).max(FAN_IN)
+}
+
+/// The name of the organisation that records level `level`'s events.
+pub(crate) fn organisation_name(level: u32) -> String {
+    format!("{} — cơ sở đo tải", STAGES[level as usize])
+}
+
+/// Stores every level's lots with their events, one organisation per stage; returns the
+/// organisations, level by level.
+pub(crate) async fn load(store: &dyn Store, width: u32) -> anyhow::Result<Vec<OrganisationId>> {
     let mut owners = Vec::new();
-    for (level, stage) in (0..).zip(STAGES) {
+    for level in 0..=DEPTH {
         let organisation = NewOrganisation::new(
             OrganisationKind::Enterprise,
-            OrganisationName::parse(&format!("{stage} — cơ sở đo tải"))?,
+            OrganisationName::parse(&organisation_name(level))?,
             TaxCode::parse(&format!("20100000{level:02}"))?,
         )?;
         owners.push(
@@ -232,7 +241,7 @@ async fn load(store: &dyn Store, width: u32) -> anyhow::Result<()> {
     if !batch.is_empty() {
         store.append_events(&batch).await?;
     }
-    Ok(())
+    Ok(owners)
 }
 
 /// What the capture path would store for `event`.
@@ -254,7 +263,7 @@ fn stored_form(
 }
 
 /// The Digital Link URI of lot `lot` of level `level`.
-fn lot_uri(level: u32, lot: u32) -> String {
+pub(crate) fn lot_uri(level: u32, lot: u32) -> String {
     let body = format!("0{COMPANY_PREFIX}{level:03}");
     let check = mod10_check_digit(&body).unwrap_or('0');
     format!("https://id.gs1.org/01/{body}{check}/10/L{level}-{lot}")

@@ -65,6 +65,10 @@ pub enum Command {
     /// Measure backward and forward trace latency on a scratch database (SQLite, or PostgreSQL
     /// with --postgres) holding a deep, commingled shrimp chain; print the figures and delete it.
     BenchTrace(crate::bench_trace::BenchTraceArgs),
+    /// Measure the resolver's 307 and the public page of a lot deep in a shrimp chain with wrk,
+    /// through a real `nguon serve` on a scratch database (SQLite, or PostgreSQL with
+    /// --postgres), beside an axum hello-world baseline; print the figures and delete it.
+    BenchPublic(crate::bench_public::BenchPublicArgs),
     /// Trace a lot, serial or logistic unit back to its origins (--back) or forward to its
     /// recipients (--forward) across every organisation's events, as an indented tree or the
     /// API's JSON.

@@ -6,6 +6,7 @@ mod admin_cmd;
 mod backup_cmd;
 mod bench_cmd;
 mod bench_epcis;
+mod bench_public;
 mod bench_recall;
 mod bench_trace;
 mod chain_data;
@@ -63,6 +64,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::BenchStore(args) => bench_cmd::run(args).await.map(|()| ExitCode::SUCCESS),
         Command::BenchEpcis(args) => bench_epcis::run(args).await.map(|()| ExitCode::SUCCESS),
         Command::BenchTrace(args) => bench_trace::run(args).await.map(|()| ExitCode::SUCCESS),
+        Command::BenchPublic(args) => bench_public::run(args).await.map(|()| ExitCode::SUCCESS),
         Command::Trace(args) => trace_cmd::run(config, args)
             .await
             .map(|()| ExitCode::SUCCESS),
