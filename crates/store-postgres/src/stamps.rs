@@ -145,15 +145,17 @@ impl StampStore for PostgresStore {
             .await
             .map_err(store_error)?;
         tx.commit().await.map_err(store_error)?;
-        // Read after the commit: the write lock is held no longer than the insert.
-        let mut sql = QueryBuilder::<Postgres>::new(SCAN_TALLY_SELECT);
-        sql.push("WHERE gtin = ").push_bind(scan.gtin.as_str());
-        match &scan.serial {
-            Some(serial) => sql.push(" AND serial = ").push_bind(serial),
-            None => sql
-                .push(" AND serial IS NULL AND lot IS NOT DISTINCT FROM ")
-                .push_bind(&scan.lot),
+        // Only a serial's verdict needs its tallies; a lot's code is scanned by everyone and its
+        // tally would cost more with every scan. Read after the commit, so the write lock is
+        // held no longer than the insert.
+        let Some(serial) = &scan.serial else {
+            return Ok(Vec::new());
         };
+        let mut sql = QueryBuilder::<Postgres>::new(SCAN_TALLY_SELECT);
+        sql.push("WHERE gtin = ")
+            .push_bind(scan.gtin.as_str())
+            .push(" AND serial = ")
+            .push_bind(serial);
         tallies(sql, &self.pool).await
     }
 

@@ -43,7 +43,7 @@ pub trait StampStore: Send + Sync {
 
     /// Logs a scan and returns the tallies a verdict on it needs, this scan included: for a
     /// serial, its tally under every lot it was scanned with (one serial under two lots is a
-    /// signal); otherwise the tally of the code itself.
+    /// signal); nothing for a lot's or a GTIN's code, which no verdict counts.
     async fn record_scan(&self, scan: &NewScan) -> Result<Vec<ScanTally>, StoreError>;
 
     /// The tallies of every code scanned since `since`, of GTINs `organisation` registered
