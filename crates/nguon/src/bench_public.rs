@@ -67,14 +67,18 @@ pub struct BenchPublicArgs {
 /// What one `wrk` run reported.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct WrkFigures {
+    /// Requests completed over the run.
+    requests: u64,
     requests_per_second: f64,
     p50: Duration,
     p99: Duration,
     /// Responses with a status outside 2xx and 3xx.
     non_success: u64,
-    /// Connect, read, write errors and timeouts; requests that timed out are missing from the
-    /// latency distribution, so any of these make the percentiles too kind.
+    /// Connect, read and write errors and timeouts.
     socket_errors: u64,
+    /// The timeouts among them: requests wrk gave up on (after 2 s) are missing from the
+    /// latency distribution, so the percentiles are too kind when there are any.
+    timeouts: u64,
 }
 
 /// The three URLs, in the order each round measures them.
@@ -264,17 +268,30 @@ async fn wrk(args: &BenchPublicArgs, url: &str) -> anyhow::Result<WrkFigures> {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    parse_wrk(&report).with_context(|| format!("cannot read wrk's report on {url}:\n{report}"))
+    let figures = parse_wrk(&report)
+        .with_context(|| format!("cannot read wrk's report on {url}:\n{report}"))?;
+    // Concurrent requests share the server, so when each takes longer than the run none
+    // completes, and wrk reports zero latencies rather than an error.
+    if figures.requests == 0 {
+        bail!(
+            "no request to {url} completed in {} s with {} connections open; give it more --seconds or fewer --connections",
+            args.seconds,
+            args.connections
+        );
+    }
+    Ok(figures)
 }
 
 /// Reads requests per second, the 50 % and 99 % latencies and the error counts from the report
 /// of `wrk --latency`. The error lines appear only when there are errors.
 fn parse_wrk(report: &str) -> anyhow::Result<WrkFigures> {
-    let mut requests_per_second = None;
+    let (mut requests, mut requests_per_second) = (None, None);
     let (mut p50, mut p99) = (None, None);
-    let (mut non_success, mut socket_errors) = (0, 0);
+    let (mut non_success, mut socket_errors, mut timeouts) = (0, 0, 0);
     for line in report.lines().map(str::trim) {
-        if let Some(rate) = line.strip_prefix("Requests/sec:") {
+        if let Some((count, _)) = line.split_once(" requests in ") {
+            requests = Some(count.parse::<u64>()?);
+        } else if let Some(rate) = line.strip_prefix("Requests/sec:") {
             requests_per_second = Some(rate.trim().parse::<f64>()?);
         } else if let Some(latency) = line.strip_prefix("50%") {
             p50 = Some(wrk_duration(latency.trim())?);
@@ -285,20 +302,27 @@ fn parse_wrk(report: &str) -> anyhow::Result<WrkFigures> {
         } else if let Some(errors) = line.strip_prefix("Socket errors:") {
             // "connect 0, read 0, write 0, timeout 0"
             for part in errors.split(',') {
-                let count = part
-                    .split_whitespace()
-                    .nth(1)
-                    .context("a socket error count")?;
-                socket_errors += count.parse::<u64>()?;
+                let mut words = part.split_whitespace();
+                let kind = words.next().context("a socket error kind")?;
+                let count = words
+                    .next()
+                    .context("a socket error count")?
+                    .parse::<u64>()?;
+                socket_errors += count;
+                if kind == "timeout" {
+                    timeouts += count;
+                }
             }
         }
     }
     Ok(WrkFigures {
+        requests: requests.context("no \"requests in\" line")?,
         requests_per_second: requests_per_second.context("no Requests/sec line")?,
         p50: p50.context("no 50% latency line (was --latency given?)")?,
         p99: p99.context("no 99% latency line (was --latency given?)")?,
         non_success,
         socket_errors,
+        timeouts,
     })
 }
 
@@ -339,8 +363,8 @@ fn describe(figures: &[WrkFigures; 3]) -> String {
             );
             if f.non_success > 0 || f.socket_errors > 0 {
                 part.push_str(&format!(
-                    " ({} non-2xx/3xx responses, {} socket errors)",
-                    f.non_success, f.socket_errors
+                    " ({} non-2xx/3xx responses, {} socket errors of which {} timeouts)",
+                    f.non_success, f.socket_errors, f.timeouts
                 ));
             }
             part
@@ -426,18 +450,21 @@ Transfer/sec:    214.80MB
         assert_eq!(
             figures,
             WrkFigures {
+                requests: 20980,
                 requests_per_second: 2096.01,
                 p50: Duration::from_micros(812),
                 p99: Duration::from_millis(1_500),
                 non_success: 3,
                 socket_errors: 7,
+                timeouts: 5,
             }
         );
     }
 
     #[test]
     fn a_report_without_latencies_is_refused() {
-        let error = parse_wrk("Requests/sec: 10.0\n").unwrap_err();
+        let error =
+            parse_wrk("  5 requests in 1.00s, 1.00KB read\nRequests/sec: 5.0\n").unwrap_err();
         assert!(error.to_string().contains("50%"), "{error}");
         assert_eq!(wrk_duration("2.50m").unwrap(), Duration::from_secs(150));
         assert!(wrk_duration("3.0d").is_err());
