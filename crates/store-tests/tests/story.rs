@@ -607,14 +607,11 @@ async fn scans_section(
         (2, 2, 2, 1, 1)
     );
     assert!(tally.first <= tally.last && tally.first >= before);
+    // A lot's or a GTIN's code is logged; no verdict needs its tally.
     let lot_code = store.record_scan(&scan(Some("ST1"), None)).await.unwrap();
-    assert_eq!(
-        (lot_code.len(), lot_code[0].scans),
-        (1, 1),
-        "the lot is its own code"
-    );
+    assert!(lot_code.is_empty());
     let gtin_code = store.record_scan(&scan(None, None)).await.unwrap();
-    assert_eq!((gtin_code.len(), gtin_code[0].lot.as_deref()), (1, None));
+    assert!(gtin_code.is_empty());
     // The same serial under another lot: a scan of it returns both lots' tallies.
     let mut elsewhere = scan(Some("ST9"), Some(&serial));
     elsewhere.verdict = Some("unknown");
