@@ -71,11 +71,13 @@ pub enum EntityKind {
     ResolverLink,
     /// A stamp run (a lot's print job).
     StampRun,
+    /// A record's delivery to the national portal or a partner.
+    SyncDelivery,
 }
 
 impl EntityKind {
     /// Every kind.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::Organisation,
         Self::ApiKey,
         Self::User,
@@ -88,6 +90,7 @@ impl EntityKind {
         Self::Guidance,
         Self::ResolverLink,
         Self::StampRun,
+        Self::SyncDelivery,
     ];
 
     /// The stored name.
@@ -105,6 +108,7 @@ impl EntityKind {
             Self::Guidance => "guidance",
             Self::ResolverLink => "resolver_link",
             Self::StampRun => "stamp_run",
+            Self::SyncDelivery => "sync_delivery",
         }
     }
 
@@ -170,11 +174,13 @@ pub enum AuditAction {
     StampsPrint,
     /// A stamp run was activated or deactivated.
     StampsState,
+    /// A failed delivery was put back in the queue by hand.
+    SyncRetry,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 30] = [
+    pub const ALL: [Self; 31] = [
         Self::OrganisationCreate,
         Self::ApprovalStatus,
         Self::CompanyPrefixAdd,
@@ -205,6 +211,7 @@ impl AuditAction {
         Self::ResolverLinkDelete,
         Self::StampsPrint,
         Self::StampsState,
+        Self::SyncRetry,
     ];
 
     /// The stored name, `<entity>.<verb>`.
@@ -240,6 +247,7 @@ impl AuditAction {
             Self::ResolverLinkDelete => "resolver_link.delete",
             Self::StampsPrint => "stamp_run.print",
             Self::StampsState => "stamp_run.state",
+            Self::SyncRetry => "sync_delivery.retry",
         }
     }
 
@@ -279,6 +287,7 @@ impl AuditAction {
                 EntityKind::ResolverLink
             }
             Self::StampsPrint | Self::StampsState => EntityKind::StampRun,
+            Self::SyncRetry => EntityKind::SyncDelivery,
         }
     }
 }

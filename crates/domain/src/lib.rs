@@ -31,6 +31,7 @@ mod scan;
 mod stamp;
 mod status;
 mod subscription;
+mod sync;
 mod tax_code;
 mod text;
 pub mod units;
@@ -92,6 +93,10 @@ pub use status::ApprovalStatus;
 pub use subscription::{
     NamedQuery, NewNamedQuery, NewSubscription, QueryName, Schedule, ScheduleText, Subscription,
     Trigger,
+};
+pub use sync::{
+    DeliveryOutcome, EVENTS_PER_OUTBOX_ROW, SubjectKind, SyncDelivery, SyncStatus, SyncSubject,
+    SyncTotal, TargetName,
 };
 pub use tax_code::{TaxCode, TaxCodeForm};
 pub use text::{RecordName, one_line, optional_line};

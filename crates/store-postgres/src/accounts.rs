@@ -7,7 +7,7 @@ use nguon_domain::{
 };
 use nguon_store::{
     AuditPage, AuditRecord, SessionRecord, StoreError, UserRecord, audit_json_text, email_taken,
-    no_such_session, no_such_user, now_utc, snapshot,
+    no_such_session, no_such_user, now_utc, outbox_subject, snapshot,
 };
 use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::{Postgres, QueryBuilder, Row, Transaction};
@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 
 use crate::PostgresStore;
 use crate::error::store_error;
+use crate::sync::insert_outbox;
 
 /// The columns of `users` that [`user_from_row`] reads.
 macro_rules! user_columns {
@@ -405,6 +406,9 @@ pub(crate) async fn insert_audit(
     .execute(&mut *conn)
     .await
     .map_err(store_error)?;
+    if let Some(change) = outbox_subject(entry) {
+        insert_outbox(conn, &[change]).await?;
+    }
     Ok(())
 }
 

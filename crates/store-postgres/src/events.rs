@@ -11,8 +11,8 @@ use nguon_domain::{
 use nguon_store::{
     AppendOutcome, EventPage, EventRecord, EventResource, ExistingEvent, MAX_EVENTS_PER_LOOKUP,
     MAX_HIERARCHY_DEPTH, MAX_RESOURCE_PAGE, QueriedEventRecord, StoreError, check_batch,
-    event_fetch_limit, event_page, first_already_captured, identifier_set, now_utc, plan_skipping,
-    prefix_upper_bound,
+    event_fetch_limit, event_page, event_runs, first_already_captured, identifier_set, now_utc,
+    plan_skipping, prefix_upper_bound,
 };
 use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::{Postgres, QueryBuilder, Row};
@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use crate::PostgresStore;
 use crate::error::store_error;
+use crate::sync::insert_outbox;
 
 /// The columns of `events` as inserted.
 macro_rules! event_columns {
@@ -566,6 +567,12 @@ async fn write_events(
             .await
             .map_err(store_error)?;
     sequences.sort_unstable();
+    let numbered: Vec<(i64, &NewEvent)> = sequences
+        .iter()
+        .copied()
+        .zip(events.iter().copied())
+        .collect();
+    insert_outbox(&mut *conn, &event_runs(&numbered)).await?;
     let column = |f: &dyn Fn(&NewEvent) -> Option<String>| -> Vec<Option<String>> {
         events.iter().map(|e| f(e)).collect()
     };

@@ -22,6 +22,7 @@ mod resolver;
 mod scratch;
 mod stamps;
 mod subscriptions;
+mod sync;
 
 pub use backup::{dump, restore};
 pub use scratch::ScratchDatabase;

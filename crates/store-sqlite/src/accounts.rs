@@ -7,7 +7,7 @@ use nguon_domain::{
 };
 use nguon_store::{
     AuditPage, AuditRecord, SessionRecord, StoreError, UserRecord, audit_json_text, email_taken,
-    no_such_session, no_such_user, now_utc, snapshot,
+    no_such_session, no_such_user, now_utc, outbox_subject, snapshot,
 };
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
@@ -16,6 +16,7 @@ use time::OffsetDateTime;
 use crate::SqliteStore;
 use crate::error::store_error;
 use crate::events::{from_micros, micros};
+use crate::sync::insert_outbox;
 
 /// The columns of `users` that [`user_from_row`] reads.
 macro_rules! user_columns {
@@ -401,6 +402,9 @@ pub(crate) async fn insert_audit(
     .execute(&mut *conn)
     .await
     .map_err(store_error)?;
+    if let Some(change) = outbox_subject(entry) {
+        insert_outbox(conn, &[change]).await?;
+    }
     Ok(())
 }
 

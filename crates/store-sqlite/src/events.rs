@@ -12,8 +12,8 @@ use nguon_domain::{
 use nguon_store::{
     AppendOutcome, EventPage, EventRecord, EventResource, ExistingEvent, MAX_EVENTS_PER_LOOKUP,
     MAX_HIERARCHY_DEPTH, MAX_RESOURCE_PAGE, QueriedEventRecord, StoreError, check_batch,
-    event_fetch_limit, event_page, first_already_captured, identifier_set, now_utc, plan_skipping,
-    prefix_upper_bound,
+    event_fetch_limit, event_page, event_runs, first_already_captured, identifier_set, now_utc,
+    plan_skipping, prefix_upper_bound,
 };
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::{QueryBuilder, Row, Sqlite};
@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::SqliteStore;
 use crate::error::store_error;
+use crate::sync::insert_outbox;
 
 /// Events per INSERT: 14 columns each stays far below SQLite's 32,766 bound parameters.
 const EVENTS_PER_STATEMENT: usize = 100;
@@ -609,6 +610,7 @@ async fn write_events(
         .await
         .map_err(store_error)?;
     let numbered: Vec<(i64, &NewEvent)> = (last + 1..).zip(events.iter().copied()).collect();
+    insert_outbox(&mut *conn, &event_runs(&numbered)).await?;
     for chunk in numbered.chunks(EVENTS_PER_STATEMENT) {
         let mut sql =
             QueryBuilder::<Sqlite>::new(concat!("INSERT INTO events (", event_columns!(), ") "));

@@ -20,6 +20,7 @@ mod registry;
 mod resolver;
 mod stamps;
 mod subscriptions;
+mod sync;
 
 use std::collections::HashMap;
 use std::path::Path;

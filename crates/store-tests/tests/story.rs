@@ -412,6 +412,7 @@ async fn run_story(store: Arc<dyn Store>) {
     batch_registry_chapter(&store, farm.id).await;
     batch_organisations_chapter(&store).await;
     stamps_chapter(&store, farm.id, hatchery.id).await;
+    sync_chapter(&store, farm.id).await;
 
     // Shutting down: once closed, the store says it is unavailable instead of hanging.
     store.close().await;
@@ -4686,4 +4687,345 @@ async fn plan_chapter(store: &Arc<dyn Store>) {
     );
     assert_eq!(uploaded.action, AuditAction::GuidanceUpload);
     assert_eq!(uploaded.after.as_ref().unwrap()["version"], 2);
+}
+
+/// The sync outbox: every change of an organisation's profile, of a product and every capture
+/// is in the outbox; each target takes its kinds once, in order; claims keep an organisation's
+/// changes in order and never hand one delivery to two workers; outcomes, leases and manual
+/// retries move a delivery the way the worker and an officer expect.
+async fn sync_chapter(store: &Arc<dyn Store>, farm: OrganisationId) {
+    use nguon_domain::{DeliveryOutcome, SubjectKind, SyncStatus, SyncSubject, TargetName};
+    use nguon_store::DeliveryQuery;
+    use std::time::Duration;
+
+    let portal = TargetName::parse("most").unwrap();
+    let buyer = TargetName::parse("buyer").unwrap();
+    let everything = store.outbox_backlog(&portal).await.unwrap();
+    assert!(everything > 20, "earlier chapters filled the outbox");
+
+    // The portal takes every kind, in pages; a second pass finds nothing new.
+    let mut added = 0;
+    loop {
+        let page = store.fan_out(&portal, &SubjectKind::ALL, 37).await.unwrap();
+        if store.outbox_backlog(&portal).await.unwrap() == 0 {
+            added += page;
+            break;
+        }
+        added += page;
+    }
+    assert_eq!(added, everything);
+    assert_eq!(
+        store
+            .fan_out(&portal, &SubjectKind::ALL, 100)
+            .await
+            .unwrap(),
+        0
+    );
+    // The buyer takes events only, but passes over the rest.
+    let events_only = store
+        .fan_out(&buyer, &[SubjectKind::Events], 100_000)
+        .await
+        .unwrap();
+    assert!(events_only > 0 && events_only < everything);
+    assert_eq!(store.outbox_backlog(&buyer).await.unwrap(), 0);
+
+    let all_of = |target: &TargetName, organisation: Option<OrganisationId>| DeliveryQuery {
+        target: Some(target.clone()),
+        organisation,
+        ..DeliveryQuery::default()
+    };
+    let mut farm_deliveries = Vec::new();
+    let mut query = all_of(&portal, Some(farm));
+    loop {
+        let page = store.list_deliveries(&query).await.unwrap();
+        let Some(last) = page.last() else { break };
+        query.before = Some(last.id);
+        farm_deliveries.extend(page);
+    }
+    assert!(farm_deliveries.iter().all(|d| d.organisation == farm
+        && d.status == SyncStatus::Pending
+        && d.attempts == 0
+        && d.idempotency_key == format!("nguon-most-{}", d.outbox_id)));
+    assert!(
+        farm_deliveries
+            .iter()
+            .any(|d| d.subject == SyncSubject::Organisation),
+        "the farm's approval is in the outbox"
+    );
+    let products = store
+        .list_records(
+            RegistryKind::Product,
+            &RecordQuery {
+                organisation: Some(farm),
+                ..RecordQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!products.is_empty());
+    for product in &products {
+        let id = nguon_domain::RecordId::from_uuid(product.id).unwrap();
+        assert!(
+            farm_deliveries
+                .iter()
+                .any(|d| d.subject == SyncSubject::Product(id)),
+            "product {} is in the outbox",
+            product.key
+        );
+    }
+    // Every event of the farm is in exactly one run, and a run holds at most 500 of them.
+    let farm_events: Vec<i64> = store
+        .events_after(0, 100_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|stored| stored.event.owner == farm)
+        .map(|stored| stored.sequence)
+        .collect();
+    let runs: Vec<(i64, i64)> = farm_deliveries
+        .iter()
+        .filter_map(|d| match d.subject {
+            SyncSubject::Events { first, last } => Some((first, last)),
+            _ => None,
+        })
+        .collect();
+    for sequence in &farm_events {
+        let holding = runs
+            .iter()
+            .filter(|(first, last)| first <= sequence && sequence <= last)
+            .count();
+        assert_eq!(holding, 1, "event {sequence} is in one run");
+    }
+    for (first, last) in &runs {
+        let inside = farm_events
+            .iter()
+            .filter(|s| (first..=last).contains(s))
+            .count();
+        assert!((1..=500).contains(&inside));
+    }
+
+    // A claim hands out each organisation's earliest pending change only, in outbox order.
+    let now = nguon_store::now_utc();
+    let lease = Duration::from_secs(30);
+    let claimed = store
+        .claim_deliveries(&portal, now, lease, 500)
+        .await
+        .unwrap();
+    assert!(!claimed.is_empty());
+    assert!(claimed.windows(2).all(|w| w[0].outbox_id < w[1].outbox_id));
+    let mut organisations: Vec<OrganisationId> = claimed.iter().map(|d| d.organisation).collect();
+    organisations.sort();
+    organisations.dedup();
+    assert_eq!(organisations.len(), claimed.len(), "one per organisation");
+    let head = claimed
+        .iter()
+        .find(|d| d.organisation == farm)
+        .unwrap()
+        .clone();
+    let first_of_farm = farm_deliveries.iter().map(|d| d.outbox_id).min().unwrap();
+    assert_eq!(head.outbox_id, first_of_farm);
+    assert_eq!(head.subject, SyncSubject::Organisation);
+    assert_eq!(head.attempts, 1, "a claim counts an attempt");
+    // Claimed deliveries are leased: nothing of them, nor what queues behind them, comes back.
+    assert!(
+        store
+            .claim_deliveries(&portal, now, lease, 500)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Accepted but not yet confirmed: the farm's next change becomes claimable.
+    let check_at = now + Duration::from_secs(60);
+    let sent = store
+        .record_delivery_outcome(
+            head.id,
+            &DeliveryOutcome::Accepted {
+                remote_reference: Some("ToChuc-77".to_owned()),
+                confirmed: false,
+                check_at,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(sent.status, SyncStatus::Sent);
+    assert_eq!(sent.remote_reference.as_deref(), Some("ToChuc-77"));
+    assert!(sent.sent_at.is_some() && sent.confirmed_at.is_none());
+    let next = store
+        .claim_deliveries(&portal, now, lease, 500)
+        .await
+        .unwrap();
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0].organisation, farm);
+    let second = next[0].clone();
+    assert!(second.outbox_id > head.outbox_id);
+
+    // A transient refusal waits for its time and keeps the farm's later changes behind it.
+    let reason = Bilingual::new(
+        "Cổng quốc gia trả lời 503",
+        "the national portal answered 503",
+    );
+    let waiting = store
+        .record_delivery_outcome(
+            second.id,
+            &DeliveryOutcome::Retry {
+                reason: reason.clone(),
+                retry_at: now + Duration::from_secs(120),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(waiting.status, SyncStatus::Pending);
+    assert_eq!(waiting.reason.as_ref(), Some(&reason));
+    assert!(
+        store
+            .claim_deliveries(&portal, now, lease, 500)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Once due, it comes back with a second attempt, and the sent head comes up for its check.
+    let later = now + Duration::from_secs(121);
+    let due = store
+        .claim_deliveries(&portal, later, lease, 500)
+        .await
+        .unwrap();
+    let due_farm: Vec<i64> = due
+        .iter()
+        .filter(|d| d.organisation == farm)
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(due_farm, vec![head.id, second.id]);
+    let again = due.iter().find(|d| d.id == second.id).unwrap();
+    assert_eq!(again.attempts, 2);
+    // Other organisations' claims from the first round were never recorded: their leases end.
+    let others: Vec<i64> = claimed
+        .iter()
+        .filter(|d| d.organisation != farm)
+        .map(|d| d.id)
+        .collect();
+    assert!(others.iter().all(|id| due.iter().any(|d| d.id == *id)));
+
+    let confirmed = store
+        .record_delivery_outcome(
+            head.id,
+            &DeliveryOutcome::Accepted {
+                remote_reference: None,
+                confirmed: true,
+                check_at: later,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status, SyncStatus::Confirmed);
+    assert_eq!(
+        confirmed.remote_reference.as_deref(),
+        Some("ToChuc-77"),
+        "a check keeps the reference"
+    );
+    assert!(confirmed.confirmed_at.is_some());
+
+    // A refusal a person must fix: failed, with its reason, until someone retries it.
+    let refused = Bilingual::new(
+        "Sản phẩm chưa có ảnh truy cập công khai",
+        "the product has no publicly reachable image",
+    );
+    let failed = store
+        .record_delivery_outcome(
+            second.id,
+            &DeliveryOutcome::Failed {
+                reason: refused.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(failed.status, SyncStatus::Failed);
+    assert_eq!(failed.reason.as_ref(), Some(&refused));
+    let officer = Actor::Cli;
+    match store.retry_delivery(head.id, officer).await {
+        Err(StoreError::Conflict { what, detail }) => {
+            assert_eq!(what, "sync delivery");
+            assert!(detail.contains("confirmed"), "{detail}");
+        }
+        other => panic!("retrying a confirmed delivery: {other:?}"),
+    }
+    assert!(matches!(
+        store.retry_delivery(i64::MAX, officer).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let retried = store.retry_delivery(second.id, officer).await.unwrap();
+    assert_eq!(retried.status, SyncStatus::Pending);
+    assert_eq!(retried.attempts, 0);
+    assert!(retried.reason.is_none());
+    let audit = store
+        .search_audit_log(&AuditQuery {
+            action: Some(AuditAction::SyncRetry),
+            entity_id: Some(second.id.to_string()),
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.entries.len(), 1);
+    assert_eq!(audit.entries[0].organisation, Some(farm));
+    assert_eq!(store.sync_delivery(second.id).await.unwrap(), retried);
+
+    let totals = store.sync_totals().await.unwrap();
+    let count = |target: &TargetName, status: SyncStatus| {
+        totals
+            .iter()
+            .find(|t| &t.target == target && t.status == status)
+            .map_or(0, |t| t.count)
+    };
+    assert_eq!(count(&portal, SyncStatus::Confirmed), 1);
+    assert_eq!(count(&portal, SyncStatus::Failed), 0);
+    assert_eq!(
+        SyncStatus::ALL
+            .iter()
+            .map(|status| count(&portal, *status))
+            .sum::<u64>(),
+        everything
+    );
+    assert_eq!(count(&buyer, SyncStatus::Pending), events_only);
+
+    // A new capture is in the outbox at once, as one run for its owner.
+    store
+        .append_events(&[
+            event(
+                farm,
+                990_101,
+                EventType::ObjectEvent,
+                Some(Action::Observe),
+                STORE,
+                &[],
+            ),
+            event(
+                farm,
+                990_102,
+                EventType::ObjectEvent,
+                Some(Action::Observe),
+                STORE,
+                &[],
+            ),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(store.outbox_backlog(&buyer).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .fan_out(&buyer, &[SubjectKind::Events], 10)
+            .await
+            .unwrap(),
+        1
+    );
+    let newest = store
+        .list_deliveries(&DeliveryQuery {
+            limit: 1,
+            ..all_of(&buyer, None)
+        })
+        .await
+        .unwrap();
+    match newest[0].subject {
+        SyncSubject::Events { first, last } => assert_eq!(last - first, 1),
+        other => panic!("expected a run of events, got {other:?}"),
+    }
 }

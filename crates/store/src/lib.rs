@@ -19,6 +19,7 @@ mod resolver;
 mod stamps;
 mod store;
 mod subscription;
+mod sync;
 mod url;
 
 pub use accounts::{
@@ -77,5 +78,9 @@ pub use store::{
 pub use subscription::{
     MAX_SUBSCRIPTION_ERROR, NamedQueryRecord, SubscriptionRecord, no_such_query,
     no_such_subscription, query_name_taken, schedule_json, subscription_error,
+};
+pub use sync::{
+    DELIVERY_SELECT, DeliveryQuery, DeliveryRow, MAX_DELIVERIES_PAGE, OutcomeColumns, SyncStore,
+    event_runs, no_such_delivery, not_failed, outbox_subject, retry_audit, subject_columns,
 };
 pub use url::{DatabaseUrl, InvalidDatabaseUrl, PostgresUrl};

@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 
 use crate::{
     AuditPage, OutreachStore, PlanStore, QualityStore, RecallStore, RegistryStore, ResolverStore,
-    StampStore, StoreError,
+    StampStore, StoreError, SyncStore,
 };
 
 /// Everything Nguồn keeps, behind one object-safe trait so the server holds an `Arc<dyn Store>`
@@ -27,7 +27,8 @@ use crate::{
 /// product groups the [`RegistryStore`] half, the Plan 140 aggregates the [`PlanStore`] half,
 /// training and guidance the [`OutreachStore`] half, lots' data-quality scores the
 /// [`QualityStore`] half, resolver links the [`ResolverStore`] half, stamp runs the
-/// [`StampStore`] half, each kept in its own file.
+/// [`StampStore`] half, deliveries to the national portal the [`SyncStore`] half, each kept in
+/// its own file.
 #[async_trait]
 pub trait Store:
     RecallStore
@@ -37,6 +38,7 @@ pub trait Store:
     + QualityStore
     + ResolverStore
     + StampStore
+    + SyncStore
     + Send
     + Sync
 {

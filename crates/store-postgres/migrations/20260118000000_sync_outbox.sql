@@ -1,0 +1,65 @@
+-- Sending records to the national portal and partner EPCIS endpoints.
+--
+-- `sync_outbox` is written in the transaction of the change it reports (an organisation's or a
+-- product's change, a run of captured events), so a change that committed is never missing from
+-- it. Each configured target copies the rows after its cursor into `sync_deliveries`, one row per
+-- outbox row and target, which then carries that target's status.
+
+CREATE TABLE sync_outbox (
+    id               BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    organisation_id  UUID NOT NULL REFERENCES organisations (id),
+    subject_kind     TEXT NOT NULL CHECK (subject_kind IN ('organisation', 'product', 'events')),
+    record_id        UUID,
+    first_sequence   BIGINT,
+    last_sequence    BIGINT,
+    created_at       TIMESTAMPTZ NOT NULL,
+    CHECK ((subject_kind = 'product') = (record_id IS NOT NULL)),
+    CHECK ((subject_kind = 'events') = (first_sequence IS NOT NULL AND last_sequence IS NOT NULL
+                                         AND first_sequence <= last_sequence))
+);
+
+CREATE TABLE sync_cursors (
+    target        TEXT NOT NULL PRIMARY KEY,
+    last_outbox   BIGINT NOT NULL
+);
+
+CREATE TABLE sync_deliveries (
+    id                BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    target            TEXT NOT NULL,
+    outbox_id         BIGINT NOT NULL REFERENCES sync_outbox (id),
+    organisation_id   UUID NOT NULL,
+    status            TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'confirmed', 'failed')),
+    attempts          INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at   TIMESTAMPTZ NOT NULL,
+    locked_until      TIMESTAMPTZ,
+    idempotency_key   TEXT NOT NULL UNIQUE,
+    remote_reference  TEXT,
+    reason_vi         TEXT,
+    reason_en         TEXT,
+    created_at        TIMESTAMPTZ NOT NULL,
+    updated_at        TIMESTAMPTZ NOT NULL,
+    sent_at           TIMESTAMPTZ,
+    confirmed_at      TIMESTAMPTZ,
+    UNIQUE (target, outbox_id)
+);
+
+-- The worker's pick: what is due per target, in the order of changes.
+CREATE INDEX sync_deliveries_due ON sync_deliveries (target, status, next_attempt_at);
+-- Head-of-line per organisation: an earlier pending change of the same organisation goes first.
+CREATE INDEX sync_deliveries_organisation ON sync_deliveries (target, organisation_id, status, outbox_id);
+
+-- What was recorded before the outbox existed goes in first, in the order a portal needs it:
+-- organisations, then their products, then their events in runs of at most 500.
+INSERT INTO sync_outbox (organisation_id, subject_kind, created_at)
+SELECT id, 'organisation', now() FROM organisations ORDER BY id;
+
+INSERT INTO sync_outbox (organisation_id, subject_kind, record_id, created_at)
+SELECT organisation_id, 'product', id, now()
+FROM registry_records WHERE kind = 'product' AND organisation_id IS NOT NULL ORDER BY id;
+
+INSERT INTO sync_outbox (organisation_id, subject_kind, first_sequence, last_sequence, created_at)
+SELECT owner_id, 'events', MIN(sequence), MAX(sequence), now()
+FROM (SELECT owner_id, sequence,
+             (ROW_NUMBER() OVER (PARTITION BY owner_id ORDER BY sequence) - 1) / 500 AS run
+      FROM events) numbered
+GROUP BY owner_id, run ORDER BY MIN(sequence);
