@@ -28,6 +28,7 @@ CREATE TABLE sync_deliveries (
     target            TEXT NOT NULL,
     outbox_id         BIGINT NOT NULL REFERENCES sync_outbox (id),
     organisation_id   UUID NOT NULL,
+    subject_kind      TEXT NOT NULL CHECK (subject_kind IN ('organisation', 'product', 'events')),
     status            TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'confirmed', 'failed')),
     attempts          INTEGER NOT NULL DEFAULT 0,
     next_attempt_at   TIMESTAMPTZ NOT NULL,
@@ -45,8 +46,8 @@ CREATE TABLE sync_deliveries (
 
 -- The worker's pick: what is due per target, in the order of changes.
 CREATE INDEX sync_deliveries_due ON sync_deliveries (target, status, next_attempt_at);
--- Head-of-line per organisation: an earlier pending change of the same organisation goes first.
-CREATE INDEX sync_deliveries_organisation ON sync_deliveries (target, organisation_id, status, outbox_id);
+-- An organisation's profile goes before its other records: a pending profile holds them back.
+CREATE INDEX sync_deliveries_profile ON sync_deliveries (target, organisation_id, status, subject_kind, outbox_id);
 
 -- What was recorded before the outbox existed goes in first, in the order a portal needs it:
 -- organisations, then their products, then their events in runs of at most 500.

@@ -32,6 +32,7 @@ impl SyncStore for PostgresStore {
         &self,
         target: &TargetName,
         kinds: &[SubjectKind],
+        organisations: &[OrganisationId],
         limit: u32,
     ) -> Result<u64, StoreError> {
         let mut tx = self.write().await?;
@@ -58,11 +59,12 @@ impl SyncStore for PostgresStore {
             0
         } else {
             let mut sql = QueryBuilder::<Postgres>::new(
-                "INSERT INTO sync_deliveries (target, outbox_id, organisation_id, status, \
-                 attempts, next_attempt_at, idempotency_key, created_at, updated_at) SELECT ",
+                "INSERT INTO sync_deliveries (target, outbox_id, organisation_id, subject_kind, \
+                 status, attempts, next_attempt_at, idempotency_key, created_at, updated_at) \
+                 SELECT ",
             );
             sql.push_bind(target.as_str())
-                .push(", id, organisation_id, 'pending', 0, ")
+                .push(", id, organisation_id, subject_kind, 'pending', 0, ")
                 .push_bind(now)
                 .push(", 'nguon-' || ")
                 .push_bind(target.as_str())
@@ -79,7 +81,16 @@ impl SyncStore for PostgresStore {
             for kind in kinds {
                 list.push_bind(kind.as_str());
             }
-            sql.push(") ORDER BY id");
+            sql.push(")");
+            if !organisations.is_empty() {
+                sql.push(" AND organisation_id IN (");
+                let mut list = sql.separated(", ");
+                for organisation in organisations {
+                    list.push_bind(organisation.as_uuid());
+                }
+                sql.push(")");
+            }
+            sql.push(" ORDER BY id");
             sql.build()
                 .execute(&mut *tx)
                 .await
@@ -115,7 +126,7 @@ impl SyncStore for PostgresStore {
                  AND (d.status = 'sent' OR (d.status = 'pending' AND NOT EXISTS ( \
                    SELECT 1 FROM sync_deliveries e WHERE e.target = d.target \
                      AND e.organisation_id = d.organisation_id AND e.status = 'pending' \
-                     AND e.outbox_id < d.outbox_id))) \
+                     AND e.subject_kind = 'organisation' AND e.outbox_id < d.outbox_id))) \
                ORDER BY d.outbox_id LIMIT $6 FOR UPDATE OF d SKIP LOCKED) \
              RETURNING id",
         )

@@ -412,7 +412,7 @@ async fn run_story(store: Arc<dyn Store>) {
     batch_registry_chapter(&store, farm.id).await;
     batch_organisations_chapter(&store).await;
     stamps_chapter(&store, farm.id, hatchery.id).await;
-    sync_chapter(&store, farm.id).await;
+    sync_chapter(&store, farm.id, hatchery.id).await;
 
     // Shutting down: once closed, the store says it is unavailable instead of hanging.
     store.close().await;
@@ -4690,10 +4690,10 @@ async fn plan_chapter(store: &Arc<dyn Store>) {
 }
 
 /// The sync outbox: every change of an organisation's profile, of a product and every capture
-/// is in the outbox; each target takes its kinds once, in order; claims keep an organisation's
-/// changes in order and never hand one delivery to two workers; outcomes, leases and manual
+/// is in the outbox; each target takes its kinds once, in order; claims hold an organisation's
+/// records back behind its pending profile and never hand one delivery to two workers; outcomes, leases and manual
 /// retries move a delivery the way the worker and an officer expect.
-async fn sync_chapter(store: &Arc<dyn Store>, farm: OrganisationId) {
+async fn sync_chapter(store: &Arc<dyn Store>, farm: OrganisationId, other: OrganisationId) {
     use nguon_domain::{DeliveryOutcome, SubjectKind, SyncStatus, SyncSubject, TargetName};
     use nguon_store::DeliveryQuery;
     use std::time::Duration;
@@ -4706,7 +4706,10 @@ async fn sync_chapter(store: &Arc<dyn Store>, farm: OrganisationId) {
     // The portal takes every kind, in pages; a second pass finds nothing new.
     let mut added = 0;
     loop {
-        let page = store.fan_out(&portal, &SubjectKind::ALL, 37).await.unwrap();
+        let page = store
+            .fan_out(&portal, &SubjectKind::ALL, &[], 37)
+            .await
+            .unwrap();
         if store.outbox_backlog(&portal).await.unwrap() == 0 {
             added += page;
             break;
@@ -4716,14 +4719,14 @@ async fn sync_chapter(store: &Arc<dyn Store>, farm: OrganisationId) {
     assert_eq!(added, everything);
     assert_eq!(
         store
-            .fan_out(&portal, &SubjectKind::ALL, 100)
+            .fan_out(&portal, &SubjectKind::ALL, &[], 100)
             .await
             .unwrap(),
         0
     );
     // The buyer takes events only, but passes over the rest.
     let events_only = store
-        .fan_out(&buyer, &[SubjectKind::Events], 100_000)
+        .fan_out(&buyer, &[SubjectKind::Events], &[], 100_000)
         .await
         .unwrap();
     assert!(events_only > 0 && events_only < everything);
@@ -4804,7 +4807,8 @@ async fn sync_chapter(store: &Arc<dyn Store>, farm: OrganisationId) {
         assert!((1..=500).contains(&inside));
     }
 
-    // A claim hands out each organisation's earliest pending change only, in outbox order.
+    // Every organisation's first change is its profile, which holds back the rest: a claim hands
+    // out one delivery per organisation, in outbox order.
     let now = nguon_store::now_utc();
     let lease = Duration::from_secs(30);
     let claimed = store
@@ -4835,7 +4839,8 @@ async fn sync_chapter(store: &Arc<dyn Store>, farm: OrganisationId) {
             .is_empty()
     );
 
-    // Accepted but not yet confirmed: the farm's next change becomes claimable.
+    // Accepted but not yet confirmed: the farm's next change (its approval, another profile
+    // change) becomes claimable, and holds back the rest in turn.
     let check_at = now + Duration::from_secs(60);
     let sent = store
         .record_delivery_outcome(
@@ -4855,12 +4860,26 @@ async fn sync_chapter(store: &Arc<dyn Store>, farm: OrganisationId) {
         .claim_deliveries(&portal, now, lease, 500)
         .await
         .unwrap();
-    assert_eq!(next.len(), 1);
-    assert_eq!(next[0].organisation, farm);
+    assert!(!next.is_empty());
+    assert!(next.iter().all(|d| d.organisation == farm));
+    let profile_at = next
+        .iter()
+        .position(|d| d.subject == SyncSubject::Organisation);
+    assert!(
+        profile_at.is_none_or(|at| at == next.len() - 1),
+        "a pending profile change holds back what comes after it"
+    );
     let second = next[0].clone();
-    assert!(second.outbox_id > head.outbox_id);
+    assert_eq!(
+        Some(second.outbox_id),
+        farm_deliveries
+            .iter()
+            .map(|d| d.outbox_id)
+            .filter(|id| *id > head.outbox_id)
+            .min()
+    );
 
-    // A transient refusal waits for its time and keeps the farm's later changes behind it.
+    // A transient refusal waits for its time.
     let reason = Bilingual::new(
         "Cổng quốc gia trả lời 503",
         "the national portal answered 503",
@@ -4895,7 +4914,7 @@ async fn sync_chapter(store: &Arc<dyn Store>, farm: OrganisationId) {
         .filter(|d| d.organisation == farm)
         .map(|d| d.id)
         .collect();
-    assert_eq!(due_farm, vec![head.id, second.id]);
+    assert_eq!(due_farm[..2], [head.id, second.id]);
     let again = due.iter().find(|d| d.id == second.id).unwrap();
     assert_eq!(again.attempts, 2);
     // Other organisations' claims from the first round were never recorded: their leases end.
@@ -5012,7 +5031,7 @@ async fn sync_chapter(store: &Arc<dyn Store>, farm: OrganisationId) {
     assert_eq!(store.outbox_backlog(&buyer).await.unwrap(), 1);
     assert_eq!(
         store
-            .fan_out(&buyer, &[SubjectKind::Events], 10)
+            .fan_out(&buyer, &[SubjectKind::Events], &[farm], 10)
             .await
             .unwrap(),
         1
@@ -5026,6 +5045,26 @@ async fn sync_chapter(store: &Arc<dyn Store>, farm: OrganisationId) {
         .unwrap();
     match newest[0].subject {
         SyncSubject::Events { first, last } => assert_eq!(last - first, 1),
-        other => panic!("expected a run of events, got {other:?}"),
+        subject => panic!("expected a run of events, got {subject:?}"),
     }
+    // A target limited to other organisations passes over the farm's capture.
+    store
+        .append_events(&[event(
+            farm,
+            990_103,
+            EventType::ObjectEvent,
+            Some(Action::Observe),
+            STORE,
+            &[],
+        )])
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .fan_out(&buyer, &[SubjectKind::Events], &[other], 10)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.outbox_backlog(&buyer).await.unwrap(), 0);
 }

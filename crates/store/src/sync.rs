@@ -51,19 +51,21 @@ impl DeliveryQuery {
 #[async_trait]
 pub trait SyncStore: Send + Sync {
     /// Gives `target` a pending delivery, due now, for each outbox row after its cursor whose
-    /// kind is in `kinds` (at most `limit` rows per call), and moves its cursor past them, in
-    /// one transaction; returns how many deliveries it added.
+    /// kind is in `kinds` and whose organisation is in `organisations` (any, when empty), at most
+    /// `limit` rows per call, and moves its cursor past them, in one transaction; returns how
+    /// many deliveries it added.
     async fn fan_out(
         &self,
         target: &TargetName,
         kinds: &[SubjectKind],
+        organisations: &[OrganisationId],
         limit: u32,
     ) -> Result<u64, StoreError>;
 
     /// Claims for `lease` up to `limit` deliveries of `target` that are due at `now`, in the
-    /// order of changes: pending ones that are their organisation's earliest pending change (so
-    /// an organisation reaches a portal before its products, and its products before their
-    /// lots), and sent ones due for a confirmation check. Claiming counts an attempt; a claimed
+    /// order of changes: pending ones not held back by an earlier pending change of their
+    /// organisation's profile (a portal takes an organisation before its products and lots),
+    /// and sent ones due for a confirmation check. Claiming counts an attempt; a claimed
     /// delivery is not claimed again until its lease ends or its outcome is recorded, so two
     /// workers never send the same change at once and a crashed worker's claims come back.
     async fn claim_deliveries(
