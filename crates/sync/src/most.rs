@@ -27,8 +27,8 @@ pub const ACTIVATED: &str = "DA_KICH_HOAT";
 /// The portal's word for a confirmed product or lot.
 pub const CONFIRMED: &str = "CONFIRMED";
 
-/// Renews a token this long before the portal says it expires, so a request never carries one
-/// that expires on the way.
+/// Renews a token this long before the portal says it expires (or a tenth of its lifetime, if
+/// shorter), so a request never carries one that expires on the way.
 const TOKEN_MARGIN: Duration = Duration::from_secs(30);
 
 /// The adapter.
@@ -130,7 +130,7 @@ impl MostPortal {
         );
         *cached = Some(Token {
             value: value.clone(),
-            renew_at: Instant::now() + lifetime.saturating_sub(TOKEN_MARGIN),
+            renew_at: Instant::now() + lifetime.saturating_sub(TOKEN_MARGIN.min(lifetime / 10)),
         });
         Ok(value)
     }

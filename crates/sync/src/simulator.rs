@@ -163,6 +163,11 @@ impl Simulator {
         }
     }
 
+    /// Forgets every token it issued, as a portal restart would: the next request is a `401`.
+    pub fn revoke_tokens(&self) {
+        self.lock().tokens.clear();
+    }
+
     /// Reads the ledger.
     pub fn ledger<T>(&self, read: impl FnOnce(&Ledger) -> T) -> T {
         read(&self.lock().ledger)
