@@ -28,8 +28,9 @@ const ENV_PREFIX: &str = "NGUON_";
 /// reads `NGUON_TEST_DATABASE_URL`.
 const ENV_NOT_CONFIG: &[&str] = &["test_database_url"];
 
-/// The effective configuration. `Debug` and the start-up log redact the database password.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// The effective configuration. `Debug` and the start-up log redact the database password and
+/// the sync targets' secrets.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Where the data lives.
@@ -59,6 +60,9 @@ pub struct Config {
     /// When scans of a code become counterfeit signals.
     #[serde(default)]
     pub scans: nguon_domain::ScanThresholds,
+    /// Where records are sent: the national portal, EPCIS partners.
+    #[serde(default)]
+    pub sync: nguon_sync::SyncConfig,
 }
 
 /// The `[limits]` table: how fast one API key may capture and one client address may scan.
@@ -399,20 +403,25 @@ mod tests {
     fn defaults_apply_when_nothing_is_set() {
         jail(|_| {
             let config = load(&ConfigFile::default())?;
+            // Compared through `Debug`: secrets make the sync table incomparable otherwise.
             assert_eq!(
-                config,
-                Config {
-                    database_url: url("nguon.db"),
-                    listen: "127.0.0.1:8080".parse()?,
-                    log_format: LogFormat::Text,
-                    gs1: Gs1Config::default(),
-                    epcis: EpcisConfig::default(),
-                    portal: PortalConfig::default(),
-                    province: ProvinceConfig::default(),
-                    resolver: ResolverConfig::default(),
-                    limits: LimitsConfig::default(),
-                    scans: nguon_domain::ScanThresholds::default(),
-                }
+                format!("{config:?}"),
+                format!(
+                    "{:?}",
+                    Config {
+                        database_url: url("nguon.db"),
+                        listen: "127.0.0.1:8080".parse()?,
+                        log_format: LogFormat::Text,
+                        gs1: Gs1Config::default(),
+                        epcis: EpcisConfig::default(),
+                        portal: PortalConfig::default(),
+                        province: ProvinceConfig::default(),
+                        resolver: ResolverConfig::default(),
+                        limits: LimitsConfig::default(),
+                        scans: nguon_domain::ScanThresholds::default(),
+                        sync: nguon_sync::SyncConfig::default(),
+                    }
+                )
             );
             Ok(())
         });
@@ -642,9 +651,53 @@ mod tests {
             resolver: ResolverConfig::default(),
             limits: LimitsConfig::default(),
             scans: nguon_domain::ScanThresholds::default(),
+            sync: nguon_sync::SyncConfig::default(),
         };
         let debug = format!("{config:?}");
         assert!(!debug.contains("s3cret"), "{debug}");
         assert!(debug.contains("nguon:***@db"), "{debug}");
+    }
+
+    #[test]
+    fn sync_targets_come_from_the_file_with_their_secrets_redacted() {
+        jail(|jail| {
+            jail.create_file(
+                "nguon.toml",
+                r#"
+                [sync]
+                max_attempts = 5
+                [[sync.targets]]
+                name = "most"
+                kind = "most_portal"
+                base_url = "https://quantri.truyxuatnguongoc.gov.vn/gwdev"
+                token_url = "https://sso.truyxuatnguongoc.gov.vn/connect/token"
+                client_id = "camau"
+                client_secret = "portal-s3cret"
+                public_base_url = "https://truyxuat.camau.gov.vn"
+                [sync.targets.fields]
+                tenSanPham = "ten_san_pham"
+                [[sync.targets]]
+                name = "buyer-acme"
+                kind = "epcis"
+                capture_url = "https://epcis.acme.example/epcis/capture"
+                token = "buyer-s3cret"
+                "#,
+            )?;
+            let config = load(&ConfigFile::default())?;
+            assert_eq!(config.sync.max_attempts, 5);
+            assert_eq!(config.sync.targets.len(), 2);
+            assert_eq!(config.sync.targets[1].name.as_str(), "buyer-acme");
+            let debug = format!("{config:?}");
+            assert!(!debug.contains("s3cret"), "{debug}");
+            assert!(config.sync.settings().is_ok());
+
+            jail.create_file(
+                "nguon.toml",
+                "[[sync.targets]]\nname = \"Portal\"\nkind = \"epcis\"\ncapture_url = \"x\"\n",
+            )?;
+            let error = format!("{:#}", load(&ConfigFile::default()).unwrap_err());
+            assert!(error.contains("sync target name"), "{error}");
+            Ok(())
+        });
     }
 }

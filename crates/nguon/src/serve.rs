@@ -22,6 +22,7 @@ pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         ..Flags::default()
     });
     config.log_effective();
+    config.sync.settings().map_err(anyhow::Error::msg)?;
     // Handlers first: a SIGTERM that arrives while the database opens must still be honoured.
     let shutdown = shutdown_signal()?;
     // The database first, so a bad URL fails before the port is taken.
@@ -69,8 +70,19 @@ pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     let state = app_state(&config, store.clone());
     let delivery =
         nguon_web::epcis::subscriptions::spawn_delivery(state.clone(), Default::default());
+    let (stop_sync, sync_stopped) = tokio::sync::watch::channel(false);
+    let sync = nguon_sync::spawn_workers(store.clone(), &config.sync, sync_stopped)?;
+    if !sync.is_empty() {
+        tracing::info!(targets = sync.len(), "sync workers started");
+    }
     let served = nguon_web::serve(listener, state, shutdown).await;
     delivery.abort();
+    // Workers finish the delivery in hand; one cut off by a kill is resent under the same
+    // idempotency key once its lease ends.
+    let _ = stop_sync.send(true);
+    for worker in sync {
+        let _ = worker.await;
+    }
     store.close().await;
     served.context("the HTTP server failed")?;
     tracing::info!("stopped");

@@ -12,5 +12,6 @@ mod org;
 mod recall;
 mod serve;
 mod support;
+mod sync;
 mod trace;
 mod user;
