@@ -4,6 +4,7 @@
 //! every record that cannot go says why, in Vietnamese and English.
 
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,7 +20,8 @@ use nguon_domain::{
     SyncSubject, TargetName, TaxCode,
 };
 use nguon_gs1::Gtin;
-use nguon_store::{DeliveryQuery, Registry, Store};
+use nguon_store::{DatabaseUrl, DeliveryQuery, Registry, Store};
+use nguon_store_postgres::{PostgresStore, ScratchDatabase};
 use nguon_store_sqlite::SqliteStore;
 use nguon_sync::simulator::{CLIENT_ID, CLIENT_SECRET, Faults, Simulator};
 use nguon_sync::{
@@ -31,12 +33,48 @@ use tokio::task::JoinHandle;
 const P1: &str = "08934673000093";
 const P2: &str = "08934673000109";
 const P3: &str = "08934673000116";
+const POSTGRES_ENV: &str = "NGUON_TEST_DATABASE_URL";
 /// Longer than the worker's request timeout: the portal applies the write, the worker gives up.
 const LATE: Duration = Duration::from_millis(900);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn every_record_reaches_the_portal_once_across_faults_and_a_restart() {
-    let fixture = Fixture::new().await;
+async fn every_record_reaches_the_portal_once_across_faults_and_a_restart_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("sync.db"))
+        .await
+        .unwrap();
+    every_record_reaches_the_portal_once(Arc::new(store)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_record_reaches_the_portal_once_across_faults_and_a_restart_on_postgres() {
+    let Some(admin_url) = std::env::var(POSTGRES_ENV)
+        .ok()
+        .filter(|url| !url.is_empty())
+    else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "sync: {POSTGRES_ENV} must be set in CI"
+        );
+        // Straight to stderr: libtest captures the output of passing tests, and a skip must show.
+        let _ = writeln!(
+            std::io::stderr(),
+            "sync portal test: PostgreSQL run SKIPPED (set {POSTGRES_ENV}=postgres://postgres@127.0.0.1:5432/test to run it)"
+        );
+        return;
+    };
+    let Ok(DatabaseUrl::Postgres(admin_url)) = DatabaseUrl::parse(&admin_url) else {
+        panic!("{POSTGRES_ENV} must be a postgres:// URL");
+    };
+    let database = ScratchDatabase::create(&admin_url, "nguon_sync")
+        .await
+        .expect("create a scratch database");
+    let store = PostgresStore::open(database.url()).await.unwrap();
+    every_record_reaches_the_portal_once(Arc::new(store)).await;
+}
+
+async fn every_record_reaches_the_portal_once(store: Arc<dyn Store>) {
+    let fixture = Fixture::new(store).await;
     let portal = Simulator::start(Duration::from_secs(2), false)
         .await
         .expect("simulator");
@@ -179,7 +217,11 @@ async fn every_record_reaches_the_portal_once_across_faults_and_a_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn events_reach_an_epcis_endpoint_once_across_faults_and_a_restart() {
-    let fixture = Fixture::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("sync.db"))
+        .await
+        .unwrap();
+    let fixture = Fixture::new(Arc::new(store)).await;
     let endpoint = Simulator::start(Duration::from_secs(60), true)
         .await
         .expect("simulator");
@@ -251,7 +293,6 @@ impl Running {
 /// A SQLite store with two organisations, three products, events, and a server for the
 /// product images.
 struct Fixture {
-    _dir: tempfile::TempDir,
     store: Arc<dyn Store>,
     images: String,
     a: Organisation,
@@ -262,13 +303,7 @@ struct Fixture {
 }
 
 impl Fixture {
-    async fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let store: Arc<dyn Store> = Arc::new(
-            SqliteStore::open(&dir.path().join("sync.db"))
-                .await
-                .unwrap(),
-        );
+    async fn new(store: Arc<dyn Store>) -> Self {
         let organisation = |kind, name: &str, tax: &str| {
             NewOrganisation::new(
                 kind,
@@ -366,7 +401,6 @@ impl Fixture {
 
         let images = serve_images(store.clone()).await;
         Self {
-            _dir: dir,
             store,
             images,
             a,
