@@ -269,6 +269,76 @@ async fn events_reach_an_epcis_endpoint_once_across_faults_and_a_restart() {
     });
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_portal_that_is_down_or_refuses_keeps_every_record_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("sync.db"))
+        .await
+        .unwrap();
+    let fixture = Fixture::new(Arc::new(store)).await;
+    let portal = Simulator::start(Duration::from_secs(60), true)
+        .await
+        .expect("simulator");
+    portal.set_faults(Faults {
+        down: true,
+        ..Faults::default()
+    });
+    // The operator mapped the GTIN field to a name this portal does not know: it refuses the
+    // product with a 422, which no retry can fix.
+    let mut target = fixture.most_target(&portal);
+    if let TargetKind::MostPortal(config) = &mut target.kind {
+        config.fields.insert("maGTIN".to_owned(), "gtin".to_owned());
+    }
+    let mut worker = fixture.start(&target);
+    let down = fixture
+        .wait_for_delivery("A's profile retried while the portal is down", |d| {
+            d.organisation == fixture.a.id && d.attempts >= 3
+        })
+        .await;
+    assert_eq!(down.status, SyncStatus::Pending);
+    let reason = down.reason.unwrap();
+    assert!(
+        reason.vi.contains("503") && reason.vi.contains("sẽ thử lại"),
+        "{}",
+        reason.vi
+    );
+    assert!(
+        reason.en.contains("503") && reason.en.contains("will retry"),
+        "{}",
+        reason.en
+    );
+    portal.ledger(|ledger| assert!(ledger.applied.is_empty(), "nothing got in while down"));
+
+    portal.set_faults(Faults::default());
+    let refused = fixture
+        .wait_for_delivery("P1 refused by the portal", |d| {
+            d.subject_gtin(&fixture) == Some(P1) && d.status == SyncStatus::Failed
+        })
+        .await;
+    let reason = refused.reason.unwrap();
+    assert!(
+        reason
+            .en
+            .contains("the target refused it (422 Unprocessable Entity)"),
+        "{}",
+        reason.en
+    );
+    assert!(
+        reason.vi.contains("maGTIN") && reason.vi.contains("không hợp lệ"),
+        "{}",
+        reason.vi
+    );
+    worker.stop().await;
+    portal.ledger(|ledger| {
+        assert_eq!(
+            ledger.organisations.len(),
+            1,
+            "the profile went once the portal was back"
+        );
+        assert!(ledger.products.is_empty());
+    });
+}
+
 /// A worker task and the switch that stops it.
 struct Running {
     task: Option<JoinHandle<()>>,
