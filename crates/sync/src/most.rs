@@ -31,6 +31,18 @@ pub const CONFIRMED: &str = "CONFIRMED";
 /// shorter), so a request never carries one that expires on the way.
 const TOKEN_MARGIN: Duration = Duration::from_secs(30);
 
+/// One kind of record the portal takes by `POST`.
+struct Push<'a> {
+    /// What it is, for reasons.
+    what: &'static str,
+    /// Where it goes.
+    path: &'a str,
+    /// The answer's field holding the portal's id for it.
+    id_field: &'static str,
+    /// The status word that says it is done.
+    done_word: &'static str,
+}
+
 /// The adapter.
 pub struct MostPortal {
     target: TargetName,
@@ -223,6 +235,27 @@ impl MostPortal {
         })
     }
 
+    /// Posts a record and reads the portal's answer: its id for the record, and whether it is
+    /// already done.
+    async fn post(&self, push: &Push<'_>, body: &Value, key: &str) -> Attempt {
+        let what = push.what;
+        let response = match self
+            .send(what, Method::POST, push.path, &[], Some(body), Some(key))
+            .await
+        {
+            Ok(response) if response.status().is_success() => response,
+            Ok(response) => return refused(what, response).await,
+            Err(attempt) => return attempt,
+        };
+        match json_body(what, response).await {
+            Ok(answer) => Attempt::Accepted {
+                reference: self.read_id(&answer, push.id_field),
+                confirmed: self.read(&answer, "trangThai") == Some(push.done_word),
+            },
+            Err(attempt) => attempt,
+        }
+    }
+
     async fn push_organisation(&self, organisation: &Organisation, key: &str) -> Attempt {
         if let Err(waiting) = approved(organisation) {
             return waiting;
@@ -255,24 +288,13 @@ impl MostPortal {
                 ),
             ),
         ]);
-        let what = "gửi hồ sơ tổ chức / organisation push";
-        let path = &self.config.paths.organisation;
-        match self
-            .send(what, Method::POST, path, &[], Some(&body), Some(key))
-            .await
-        {
-            Ok(response) if response.status().is_success() => {
-                match json_body(what, response).await {
-                    Ok(answer) => Attempt::Accepted {
-                        reference: self.read_id(&answer, "idToChucHoSo"),
-                        confirmed: self.read(&answer, "trangThai") == Some(ACTIVATED),
-                    },
-                    Err(attempt) => attempt,
-                }
-            }
-            Ok(response) => refused(what, response).await,
-            Err(attempt) => attempt,
-        }
+        let push = Push {
+            what: "gửi hồ sơ tổ chức / organisation push",
+            path: &self.config.paths.organisation,
+            id_field: "idToChucHoSo",
+            done_word: ACTIVATED,
+        };
+        self.post(&push, &body, key).await
     }
 
     async fn push_product(
@@ -335,24 +357,13 @@ impl MostPortal {
             ("hanSuDungNgay", json!(details.shelf_life_days)),
             ("trangThaiSanPham", json!(product.status.as_str())),
         ]);
-        let what = "gửi sản phẩm / product push";
-        let path = &self.config.paths.product;
-        match self
-            .send(what, Method::POST, path, &[], Some(&body), Some(key))
-            .await
-        {
-            Ok(response) if response.status().is_success() => {
-                match json_body(what, response).await {
-                    Ok(answer) => Attempt::Accepted {
-                        reference: self.read_id(&answer, "idSanPham"),
-                        confirmed: self.read(&answer, "trangThai") == Some(CONFIRMED),
-                    },
-                    Err(attempt) => attempt,
-                }
-            }
-            Ok(response) => refused(what, response).await,
-            Err(attempt) => attempt,
-        }
+        let push = Push {
+            what: "gửi sản phẩm / product push",
+            path: &self.config.paths.product,
+            id_field: "idSanPham",
+            done_word: CONFIRMED,
+        };
+        self.post(&push, &body, key).await
     }
 
     /// The public URLs of the product's images that answer with a JPEG or PNG; the portal
@@ -502,24 +513,13 @@ impl MostPortal {
             ("idToChucHoSo", json!(portal_organisation)),
             ("loHang", Value::Array(payload_lots)),
         ]);
-        let what = "gửi lô hàng và sự kiện / lots and events push";
-        let path = &self.config.paths.lots;
-        match self
-            .send(what, Method::POST, path, &[], Some(&body), Some(key))
-            .await
-        {
-            Ok(response) if response.status().is_success() => {
-                match json_body(what, response).await {
-                    Ok(answer) => Attempt::Accepted {
-                        reference: self.read_id(&answer, "idGoiTin"),
-                        confirmed: self.read(&answer, "trangThai") == Some(CONFIRMED),
-                    },
-                    Err(attempt) => attempt,
-                }
-            }
-            Ok(response) => refused(what, response).await,
-            Err(attempt) => attempt,
-        }
+        let push = Push {
+            what: "gửi lô hàng và sự kiện / lots and events push",
+            path: &self.config.paths.lots,
+            id_field: "idGoiTin",
+            done_word: CONFIRMED,
+        };
+        self.post(&push, &body, key).await
     }
 }
 

@@ -9,6 +9,11 @@
 //! answering a repeated key with the first answer (a duplicate acknowledgement), and counts what
 //! it applied per key so a test can prove every record arrived exactly once.
 
+#![allow(
+    clippy::result_large_err,
+    reason = "a handler answers with a Response either way; boxing it would only add noise"
+)]
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -196,16 +201,19 @@ fn answer(status: StatusCode, body: Value) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-fn refuse(shared: &Simulated, status: StatusCode, message: String) -> Response {
+/// What a handler that may stop early returns: both sides are answers.
+type Reply = Result<Response, Response>;
+
+fn refuse(shared: &Simulated, status: StatusCode, message: String) -> Reply {
     lock(shared).ledger.refusals.push(message.clone());
-    answer(status, json!({ "message": message }))
+    Err(answer(status, json!({ "message": message })))
 }
 
-/// Checks the bearer token; `None` when it is valid.
-fn unauthorised(shared: &Simulated, headers: &HeaderMap) -> Option<Response> {
+/// Checks that the portal is up and the bearer token valid.
+fn authorised(shared: &Simulated, headers: &HeaderMap) -> Result<(), Response> {
     let mut state = lock(shared);
     if state.faults.down {
-        return Some(answer(
+        return Err(answer(
             StatusCode::SERVICE_UNAVAILABLE,
             json!({"message": "bảo trì"}),
         ));
@@ -218,27 +226,25 @@ fn unauthorised(shared: &Simulated, headers: &HeaderMap) -> Option<Response> {
         .and_then(|token| state.tokens.get(token))
         .is_some_and(|expires| Instant::now() < *expires);
     if valid {
-        None
+        Ok(())
     } else {
         state.ledger.expired_tokens += 1;
-        Some(answer(
+        Err(answer(
             StatusCode::UNAUTHORIZED,
             json!({"message": "token hết hạn"}),
         ))
     }
 }
 
-/// What a write does before it is applied: a repeated key gets its first answer; an injected
-/// fault may refuse it. Returns the key and whether to answer late.
-enum Gate {
-    Answer(Response),
-    Apply {
-        key: Option<String>,
-        slow: Option<Duration>,
-    },
+/// A write let through: its idempotency key, and how late to answer it.
+struct Admitted {
+    key: Option<String>,
+    slow: Option<Duration>,
 }
 
-fn gate(shared: &Simulated, headers: &HeaderMap) -> Gate {
+/// What a write meets before it is applied: a repeated key gets its first answer, an injected
+/// fault may refuse it.
+fn gate(shared: &Simulated, headers: &HeaderMap) -> Result<Admitted, Response> {
     let mut state = lock(shared);
     let key = headers
         .get("Idempotency-Key")
@@ -248,14 +254,14 @@ fn gate(shared: &Simulated, headers: &HeaderMap) -> Gate {
         key.as_ref().and_then(|key| state.answers.get(key)).cloned()
     {
         state.ledger.duplicate_acks += 1;
-        return Gate::Answer(located(answer(status, body), location));
+        return Err(located(answer(status, body), location));
     }
     state.writes += 1;
     let n = state.writes;
     let faults = state.faults;
     if faults.fail_every > 0 && n.is_multiple_of(faults.fail_every) {
         state.ledger.injected_failures += 1;
-        return Gate::Answer(answer(
+        return Err(answer(
             StatusCode::SERVICE_UNAVAILABLE,
             json!({"message": "quá tải, thử lại sau"}),
         ));
@@ -265,13 +271,13 @@ fn gate(shared: &Simulated, headers: &HeaderMap) -> Gate {
     if slow.is_some() {
         state.ledger.slow_answers += 1;
     }
-    Gate::Apply { key, slow }
+    Ok(Admitted { key, slow })
 }
 
 /// Records an applied write's answer under its key, then answers (late, when asked to).
 async fn applied(
     shared: &Simulated,
-    (key, slow): (Option<String>, Option<Duration>),
+    Admitted { key, slow }: Admitted,
     status: StatusCode,
     body: Value,
     location: Option<String>,
@@ -330,41 +336,33 @@ async fn find_organisation(
     State(shared): State<Simulated>,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    if let Some(refusal) = unauthorised(&shared, &headers) {
-        return refusal;
-    }
+) -> Reply {
+    authorised(&shared, &headers)?;
     let state = lock(&shared);
-    match query
-        .get("maSoThue")
-        .and_then(|tax| state.ledger.organisations.get(tax))
-    {
-        Some((id, status)) => answer(
-            StatusCode::OK,
-            json!({"idToChucHoSo": id, "trangThai": status}),
-        ),
-        None => answer(
-            StatusCode::NOT_FOUND,
-            json!({"message": "không tìm thấy tổ chức"}),
-        ),
-    }
+    let tax = query.get("maSoThue");
+    Ok(profile(
+        tax.and_then(|tax| state.ledger.organisations.get(tax)),
+    ))
 }
 
 async fn check_organisation(
     State(shared): State<Simulated>,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    if let Some(refusal) = unauthorised(&shared, &headers) {
-        return refusal;
-    }
+) -> Reply {
+    authorised(&shared, &headers)?;
     let state = lock(&shared);
-    match state
+    let found = state
         .ledger
         .organisations
         .values()
-        .find(|(known, _)| *known == id)
-    {
+        .find(|(known, _)| *known == id);
+    Ok(profile(found))
+}
+
+/// The answer about one organisation profile: its id and status, or 404.
+fn profile(found: Option<&(String, String)>) -> Response {
+    match found {
         Some((id, status)) => answer(
             StatusCode::OK,
             json!({"idToChucHoSo": id, "trangThai": status}),
@@ -380,14 +378,9 @@ async fn push_organisation(
     State(shared): State<Simulated>,
     headers: HeaderMap,
     axum::Json(body): axum::Json<Value>,
-) -> Response {
-    if let Some(refusal) = unauthorised(&shared, &headers) {
-        return refusal;
-    }
-    let (key, slow) = match gate(&shared, &headers) {
-        Gate::Answer(response) => return response,
-        Gate::Apply { key, slow } => (key, slow),
-    };
+) -> Reply {
+    authorised(&shared, &headers)?;
+    let admitted = gate(&shared, &headers)?;
     let Some(tax) = body
         .get("maSoThue")
         .and_then(Value::as_str)
@@ -414,34 +407,32 @@ async fn push_organisation(
             .or_insert_with(|| (id, initial.to_owned()))
             .clone()
     };
-    applied(
+    Ok(applied(
         &shared,
-        (key, slow),
+        admitted,
         StatusCode::OK,
         json!({"idToChucHoSo": id, "trangThai": status}),
         None,
     )
-    .await
+    .await)
 }
 
 async fn find_product(
     State(shared): State<Simulated>,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    if let Some(refusal) = unauthorised(&shared, &headers) {
-        return refusal;
-    }
+) -> Reply {
+    authorised(&shared, &headers)?;
     let state = lock(&shared);
     match query
         .get("maGTIN")
         .and_then(|gtin| state.ledger.products.get(gtin))
     {
-        Some((id, ..)) => answer(StatusCode::OK, json!({"idSanPham": id})),
-        None => answer(
+        Some((id, ..)) => Ok(answer(StatusCode::OK, json!({"idSanPham": id}))),
+        None => Ok(answer(
             StatusCode::NOT_FOUND,
             json!({"message": "không tìm thấy sản phẩm"}),
-        ),
+        )),
     }
 }
 
@@ -450,29 +441,25 @@ async fn check(
     State(shared): State<Simulated>,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    if let Some(refusal) = unauthorised(&shared, &headers) {
-        return refusal;
-    }
+) -> Reply {
+    authorised(&shared, &headers)?;
     let mut state = lock(&shared);
     let looks = state.checks.entry(id.clone()).or_default();
     *looks += 1;
     let status = if *looks >= 2 { CONFIRMED } else { "CREATED" };
-    answer(StatusCode::OK, json!({"id": id, "trangThai": status}))
+    Ok(answer(
+        StatusCode::OK,
+        json!({"id": id, "trangThai": status}),
+    ))
 }
 
 async fn push_product(
     State(shared): State<Simulated>,
     headers: HeaderMap,
     axum::Json(body): axum::Json<Value>,
-) -> Response {
-    if let Some(refusal) = unauthorised(&shared, &headers) {
-        return refusal;
-    }
-    let (key, slow) = match gate(&shared, &headers) {
-        Gate::Answer(response) => return response,
-        Gate::Apply { key, slow } => (key, slow),
-    };
+) -> Reply {
+    authorised(&shared, &headers)?;
+    let admitted = gate(&shared, &headers)?;
     let organisation = body
         .get("idToChucHoSo")
         .and_then(Value::as_str)
@@ -548,14 +535,14 @@ async fn push_product(
         entry.2 = body.clone();
         entry.0.clone()
     };
-    applied(
+    Ok(applied(
         &shared,
-        (key, slow),
+        admitted,
         StatusCode::OK,
         json!({"idSanPham": id, "trangThai": "CREATED"}),
         None,
     )
-    .await
+    .await)
 }
 
 /// Whether one of `urls` downloads as a JPEG or PNG, as the portal checks.
@@ -585,14 +572,9 @@ async fn push_lots(
     State(shared): State<Simulated>,
     headers: HeaderMap,
     axum::Json(body): axum::Json<Value>,
-) -> Response {
-    if let Some(refusal) = unauthorised(&shared, &headers) {
-        return refusal;
-    }
-    let (key, slow) = match gate(&shared, &headers) {
-        Gate::Answer(response) => return response,
-        Gate::Apply { key, slow } => (key, slow),
-    };
+) -> Reply {
+    authorised(&shared, &headers)?;
+    let admitted = gate(&shared, &headers)?;
     let lots = body
         .get("loHang")
         .and_then(Value::as_array)
@@ -642,24 +624,24 @@ async fn push_lots(
         }
     }
     let id = next_id(&shared);
-    applied(
+    Ok(applied(
         &shared,
-        (key, slow),
+        admitted,
         StatusCode::OK,
         json!({"idGoiTin": id, "trangThai": "CREATED"}),
         None,
     )
-    .await
+    .await)
 }
 
-async fn capture(State(shared): State<Simulated>, headers: HeaderMap, body: String) -> Response {
+async fn capture(State(shared): State<Simulated>, headers: HeaderMap, body: String) -> Reply {
     if lock(&shared).faults.down {
-        return answer(StatusCode::SERVICE_UNAVAILABLE, json!({"message": "down"}));
+        return Err(answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"message": "down"}),
+        ));
     }
-    let (key, slow) = match gate(&shared, &headers) {
-        Gate::Answer(response) => return response,
-        Gate::Apply { key, slow } => (key, slow),
-    };
+    let admitted = gate(&shared, &headers)?;
     let Ok(document) = serde_json::from_str::<Value>(&body) else {
         return refuse(&shared, StatusCode::BAD_REQUEST, "not JSON".to_owned());
     };
@@ -695,14 +677,14 @@ async fn capture(State(shared): State<Simulated>, headers: HeaderMap, body: Stri
         state.jobs.insert(id, errors);
     }
     let location = format!("/epcis/capture/{id}");
-    applied(
+    Ok(applied(
         &shared,
-        (key, slow),
+        admitted,
         StatusCode::ACCEPTED,
         json!({}),
         Some(location),
     )
-    .await
+    .await)
 }
 
 async fn capture_job(State(shared): State<Simulated>, Path(id): Path<u64>) -> Response {
