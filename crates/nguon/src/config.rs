@@ -59,6 +59,18 @@ pub struct Config {
     /// When scans of a code become counterfeit signals.
     #[serde(default)]
     pub scans: nguon_domain::ScanThresholds,
+    /// The Prometheus metrics listener.
+    #[serde(default)]
+    pub metrics: MetricsConfig,
+}
+
+/// The `[metrics]` table: where Prometheus scrapes `GET /metrics`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// The address of the metrics listener, apart from the portal's so it need not be exposed
+    /// with it; unset, no metrics are recorded or served.
+    pub listen: Option<SocketAddr>,
 }
 
 /// The `[limits]` table: how fast one API key may capture and one client address may scan.
@@ -412,6 +424,7 @@ mod tests {
                     resolver: ResolverConfig::default(),
                     limits: LimitsConfig::default(),
                     scans: nguon_domain::ScanThresholds::default(),
+                    metrics: MetricsConfig::default(),
                 }
             );
             Ok(())
@@ -630,6 +643,27 @@ mod tests {
     }
 
     #[test]
+    fn the_metrics_listener_is_off_unless_configured() {
+        jail(|jail| {
+            assert_eq!(load(&ConfigFile::default())?.metrics.listen, None);
+            jail.create_file("nguon.toml", "[metrics]\nlisten = \"127.0.0.1:9464\"\n")?;
+            assert_eq!(
+                load(&ConfigFile::default())?.metrics.listen,
+                Some("127.0.0.1:9464".parse()?)
+            );
+            jail.set_env("NGUON_METRICS__LISTEN", "0.0.0.0:9500");
+            assert_eq!(
+                load(&ConfigFile::default())?.metrics.listen,
+                Some("0.0.0.0:9500".parse()?)
+            );
+            jail.set_env("NGUON_METRICS__LISTEN", "everywhere");
+            let error = format!("{:#}", load(&ConfigFile::default()).unwrap_err());
+            assert!(error.contains("invalid socket address"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn debug_redacts_the_database_password() {
         let config = Config {
             database_url: url("postgres://nguon:s3cret@db/nguon"),
@@ -642,6 +676,7 @@ mod tests {
             resolver: ResolverConfig::default(),
             limits: LimitsConfig::default(),
             scans: nguon_domain::ScanThresholds::default(),
+            metrics: MetricsConfig::default(),
         };
         let debug = format!("{config:?}");
         assert!(!debug.contains("s3cret"), "{debug}");
