@@ -307,7 +307,7 @@ fn target_row(
                 count: number(tr.lang, total.map_or(0, |t| t.count) as f64),
                 oldest: total.map(|t| tr.t1("sync-oldest", "age", &age(tr, now - t.oldest))),
                 href: format!("/sync?target={target}&status={status}"),
-                band: if total.is_some() { band(*status) } else { "" },
+                band: total.map_or("none", |_| band(*status)),
             }
         })
         .collect();
