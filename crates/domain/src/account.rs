@@ -195,6 +195,19 @@ impl Access {
         self.role == Role::ProvinceAdmin
     }
 
+    /// Whether the holder may watch the national-portal sync of every organisation: the totals
+    /// per target and status and every delivery (province roles; an organisation's users see
+    /// only their own deliveries).
+    pub fn can_monitor_sync(&self) -> bool {
+        self.role.is_province()
+    }
+
+    /// Whether the holder may put a failed sync delivery back in the queue (the province admin,
+    /// who answers for what reaches the national portal).
+    pub fn can_retry_sync(&self) -> bool {
+        self.role == Role::ProvinceAdmin
+    }
+
     /// Whether the holder may list and create the users of `scope`: one organisation, or the
     /// province's own users when `None`. A province admin may manage anyone; an organisation
     /// admin only its own organisation's users.
@@ -516,6 +529,14 @@ mod tests {
             ![inspector, org_admin, staff]
                 .iter()
                 .any(Access::can_approve_organisations)
+        );
+        assert!(admin.can_monitor_sync() && inspector.can_monitor_sync());
+        assert!(!org_admin.can_monitor_sync() && !staff.can_monitor_sync());
+        assert!(admin.can_retry_sync());
+        assert!(
+            ![inspector, org_admin, staff]
+                .iter()
+                .any(Access::can_retry_sync)
         );
         assert!(inspector.sees_all_organisations() && inspector.can_see_organisation(other));
         assert!(staff.can_see_organisation(own) && !staff.can_see_organisation(other));

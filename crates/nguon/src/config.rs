@@ -63,6 +63,18 @@ pub struct Config {
     /// Where records are sent: the national portal, EPCIS partners.
     #[serde(default)]
     pub sync: nguon_sync::SyncConfig,
+    /// The Prometheus metrics listener.
+    #[serde(default)]
+    pub metrics: MetricsConfig,
+}
+
+/// The `[metrics]` table: where Prometheus scrapes `GET /metrics`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// The address of the metrics listener, apart from the portal's so it need not be exposed
+    /// with it; unset, no metrics are recorded or served.
+    pub listen: Option<SocketAddr>,
 }
 
 /// The `[limits]` table: how fast one API key may capture and one client address may scan.
@@ -420,6 +432,7 @@ mod tests {
                         limits: LimitsConfig::default(),
                         scans: nguon_domain::ScanThresholds::default(),
                         sync: nguon_sync::SyncConfig::default(),
+                        metrics: MetricsConfig::default(),
                     }
                 )
             );
@@ -639,6 +652,27 @@ mod tests {
     }
 
     #[test]
+    fn the_metrics_listener_is_off_unless_configured() {
+        jail(|jail| {
+            assert_eq!(load(&ConfigFile::default())?.metrics.listen, None);
+            jail.create_file("nguon.toml", "[metrics]\nlisten = \"127.0.0.1:9464\"\n")?;
+            assert_eq!(
+                load(&ConfigFile::default())?.metrics.listen,
+                Some("127.0.0.1:9464".parse()?)
+            );
+            jail.set_env("NGUON_METRICS__LISTEN", "0.0.0.0:9500");
+            assert_eq!(
+                load(&ConfigFile::default())?.metrics.listen,
+                Some("0.0.0.0:9500".parse()?)
+            );
+            jail.set_env("NGUON_METRICS__LISTEN", "everywhere");
+            let error = format!("{:#}", load(&ConfigFile::default()).unwrap_err());
+            assert!(error.contains("invalid socket address"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn debug_redacts_the_database_password() {
         let config = Config {
             database_url: url("postgres://nguon:s3cret@db/nguon"),
@@ -652,6 +686,7 @@ mod tests {
             limits: LimitsConfig::default(),
             scans: nguon_domain::ScanThresholds::default(),
             sync: nguon_sync::SyncConfig::default(),
+            metrics: MetricsConfig::default(),
         };
         let debug = format!("{config:?}");
         assert!(!debug.contains("s3cret"), "{debug}");

@@ -34,6 +34,13 @@ pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
             return Err(error).with_context(|| format!("cannot listen on {}", config.listen));
         }
     };
+    let metrics = match start_metrics(&config, &store).await {
+        Ok(metrics) => metrics,
+        Err(error) => {
+            store.close().await;
+            return Err(error);
+        }
+    };
     let address = listener
         .local_addr()
         .context("cannot read the listening address")?;
@@ -77,6 +84,9 @@ pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     }
     let served = nguon_web::serve(listener, state, shutdown).await;
     delivery.abort();
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     // Workers finish the delivery in hand; one cut off by a kill is resent under the same
     // idempotency key once its lease ends.
     let _ = stop_sync.send(true);
@@ -87,6 +97,31 @@ pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     served.context("the HTTP server failed")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// With `[metrics] listen` set: installs the Prometheus recorder and serves `GET /metrics` on
+/// that address in a task of its own; without it, nothing (metrics recorded elsewhere in the
+/// process then go nowhere, at no cost).
+async fn start_metrics(
+    config: &Config,
+    store: &Arc<dyn Store>,
+) -> anyhow::Result<Option<tokio::task::JoinHandle<std::io::Result<()>>>> {
+    let Some(listen) = config.metrics.listen else {
+        return Ok(None);
+    };
+    let handle = nguon_web::metrics::install().context("cannot install the metrics recorder")?;
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen for metrics on {listen}"))?;
+    let address = listener
+        .local_addr()
+        .context("cannot read the metrics address")?;
+    tracing::info!("metrics on http://{address}/metrics");
+    Ok(Some(tokio::spawn(nguon_web::metrics::serve(
+        listener,
+        store.clone(),
+        handle,
+    ))))
 }
 
 /// The server state over `store` with the configured EPCIS, GS1 and portal settings; `nguon

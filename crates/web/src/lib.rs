@@ -12,6 +12,7 @@ pub mod error;
 pub mod exports;
 mod health;
 pub mod import;
+pub mod metrics;
 pub mod password;
 pub mod quality;
 pub mod recall;
@@ -21,6 +22,7 @@ pub mod resolver_api;
 pub mod scans;
 pub mod security;
 pub mod stamps;
+pub mod sync_api;
 pub mod throttle;
 pub mod trace;
 pub mod ui;
@@ -159,6 +161,8 @@ pub fn router(state: AppState) -> Router {
             registry_api::replace_product_group
         ))
         .routes(routes!(scans::signals))
+        .routes(routes!(sync_api::list))
+        .routes(routes!(sync_api::retry))
         .routes(routes!(resolver_api::list_links, resolver_api::create_link))
         .routes(routes!(
             resolver_api::link,

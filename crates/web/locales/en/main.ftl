@@ -685,3 +685,62 @@ dashboard-stamps-active = Stamps active
 dashboard-scans = Scans ({ $days } days)
 dashboard-flagged = Suspicious codes
 dashboard-province-total = Province total
+menu-sync = Portal sync
+nav-sync = National portal sync
+sync-title = National portal sync
+sync-lead = Every change to an organisation's profile or a product, and every batch of captured events, is sent to the national traceability portal and to partner systems. Below: what is waiting, sent, confirmed or refused, and why.
+sync-lead-organisation = Your organisation's records are sent to the national traceability portal. When one is refused, the reason is shown beside it: fix the data it names, then ask the province to send it again.
+sync-failed-summary = { $count ->
+    [0] No delivery was refused.
+    [one] 1 refused delivery waits for a person: read the reason, fix the data, then send it again.
+   *[other] { $count } refused deliveries wait for a person: read the reason, fix the data, then send them again.
+}
+sync-retried = Delivery { $id } is back in the queue; it will be sent again within minutes.
+sync-totals = Status by target
+sync-totals-none = Nothing has been sent yet.
+sync-target = Target
+sync-backlog = Not yet taken
+sync-backlog-hint = “Not yet taken”: changes recorded that the sync worker has not yet queued for that target.
+sync-oldest = oldest { $age }
+sync-age-minutes = { $n ->
+    [one] 1 minute
+   *[other] { $n } minutes
+}
+sync-age-hours = { $n ->
+    [one] 1 hour
+   *[other] { $n } hours
+}
+sync-age-days = { $n ->
+    [one] 1 day
+   *[other] { $n } days
+}
+sync-status = Status
+sync-status-pending = Pending
+sync-status-sent = Sent
+sync-status-confirmed = Confirmed
+sync-status-failed = Failed
+sync-deliveries = Deliveries
+sync-clear = Clear filters
+sync-only-organisation = Only { $name }
+sync-all-organisations = Show every organisation
+sync-organisation-hint = Select an organisation's name to see only its deliveries.
+sync-none = No deliveries.
+sync-col-delivery = Delivery
+sync-col-subject = Carries
+sync-col-reason = Reason
+sync-col-times = When
+sync-col-reference = Target's reference
+sync-subject-organisation = Organisation profile
+sync-subject-product = Product { $product }
+sync-subject-event = Event number { $first }
+sync-subject-events = Events numbered { $first } to { $last }
+sync-attempts = { $count ->
+    [one] 1 attempt
+   *[other] { $count } attempts
+}
+sync-next-attempt = next attempt { $at }
+sync-retry = Retry
+sync-recorded = Recorded { $at }
+sync-sent = Sent { $at }
+sync-confirmed = Confirmed { $at }
+sync-older = Older →

@@ -26,6 +26,7 @@ mod registry;
 mod scans_page;
 pub mod session;
 mod stamps_page;
+mod sync_page;
 mod trace_page;
 mod training;
 
@@ -151,6 +152,8 @@ pub fn routes() -> Router<AppState> {
         .route("/trace", get(trace_page::search))
         .route("/trace/{id}", get(trace_page::page))
         .route("/quality", get(quality_page::page))
+        .route("/sync", get(sync_page::page))
+        .route("/sync/{id}/retry", post(sync_page::retry))
         .route(
             "/facilities",
             get(facilities::list).post(facilities::create),

@@ -42,6 +42,10 @@ pub fn pages(who: &SignedIn) -> Vec<Page> {
         pages.push(page("/links", "links"));
     }
     pages.push(page("/quality", "quality"));
+    // Organisation users see their own deliveries there, to learn why one was refused.
+    if province || organisation_user {
+        pages.push(page("/sync", "sync"));
+    }
     if access.managed_users().is_some() {
         pages.push(page("/admin/users", "users"));
     }

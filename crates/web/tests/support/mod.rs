@@ -7,6 +7,7 @@
 pub mod chain;
 pub mod portal;
 
+use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +17,8 @@ use nguon_domain::{
     Actor, ApiKeyScope, NewApiKey, NewOrganisation, OrganisationId, OrganisationKind,
     OrganisationName, TaxCode,
 };
+use nguon_store::DatabaseUrl;
+use nguon_store_postgres::{PostgresStore, ScratchDatabase};
 use nguon_store_sqlite::SqliteStore;
 use nguon_web::{AppState, EpcisSettings, router};
 use serde_json::Value;
@@ -27,7 +30,12 @@ pub struct TestApp {
     pub state: AppState,
     // Held so the database file lives as long as the test (and its copies with other settings).
     _dir: Arc<tempfile::TempDir>,
+    // Held so a PostgreSQL scratch database lives as long as the test; dropped, it is dropped.
+    _database: Option<Arc<ScratchDatabase>>,
 }
+
+/// The variable naming a PostgreSQL server where tests may create databases.
+const POSTGRES_ENV: &str = "NGUON_TEST_DATABASE_URL";
 
 /// A response, read whole.
 #[derive(Debug)]
@@ -71,7 +79,43 @@ impl TestApp {
         Self {
             state,
             _dir: Arc::new(dir),
+            _database: None,
         }
+    }
+
+    /// The app on every store the tests can reach: SQLite always, and PostgreSQL in a scratch
+    /// database when `NGUON_TEST_DATABASE_URL` names a server (CI sets it and must not skip).
+    pub async fn on_every_store() -> Vec<Self> {
+        let mut apps = vec![Self::new().await];
+        let Some(admin_url) = std::env::var(POSTGRES_ENV)
+            .ok()
+            .filter(|url| !url.is_empty())
+        else {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "{POSTGRES_ENV} must be set in CI"
+            );
+            let _ = writeln!(
+                std::io::stderr(),
+                "PostgreSQL run SKIPPED (set {POSTGRES_ENV}=postgres://postgres@127.0.0.1:5432/test to run it)"
+            );
+            return apps;
+        };
+        let Ok(DatabaseUrl::Postgres(admin_url)) = DatabaseUrl::parse(&admin_url) else {
+            panic!("{POSTGRES_ENV} must be a postgres:// URL");
+        };
+        let database = ScratchDatabase::create(&admin_url, "nguon_web_test")
+            .await
+            .unwrap_or_else(|e| panic!("{POSTGRES_ENV}: cannot create a test database: {e}"));
+        let store = PostgresStore::open(database.url())
+            .await
+            .expect("open PostgreSQL store");
+        apps.push(Self {
+            state: AppState::new(Arc::new(store)),
+            _dir: Arc::new(tempfile::tempdir().expect("temp dir")),
+            _database: Some(Arc::new(database)),
+        });
+        apps
     }
 
     /// The same app and store with its state changed by `change`.
@@ -81,6 +125,7 @@ impl TestApp {
         Self {
             state,
             _dir: Arc::clone(&self._dir),
+            _database: self._database.clone(),
         }
     }
 
