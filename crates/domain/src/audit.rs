@@ -71,11 +71,15 @@ pub enum EntityKind {
     ResolverLink,
     /// A stamp run (a lot's print job).
     StampRun,
+    /// A partner system the province registered.
+    Partner,
+    /// A grant an organisation gave a partner.
+    Grant,
 }
 
 impl EntityKind {
     /// Every kind.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 14] = [
         Self::Organisation,
         Self::ApiKey,
         Self::User,
@@ -88,6 +92,8 @@ impl EntityKind {
         Self::Guidance,
         Self::ResolverLink,
         Self::StampRun,
+        Self::Partner,
+        Self::Grant,
     ];
 
     /// The stored name.
@@ -105,6 +111,8 @@ impl EntityKind {
             Self::Guidance => "guidance",
             Self::ResolverLink => "resolver_link",
             Self::StampRun => "stamp_run",
+            Self::Partner => "partner",
+            Self::Grant => "grant",
         }
     }
 
@@ -170,11 +178,19 @@ pub enum AuditAction {
     StampsPrint,
     /// A stamp run was activated or deactivated.
     StampsState,
+    /// A partner system was registered.
+    PartnerCreate,
+    /// A partner system was suspended or reinstated.
+    PartnerStatus,
+    /// An organisation granted a partner a permission.
+    GrantCreate,
+    /// An organisation revoked a grant.
+    GrantRevoke,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 30] = [
+    pub const ALL: [Self; 34] = [
         Self::OrganisationCreate,
         Self::ApprovalStatus,
         Self::CompanyPrefixAdd,
@@ -205,6 +221,10 @@ impl AuditAction {
         Self::ResolverLinkDelete,
         Self::StampsPrint,
         Self::StampsState,
+        Self::PartnerCreate,
+        Self::PartnerStatus,
+        Self::GrantCreate,
+        Self::GrantRevoke,
     ];
 
     /// The stored name, `<entity>.<verb>`.
@@ -240,6 +260,10 @@ impl AuditAction {
             Self::ResolverLinkDelete => "resolver_link.delete",
             Self::StampsPrint => "stamp_run.print",
             Self::StampsState => "stamp_run.state",
+            Self::PartnerCreate => "partner.create",
+            Self::PartnerStatus => "partner.status",
+            Self::GrantCreate => "grant.create",
+            Self::GrantRevoke => "grant.revoke",
         }
     }
 
@@ -279,6 +303,8 @@ impl AuditAction {
                 EntityKind::ResolverLink
             }
             Self::StampsPrint | Self::StampsState => EntityKind::StampRun,
+            Self::PartnerCreate | Self::PartnerStatus => EntityKind::Partner,
+            Self::GrantCreate | Self::GrantRevoke => EntityKind::Grant,
         }
     }
 }
