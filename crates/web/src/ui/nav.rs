@@ -41,6 +41,12 @@ pub fn pages(who: &SignedIn) -> Vec<Page> {
         pages.push(page("/stamps", "stamps"));
         pages.push(page("/links", "links"));
     }
+    if organisation_user {
+        pages.push(page("/partners", "sharing"));
+    }
+    if province {
+        pages.push(page("/admin/partners", "partners"));
+    }
     pages.push(page("/quality", "quality"));
     if access.managed_users().is_some() {
         pages.push(page("/admin/users", "users"));
