@@ -178,6 +178,19 @@ impl Access {
         }
     }
 
+    /// Whether the holder may register partner systems, issue and revoke their API keys, and
+    /// suspend or reinstate them (the province admin).
+    pub fn can_manage_partners(&self) -> bool {
+        self.role == Role::ProvinceAdmin
+    }
+
+    /// Whether the holder may give partner systems grants of `organisation`'s data and revoke
+    /// them: that organisation's admin only, since sharing its data is its own decision, not the
+    /// province's.
+    pub fn can_manage_grants(&self, organisation: OrganisationId) -> bool {
+        self.role == Role::OrgAdmin && self.organisation == Some(organisation)
+    }
+
     /// Whether the holder may search the audit log (province roles).
     pub fn can_read_audit_log(&self) -> bool {
         self.role.is_province()
@@ -516,6 +529,12 @@ mod tests {
         assert!(!org_admin.can_manage_users(Some(other)));
         assert!(!org_admin.can_manage_users(None));
         assert!(!inspector.can_manage_users(Some(own)) && !staff.can_manage_users(Some(own)));
+
+        assert!(admin.can_manage_partners());
+        assert!(!inspector.can_manage_partners() && !org_admin.can_manage_partners());
+        assert!(org_admin.can_manage_grants(own));
+        assert!(!org_admin.can_manage_grants(other));
+        assert!(!staff.can_manage_grants(own) && !admin.can_manage_grants(own));
 
         assert!(org_admin.can_grant(&staff));
         assert!(!org_admin.can_grant(&admin));

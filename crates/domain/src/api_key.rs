@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 
-use crate::{ApiKeyId, DomainError, OrganisationId};
+use crate::{ApiKeyId, DomainError, OrganisationId, PartnerId};
 
 /// What an API key may see and do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -12,6 +12,9 @@ pub enum ApiKeyScope {
     Organisation(OrganisationId),
     /// Query every organisation's events (the provincial department).
     Province,
+    /// A partner system: captures for, and reads, exactly the organisations whose live grants
+    /// say so, and nothing else.
+    Partner(PartnerId),
 }
 
 impl ApiKeyScope {
@@ -20,30 +23,46 @@ impl ApiKeyScope {
         match self {
             Self::Organisation(_) => "organisation",
             Self::Province => "province",
+            Self::Partner(_) => "partner",
         }
     }
 
-    /// The organisation the key acts as, if any.
+    /// The organisation the key acts as, if any. `None` for the province and for a partner:
+    /// callers that read `None` as "the province" must rule partner keys out first.
     pub fn owner(&self) -> Option<OrganisationId> {
         match self {
             Self::Organisation(owner) => Some(*owner),
-            Self::Province => None,
+            Self::Province | Self::Partner(_) => None,
         }
     }
 
-    /// Rebuilds a scope from its stored name and owner column.
-    pub fn from_parts(kind: &str, owner: Option<OrganisationId>) -> Result<Self, DomainError> {
-        match (kind, owner) {
-            ("organisation", Some(owner)) => Ok(Self::Organisation(owner)),
-            ("province", None) => Ok(Self::Province),
+    /// The partner system the key belongs to, if any.
+    pub fn partner(&self) -> Option<PartnerId> {
+        match self {
+            Self::Partner(partner) => Some(*partner),
+            Self::Organisation(_) | Self::Province => None,
+        }
+    }
+
+    /// Rebuilds a scope from its stored name, owner column and partner column.
+    pub fn from_parts(
+        kind: &str,
+        owner: Option<OrganisationId>,
+        partner: Option<PartnerId>,
+    ) -> Result<Self, DomainError> {
+        match (kind, owner, partner) {
+            ("organisation", Some(owner), None) => Ok(Self::Organisation(owner)),
+            ("province", None, None) => Ok(Self::Province),
+            ("partner", None, Some(partner)) => Ok(Self::Partner(partner)),
             _ => Err(DomainError::UnknownApiKeyScope {
                 found: format!(
-                    "{kind} {}",
+                    "{kind} {} owner and {} partner",
                     if owner.is_some() {
-                        "with an owner"
+                        "with an"
                     } else {
-                        "without an owner"
-                    }
+                        "without an"
+                    },
+                    if partner.is_some() { "a" } else { "no" },
                 ),
             }),
         }
@@ -83,14 +102,21 @@ mod tests {
     #[test]
     fn scopes_round_trip_through_their_stored_parts() {
         let owner = OrganisationId::generate();
-        for scope in [ApiKeyScope::Organisation(owner), ApiKeyScope::Province] {
+        let partner = PartnerId::generate();
+        for scope in [
+            ApiKeyScope::Organisation(owner),
+            ApiKeyScope::Province,
+            ApiKeyScope::Partner(partner),
+        ] {
             assert_eq!(
-                ApiKeyScope::from_parts(scope.kind_str(), scope.owner()),
+                ApiKeyScope::from_parts(scope.kind_str(), scope.owner(), scope.partner()),
                 Ok(scope)
             );
         }
-        assert!(ApiKeyScope::from_parts("province", Some(owner)).is_err());
-        assert!(ApiKeyScope::from_parts("organisation", None).is_err());
-        assert!(ApiKeyScope::from_parts("admin", None).is_err());
+        assert!(ApiKeyScope::from_parts("province", Some(owner), None).is_err());
+        assert!(ApiKeyScope::from_parts("organisation", None, None).is_err());
+        assert!(ApiKeyScope::from_parts("organisation", Some(owner), Some(partner)).is_err());
+        assert!(ApiKeyScope::from_parts("partner", None, None).is_err());
+        assert!(ApiKeyScope::from_parts("admin", None, None).is_err());
     }
 }

@@ -73,11 +73,15 @@ pub enum EntityKind {
     StampRun,
     /// A record's delivery to the national portal or a partner.
     SyncDelivery,
+    /// A partner system the province registered.
+    Partner,
+    /// A grant an organisation gave a partner.
+    Grant,
 }
 
 impl EntityKind {
     /// Every kind.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 15] = [
         Self::Organisation,
         Self::ApiKey,
         Self::User,
@@ -91,6 +95,8 @@ impl EntityKind {
         Self::ResolverLink,
         Self::StampRun,
         Self::SyncDelivery,
+        Self::Partner,
+        Self::Grant,
     ];
 
     /// The stored name.
@@ -109,6 +115,8 @@ impl EntityKind {
             Self::ResolverLink => "resolver_link",
             Self::StampRun => "stamp_run",
             Self::SyncDelivery => "sync_delivery",
+            Self::Partner => "partner",
+            Self::Grant => "grant",
         }
     }
 
@@ -176,11 +184,19 @@ pub enum AuditAction {
     StampsState,
     /// A failed delivery was put back in the queue by hand.
     SyncRetry,
+    /// A partner system was registered.
+    PartnerCreate,
+    /// A partner system was suspended or reinstated.
+    PartnerStatus,
+    /// An organisation granted a partner a permission.
+    GrantCreate,
+    /// An organisation revoked a grant.
+    GrantRevoke,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 31] = [
+    pub const ALL: [Self; 35] = [
         Self::OrganisationCreate,
         Self::ApprovalStatus,
         Self::CompanyPrefixAdd,
@@ -212,6 +228,10 @@ impl AuditAction {
         Self::StampsPrint,
         Self::StampsState,
         Self::SyncRetry,
+        Self::PartnerCreate,
+        Self::PartnerStatus,
+        Self::GrantCreate,
+        Self::GrantRevoke,
     ];
 
     /// The stored name, `<entity>.<verb>`.
@@ -248,6 +268,10 @@ impl AuditAction {
             Self::StampsPrint => "stamp_run.print",
             Self::StampsState => "stamp_run.state",
             Self::SyncRetry => "sync_delivery.retry",
+            Self::PartnerCreate => "partner.create",
+            Self::PartnerStatus => "partner.status",
+            Self::GrantCreate => "grant.create",
+            Self::GrantRevoke => "grant.revoke",
         }
     }
 
@@ -288,6 +312,8 @@ impl AuditAction {
             }
             Self::StampsPrint | Self::StampsState => EntityKind::StampRun,
             Self::SyncRetry => EntityKind::SyncDelivery,
+            Self::PartnerCreate | Self::PartnerStatus => EntityKind::Partner,
+            Self::GrantCreate | Self::GrantRevoke => EntityKind::Grant,
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 
-use crate::{CaptureJobId, DomainError, OrganisationId};
+use crate::{CaptureJobId, DomainError, OrganisationId, PartnerId};
 
 /// What a capture does when some events fail (EPCIS `GS1-Capture-Error-Behaviour`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,6 +42,8 @@ impl CaptureErrorBehaviour {
 pub struct NewCaptureJob {
     /// The organisation capturing.
     pub owner: OrganisationId,
+    /// The partner system that sent the document on the owner's behalf, if one did.
+    pub partner: Option<PartnerId>,
     /// Rollback or proceed.
     pub error_behaviour: CaptureErrorBehaviour,
     /// How many events the request carries.
@@ -55,6 +57,8 @@ pub struct CaptureJob {
     pub id: CaptureJobId,
     /// The organisation capturing.
     pub owner: OrganisationId,
+    /// The partner system that sent the document on the owner's behalf, if one did.
+    pub partner: Option<PartnerId>,
     /// When the request was accepted.
     pub created_at: OffsetDateTime,
     /// When it finished, if it has.

@@ -203,10 +203,18 @@ pub enum DomainError {
     )]
     EventCursorFormat,
     /// An API key scope name is not one we know.
-    #[error("API key scope: must be one of organisation, province; found {found:?}")]
+    #[error("API key scope: must be one of organisation, province, partner; found {found:?}")]
     UnknownApiKeyScope {
         /// The text that was given.
         found: String,
+    },
+    /// A capture grant for a partner that is not a solution provider.
+    #[error(
+        "permission: only a solution provider captures on an organisation's behalf; {partner} is a data recipient, so it may only be given read"
+    )]
+    CaptureNeedsSolutionProvider {
+        /// The partner's name.
+        partner: String,
     },
     /// A capture error behaviour name is not one we know.
     #[error("capture error behaviour: must be one of rollback, proceed; found {found:?}")]
@@ -302,7 +310,7 @@ pub enum DomainError {
     },
     /// An audit entity kind is not one we know.
     #[error(
-        "entity kind: must be one of organisation, api_key, user, session, facility, product, product_group, media; found {found:?}"
+        "entity kind: must be one of organisation, api_key, user, session, facility, product, product_group, media, training, guidance, resolver_link, stamp_run, partner, grant; found {found:?}"
     )]
     UnknownEntityKind {
         /// The text that was given.

@@ -233,6 +233,18 @@ uuid_v7_id!(
 );
 
 uuid_v7_id!(
+    /// The id of a partner system the province registered: a UUID version 7.
+    PartnerId,
+    "partner id"
+);
+
+uuid_v7_id!(
+    /// The id of one grant an organisation gave a partner: a UUID version 7.
+    GrantId,
+    "grant id"
+);
+
+uuid_v7_id!(
     /// The id of an audit log entry: a UUID version 7, so the log pages newest first by id alone.
     AuditEntryId,
     "audit entry id"

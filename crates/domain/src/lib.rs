@@ -1,8 +1,8 @@
 //! Nguồn domain types: the tenant registry (organisations, their kinds, statuses, names and tax
 //! codes), what is kept about each EPCIS event, the parsed event query, API keys, capture jobs,
-//! master data, named queries and their subscriptions, portal accounts and the audit log, recalls,
-//! facilities, products and the province's product groups, and the Vietnamese administrative
-//! units that addresses name.
+//! master data, named queries and their subscriptions, portal accounts and the audit log, partner
+//! systems and the grants organisations give them, recalls, facilities, products and the
+//! province's product groups, and the Vietnamese administrative units that addresses name.
 //! Every type is parsed once at the edge and valid by construction ("parse, don't validate"), so
 //! code that holds one never checks it again. Pure: no I/O.
 
@@ -21,6 +21,7 @@ mod master_data;
 mod name;
 mod organisation;
 mod outreach;
+mod partner;
 mod product;
 mod quality;
 mod query;
@@ -57,8 +58,8 @@ pub use facility::{
     OfficialCode,
 };
 pub use id::{
-    ApiKeyId, AuditEntryId, CaptureJobId, GuidanceId, MediaId, OrganisationId, RecallId, RecordId,
-    ResolverLinkId, SessionId, StampRunId, SubscriptionId, TrainingId, UserId,
+    ApiKeyId, AuditEntryId, CaptureJobId, GrantId, GuidanceId, MediaId, OrganisationId, PartnerId,
+    RecallId, RecordId, ResolverLinkId, SessionId, StampRunId, SubscriptionId, TrainingId, UserId,
 };
 pub use master_data::VocabularyElement;
 pub use name::OrganisationName;
@@ -66,6 +67,7 @@ pub use organisation::{NewOrganisation, Organisation, OrganisationKind};
 pub use outreach::{
     DocumentFile, DocumentType, Guidance, NewGuidance, NewTraining, Participant, Training,
 };
+pub use partner::{Grant, NewPartner, Partner, PartnerKind, PartnerStatus, Permission};
 pub use product::{
     Image, ImageType, NetContent, Product, ProductDetails, ProductForm, ProductGroup,
     ProductGroupCode, ProductGroupDetails, StandardRef,
@@ -75,7 +77,7 @@ pub use quality::{
 };
 pub use query::{
     Comparison, Direction, EventCursor, EventQuery, FieldCondition, FieldFilter, IdentifierMatch,
-    MAX_PAGE, OrderBy, TimeRange,
+    MAX_PAGE, OrderBy, Owners, TimeRange,
 };
 pub use recall::{NewRecall, Recall, RecallReason, RecallRole, RecallStatus, RecalledLot};
 pub use registry::{Registered, RegistryDetails, RegistryKind};

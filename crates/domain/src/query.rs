@@ -15,8 +15,9 @@ pub const MAX_PAGE: u32 = 10_000;
 /// `Some(vec![])` matches nothing. Entries of `identifiers` and `fields` must all match (AND).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventQuery {
-    /// `Some`: only this organisation's events; `None`: every organisation's (province view).
-    pub owner: Option<OrganisationId>,
+    /// Whose events: one organisation's, several (a partner's shared view) or everyone's (the
+    /// province).
+    pub owners: Owners,
     /// `eventType`.
     pub event_types: Option<Vec<EventType>>,
     /// `GE_eventTime` / `LT_eventTime`.
@@ -34,7 +35,7 @@ pub struct EventQuery {
     /// `EQ_bizLocation`: exact ids.
     pub biz_locations: Option<Vec<String>>,
     /// `WD_readPoint`: each id or any descendant of it in the location hierarchy of the master
-    /// data (the owner's when `owner` is `Some`, everyone's otherwise).
+    /// data of the organisations in `owners`.
     pub read_points_within: Option<Vec<String>>,
     /// `WD_bizLocation`, as [`Self::read_points_within`].
     pub biz_locations_within: Option<Vec<String>>,
@@ -58,10 +59,11 @@ impl EventQuery {
     /// Page size when the client gives none.
     pub const DEFAULT_LIMIT: u32 = 100;
 
-    /// Every event `owner` may see (all when `None`), oldest event time first, a default page.
-    pub fn new(owner: Option<OrganisationId>) -> Self {
+    /// Every event of `owners` (`None`: everyone's, `Some`: one organisation's), oldest event
+    /// time first, a default page.
+    pub fn new(owners: impl Into<Owners>) -> Self {
         Self {
-            owner,
+            owners: owners.into(),
             event_types: None,
             event_time: TimeRange::default(),
             record_time: TimeRange::default(),
@@ -85,6 +87,35 @@ impl EventQuery {
     /// The page size a back end must use.
     pub fn effective_limit(&self) -> u32 {
         self.limit.clamp(1, MAX_PAGE)
+    }
+}
+
+/// Whose events a query reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owners {
+    /// Every organisation's (the province).
+    All,
+    /// Only these organisations'; an empty list matches nothing (a partner nobody shares with).
+    Only(Vec<OrganisationId>),
+}
+
+impl Owners {
+    /// Whether `owner`'s events are read.
+    pub fn includes(&self, owner: OrganisationId) -> bool {
+        match self {
+            Self::All => true,
+            Self::Only(owners) => owners.contains(&owner),
+        }
+    }
+}
+
+impl From<Option<OrganisationId>> for Owners {
+    /// `None` is everyone, `Some` one organisation: how a key's reading scope has always read.
+    fn from(owner: Option<OrganisationId>) -> Self {
+        match owner {
+            None => Self::All,
+            Some(owner) => Self::Only(vec![owner]),
+        }
     }
 }
 

@@ -141,6 +141,7 @@ pub fn app_state(config: &Config, store: Arc<dyn Store>) -> AppState {
         limits: Arc::new(config.limits.request_limits()),
         resolver_links: Arc::default(),
         public_pages: Arc::default(),
+        capture_slots: Arc::new(tokio::sync::Semaphore::new(nguon_web::CAPTURE_JOBS_AT_ONCE)),
     }
     .with_cache_ttl(std::time::Duration::from_secs(
         config.resolver.cache_seconds,

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use nguon_domain::{
     Comparison, Direction, EventId, EventQuery, FieldCondition, IdentifierMatch, IdentifierRole,
-    IndexedField, NewEvent, OrderBy, OrganisationId, StoredEvent,
+    IndexedField, NewEvent, OrderBy, OrganisationId, Owners, StoredEvent,
 };
 use nguon_store::{
     AppendOutcome, EventPage, EventRecord, EventResource, ExistingEvent, MAX_EVENTS_PER_LOOKUP,
@@ -142,9 +142,7 @@ impl PostgresStore {
                 .push("::text[]) COLLATE \"C\", 0 UNION SELECT c.child_id, t.depth + 1 FROM ")
                 .push(name)
                 .push(" t JOIN master_data_children c ON c.parent_id = t.id");
-            if let Some(owner) = query.owner {
-                sql.push(" AND c.owner_id = ").push_bind(owner.as_uuid());
-            }
+            push_owners(&mut sql, "c.owner_id", &query.owners);
             sql.push(" WHERE t.depth < ")
                 .push_bind(MAX_HIERARCHY_DEPTH)
                 .push(") ");
@@ -174,9 +172,7 @@ impl PostgresStore {
             "events e"
         });
         sql.push(" WHERE TRUE");
-        if let Some(owner) = query.owner {
-            sql.push(" AND e.owner_id = ").push_bind(owner.as_uuid());
-        }
+        push_owners(&mut sql, "e.owner_id", &query.owners);
         push_any(
             &mut sql,
             "e.event_type",
@@ -321,7 +317,7 @@ impl PostgresStore {
 
     pub(crate) async fn resource_values(
         &self,
-        owner: Option<OrganisationId>,
+        owners: &Owners,
         resource: EventResource,
         after: Option<String>,
         limit: u32,
@@ -330,11 +326,15 @@ impl PostgresStore {
         // cost grows with the number of distinct values, not of events. An owner's values are
         // those for which one probe finds an event of theirs. Only column names and constant
         // role names are formatted into the SQL; values are bound.
-        let (seek, order, owned) = match resource.events_column() {
+        if matches!(owners, Owners::Only(nobody) if nobody.is_empty()) {
+            return Ok(Vec::new());
+        }
+        let (seek, order, owned, owner_column) = match resource.events_column() {
             Some(column) => (
                 format!("SELECT {column} FROM events WHERE {column}"),
                 format!(" ORDER BY {column} LIMIT 1"),
-                format!("SELECT 1 FROM events o WHERE o.{column} = v.value AND o.owner_id = "),
+                format!("SELECT 1 FROM events o WHERE o.{column} = v.value"),
+                "o.owner_id",
             ),
             None => {
                 let roles = epc_roles();
@@ -346,8 +346,10 @@ impl PostgresStore {
                     " ORDER BY identifier LIMIT 1".to_owned(),
                     format!(
                         "SELECT 1 FROM event_identifiers i WHERE i.identifier = v.value \
-                         AND i.role IN ({roles}) AND i.owner_id = "
+                         AND i.role IN ({roles})"
                     ),
+                    // The identifier row carries its event's owner.
+                    "i.owner_id",
                 )
             }
         };
@@ -366,11 +368,10 @@ impl PostgresStore {
             .push(
                 ") FROM v WHERE v.value IS NOT NULL) SELECT value FROM v WHERE value IS NOT NULL",
             );
-        if let Some(owner) = owner {
-            sql.push(" AND EXISTS (")
-                .push(owned)
-                .push_bind(owner.as_uuid())
-                .push(")");
+        if let Owners::Only(_) = owners {
+            sql.push(" AND EXISTS (").push(owned);
+            push_owners(&mut sql, owner_column, owners);
+            sql.push(")");
         }
         sql.push(" LIMIT ")
             .push_bind(i64::from(limit.clamp(1, MAX_RESOURCE_PAGE)));
@@ -788,4 +789,32 @@ fn event_from_row(row: &PgRow) -> Result<StoredEvent, StoreError> {
         document: row.try_get("document").map_err(store_error)?,
     }
     .into_stored_event(identifiers, fields)
+}
+
+/// Narrows a statement to the rows of `owners` by `column` (a constant name): nothing for
+/// everyone, no row for nobody. One owner is an equality, as it always was, so the planner keeps
+/// its plans for an organisation's own queries.
+fn push_owners(sql: &mut QueryBuilder<Postgres>, column: &str, owners: &Owners) {
+    match owners {
+        Owners::All => {}
+        Owners::Only(owners) => match owners.as_slice() {
+            [] => {
+                sql.push(" AND FALSE");
+            }
+            [owner] => {
+                sql.push(" AND ")
+                    .push(column)
+                    .push(" = ")
+                    .push_bind(owner.as_uuid());
+            }
+            owners => {
+                let ids: Vec<Uuid> = owners.iter().map(OrganisationId::as_uuid).collect();
+                sql.push(" AND ")
+                    .push(column)
+                    .push(" = ANY(")
+                    .push_bind(ids)
+                    .push(")");
+            }
+        },
+    }
 }

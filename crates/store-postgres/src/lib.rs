@@ -14,6 +14,7 @@ mod backup;
 mod error;
 mod events;
 mod outreach;
+mod partners;
 mod plan;
 mod quality;
 mod recalls;
@@ -39,7 +40,7 @@ use nguon_domain::{
 use nguon_domain::{
     ApiKey, ApiKeyId, ApprovalStatus, CaptureJob, CaptureJobId, EventId, EventQuery,
     IdentifierRole, NewApiKey, NewCaptureJob, NewEvent, NewOrganisation, Organisation,
-    OrganisationId, StoredEvent, VocabularyElement,
+    OrganisationId, Owners, StoredEvent, VocabularyElement,
 };
 use nguon_domain::{
     EventCursor, NamedQuery, NewNamedQuery, NewSubscription, QueryName, Subscription,
@@ -427,12 +428,12 @@ impl Store for PostgresStore {
 
     async fn event_resource_values(
         &self,
-        owner: Option<OrganisationId>,
+        owners: &Owners,
         resource: EventResource,
         after: Option<String>,
         limit: u32,
     ) -> Result<Vec<String>, StoreError> {
-        self.resource_values(owner, resource, after, limit).await
+        self.resource_values(owners, resource, after, limit).await
     }
 
     async fn create_api_key(&self, new: &NewApiKey, actor: Actor) -> Result<ApiKey, StoreError> {

@@ -3,11 +3,11 @@
 
 use nguon_domain::{
     Actor, ApiKey, ApiKeyId, AuditAction, CaptureJob, CaptureJobId, NewApiKey, NewCaptureJob,
-    OrganisationId, VocabularyElement,
+    OrganisationId, PartnerId, VocabularyElement,
 };
 use nguon_store::{
     ApiKeyRecord, CaptureJobRecord, MAX_CAPTURE_JOBS_PAGE, StoreError, attributes_from_json,
-    attributes_json, errors_json, last_of_each_element, now_utc, snapshot,
+    attributes_json, errors_json, last_of_each_element, no_such_partner, now_utc, snapshot,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
@@ -22,15 +22,15 @@ const ROWS_PER_STATEMENT: usize = 500;
 /// The columns of `api_keys` that [`api_key_from_row`] reads.
 macro_rules! api_key_columns {
     () => {
-        "id, owner_id, scope, label, created_at, revoked_at"
+        "id, owner_id, partner_id, scope, label, created_at, revoked_at"
     };
 }
 
 /// The columns of `capture_jobs` that [`capture_job_from_row`] reads.
 macro_rules! capture_job_columns {
     () => {
-        "id, owner_id, created_at, finished_at, running, success, error_behaviour, event_count, \
-         captured_count, errors"
+        "id, owner_id, partner_id, created_at, finished_at, running, success, error_behaviour, \
+         event_count, captured_count, errors"
     };
 }
 
@@ -49,11 +49,12 @@ impl SqliteStore {
         };
         let mut tx = self.write().await?;
         sqlx::query(
-            "INSERT INTO api_keys (id, owner_id, scope, label, token_hash, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO api_keys (id, owner_id, partner_id, scope, label, token_hash, \
+             created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(key.id.as_uuid())
         .bind(key.scope.owner().map(|owner| owner.as_uuid()))
+        .bind(key.scope.partner().map(|partner| partner.as_uuid()))
         .bind(key.scope.kind_str())
         .bind(&key.label)
         .bind(new.token_hash.to_vec())
@@ -61,10 +62,15 @@ impl SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(|error| match error {
-            sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound {
-                what: "organisation",
-                id: key.scope.owner().map(|o| o.to_string()).unwrap_or_default(),
-            },
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                match key.scope.partner() {
+                    Some(partner) => no_such_partner(partner),
+                    None => StoreError::NotFound {
+                        what: "organisation",
+                        id: key.scope.owner().map(|o| o.to_string()).unwrap_or_default(),
+                    },
+                }
+            }
             sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict {
                 what: "API key",
                 detail: "a key with this token already exists".to_owned(),
@@ -104,6 +110,24 @@ impl SqliteStore {
             " FROM api_keys WHERE owner_id = ? ORDER BY id"
         ))
         .bind(owner.as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?
+        .iter()
+        .map(api_key_from_row)
+        .collect()
+    }
+
+    pub(crate) async fn api_keys_of_partner(
+        &self,
+        partner: PartnerId,
+    ) -> Result<Vec<ApiKey>, StoreError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            api_key_columns!(),
+            " FROM api_keys WHERE partner_id = ? ORDER BY id"
+        ))
+        .bind(partner.as_uuid())
         .fetch_all(&self.pool)
         .await
         .map_err(store_error)?
@@ -161,6 +185,7 @@ impl SqliteStore {
         let job = CaptureJob {
             id: CaptureJobId::generate(),
             owner: new.owner,
+            partner: new.partner,
             created_at: now_utc(),
             finished_at: None,
             running: true,
@@ -173,10 +198,11 @@ impl SqliteStore {
         sqlx::query(concat!(
             "INSERT INTO capture_jobs (",
             capture_job_columns!(),
-            ") VALUES (?, ?, ?, NULL, 1, NULL, ?, ?, 0, ?)"
+            ") VALUES (?, ?, ?, ?, NULL, 1, NULL, ?, ?, 0, ?)"
         ))
         .bind(job.id.as_uuid())
         .bind(job.owner.as_uuid())
+        .bind(job.partner.map(|partner| partner.as_uuid()))
         .bind(job.created_at)
         .bind(job.error_behaviour.as_str())
         .bind(i64::from(job.event_count))
@@ -259,13 +285,35 @@ impl SqliteStore {
         after: Option<CaptureJobId>,
         limit: u32,
     ) -> Result<Vec<CaptureJob>, StoreError> {
+        self.jobs_where("owner_id", owner.map(|owner| owner.as_uuid()), after, limit)
+            .await
+    }
+
+    pub(crate) async fn partner_jobs(
+        &self,
+        partner: PartnerId,
+        after: Option<CaptureJobId>,
+        limit: u32,
+    ) -> Result<Vec<CaptureJob>, StoreError> {
+        self.jobs_where("partner_id", Some(partner.as_uuid()), after, limit)
+            .await
+    }
+
+    /// Jobs newest first whose `column` (a constant name) holds `holder` (any job when `None`).
+    async fn jobs_where(
+        &self,
+        column: &'static str,
+        holder: Option<uuid::Uuid>,
+        after: Option<CaptureJobId>,
+        limit: u32,
+    ) -> Result<Vec<CaptureJob>, StoreError> {
         let mut sql = QueryBuilder::<Sqlite>::new(concat!(
             "SELECT ",
             capture_job_columns!(),
             " FROM capture_jobs WHERE 1 = 1"
         ));
-        if let Some(owner) = owner {
-            sql.push(" AND owner_id = ").push_bind(owner.as_uuid());
+        if let Some(holder) = holder {
+            sql.push(" AND ").push(column).push(" = ").push_bind(holder);
         }
         if let Some(after) = after {
             sql.push(" AND id < ").push_bind(after.as_uuid());
@@ -408,6 +456,7 @@ fn api_key_from_row(row: &SqliteRow) -> Result<ApiKey, StoreError> {
     ApiKeyRecord {
         id: row.try_get("id").map_err(store_error)?,
         owner_id: row.try_get("owner_id").map_err(store_error)?,
+        partner_id: row.try_get("partner_id").map_err(store_error)?,
         scope: row.try_get("scope").map_err(store_error)?,
         label: row.try_get("label").map_err(store_error)?,
         created_at: row.try_get("created_at").map_err(store_error)?,
@@ -420,6 +469,7 @@ fn capture_job_from_row(row: &SqliteRow) -> Result<CaptureJob, StoreError> {
     CaptureJobRecord {
         id: row.try_get("id").map_err(store_error)?,
         owner_id: row.try_get("owner_id").map_err(store_error)?,
+        partner_id: row.try_get("partner_id").map_err(store_error)?,
         created_at: row.try_get("created_at").map_err(store_error)?,
         finished_at: row.try_get("finished_at").map_err(store_error)?,
         running: row.try_get("running").map_err(store_error)?,

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use nguon_domain::{
     Comparison, Direction, EventId, EventQuery, FieldCondition, IdentifierMatch, IdentifierRole,
-    IndexedField, NewEvent, OrderBy, OrganisationId, StoredEvent,
+    IndexedField, NewEvent, OrderBy, OrganisationId, Owners, StoredEvent,
 };
 use nguon_store::{
     AppendOutcome, EventPage, EventRecord, EventResource, ExistingEvent, MAX_EVENTS_PER_LOOKUP,
@@ -176,9 +176,7 @@ impl SqliteStore {
             sql.push(") UNION SELECT c.child_id, t.depth + 1 FROM ")
                 .push(name)
                 .push(" t JOIN master_data_children c ON c.parent_id = t.id");
-            if let Some(owner) = query.owner {
-                sql.push(" AND c.owner_id = ").push_bind(owner.as_uuid());
-            }
+            push_owners(&mut sql, "c.owner_id", &query.owners);
             sql.push(" WHERE t.depth < ")
                 .push_bind(MAX_HIERARCHY_DEPTH)
                 .push(") ");
@@ -204,9 +202,7 @@ impl SqliteStore {
             sql.push("events e");
         }
         sql.push(" WHERE 1 = 1");
-        if let Some(owner) = query.owner {
-            sql.push(" AND e.owner_id = ").push_bind(owner.as_uuid());
-        }
+        push_owners(&mut sql, "e.owner_id", &query.owners);
         push_in(
             &mut sql,
             "e.event_type",
@@ -358,7 +354,7 @@ impl SqliteStore {
 
     pub(crate) async fn resource_values(
         &self,
-        owner: Option<OrganisationId>,
+        owners: &Owners,
         resource: EventResource,
         after: Option<String>,
         limit: u32,
@@ -367,11 +363,14 @@ impl SqliteStore {
         // cost grows with the number of distinct values, not of events. An owner's values are
         // those for which one probe finds an event of theirs. Only column names and constant
         // role names are formatted into the SQL; values are bound.
+        if matches!(owners, Owners::Only(nobody) if nobody.is_empty()) {
+            return Ok(Vec::new());
+        }
         let (seek, order, owned) = match resource.events_column() {
             Some(column) => (
                 format!("SELECT {column} FROM events WHERE {column}"),
                 format!(" ORDER BY {column} LIMIT 1"),
-                format!("SELECT 1 FROM events o WHERE o.{column} = v.value AND o.owner_id = "),
+                format!("SELECT 1 FROM events o WHERE o.{column} = v.value"),
             ),
             None => {
                 let roles = epc_roles();
@@ -383,7 +382,7 @@ impl SqliteStore {
                     " ORDER BY identifier LIMIT 1".to_owned(),
                     format!(
                         "SELECT 1 FROM event_identifiers i JOIN events o ON o.sequence = i.sequence \
-                         WHERE i.identifier = v.value AND i.role IN ({roles}) AND o.owner_id = "
+                         WHERE i.identifier = v.value AND i.role IN ({roles})"
                     ),
                 )
             }
@@ -403,11 +402,10 @@ impl SqliteStore {
             .push(
                 ") FROM v WHERE v.value IS NOT NULL) SELECT value FROM v WHERE value IS NOT NULL",
             );
-        if let Some(owner) = owner {
-            sql.push(" AND EXISTS (")
-                .push(owned)
-                .push_bind(owner.as_uuid())
-                .push(")");
+        if let Owners::Only(_) = owners {
+            sql.push(" AND EXISTS (").push(owned);
+            push_owners(&mut sql, "o.owner_id", owners);
+            sql.push(")");
         }
         sql.push(" LIMIT ")
             .push_bind(i64::from(limit.clamp(1, MAX_RESOURCE_PAGE)));
@@ -783,4 +781,32 @@ fn event_from_row(row: &SqliteRow) -> Result<StoredEvent, StoreError> {
         document: row.try_get("document").map_err(store_error)?,
     }
     .into_stored_event(identifiers, fields)
+}
+
+/// Narrows a statement to the rows of `owners` by `column` (a constant name): nothing for
+/// everyone, no row for nobody. One owner is an equality, as it always was, so the planner keeps
+/// its plans for an organisation's own queries.
+fn push_owners(sql: &mut QueryBuilder<Sqlite>, column: &str, owners: &Owners) {
+    match owners {
+        Owners::All => {}
+        Owners::Only(owners) => match owners.as_slice() {
+            [] => {
+                sql.push(" AND 0");
+            }
+            [owner] => {
+                sql.push(" AND ")
+                    .push(column)
+                    .push(" = ")
+                    .push_bind(owner.as_uuid());
+            }
+            owners => {
+                sql.push(" AND ").push(column).push(" IN (");
+                let mut list = sql.separated(", ");
+                for owner in owners {
+                    list.push_bind(owner.as_uuid());
+                }
+                sql.push(")");
+            }
+        },
+    }
 }

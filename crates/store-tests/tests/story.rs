@@ -32,6 +32,9 @@ use nguon_store_postgres::{PostgresStore, ScratchDatabase};
 use nguon_store_sqlite::SqliteStore;
 use time::OffsetDateTime;
 
+#[path = "story/partners.rs"]
+mod partners;
+
 const POSTGRES_ENV: &str = "NGUON_TEST_DATABASE_URL";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -400,6 +403,7 @@ async fn run_story(store: Arc<dyn Store>) {
     skipping_chapter(&store, farm.id, hatchery.id).await;
     api_keys_chapter(&store, farm.id, hatchery.id).await;
     capture_jobs_chapter(&store, farm.id, hatchery.id).await;
+    partners::partners_chapter(&store, farm.id, hatchery.id).await;
     named_queries_chapter(&store, farm.id, hatchery.id).await;
     accounts_chapter(&store, farm.id, hatchery.id).await;
     recalls_chapter(&store, farm.id, hatchery.id).await;
@@ -1783,7 +1787,7 @@ async fn query_chapter(store: &Arc<dyn Store>, a: OrganisationId, b: Organisatio
     assert_eq!(run(everything.clone()).await, [9002]);
     assert!(
         run(EventQuery {
-            owner: Some(b),
+            owners: Some(b).into(),
             ..everything
         })
         .await
@@ -1800,7 +1804,7 @@ async fn resources_chapter(store: &Arc<dyn Store>, a: OrganisationId, b: Organis
             let mut after: Option<String> = None;
             loop {
                 let page = store
-                    .event_resource_values(owner, resource, after.clone(), limit)
+                    .event_resource_values(&owner.into(), resource, after.clone(), limit)
                     .await
                     .expect("resource values");
                 assert!(page.len() <= limit as usize);
@@ -1915,7 +1919,7 @@ async fn resources_chapter(store: &Arc<dyn Store>, a: OrganisationId, b: Organis
     assert_eq!(
         store
             .event_resource_values(
-                Some(a),
+                &Some(a).into(),
                 EventResource::Epcs,
                 Some("urn:epc:id:sgtin:0614141.5".to_owned()),
                 2
@@ -2144,6 +2148,7 @@ async fn api_keys_chapter(store: &Arc<dyn Store>, a: OrganisationId, b: Organisa
 async fn capture_jobs_chapter(store: &Arc<dyn Store>, a: OrganisationId, b: OrganisationId) {
     let job = |owner, error_behaviour, event_count| NewCaptureJob {
         owner,
+        partner: None,
         error_behaviour,
         event_count,
     };

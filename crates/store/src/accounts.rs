@@ -238,13 +238,18 @@ pub mod snapshot {
 
     /// An API key as the audit log keeps it.
     pub fn api_key(key: &ApiKey) -> Value {
-        json!({
+        let mut value = json!({
             "id": key.id.to_string(),
             "scope": key.scope.kind_str(),
             "organisation": key.scope.owner().map(|owner| owner.to_string()),
             "label": key.label,
             "revoked_at": key.revoked_at.map(timestamp),
-        })
+        });
+        // Only a partner's key names a partner; other keys keep the shape they always had.
+        if let Some(partner) = key.scope.partner() {
+            value["partner"] = json!(partner.to_string());
+        }
+        value
     }
 
     /// A user as the audit log keeps it (a password change shows as `password_changed_at`).

@@ -9,6 +9,7 @@ mod backup;
 mod error;
 mod event;
 mod outreach;
+mod partners;
 mod plan;
 mod quality;
 mod query;
@@ -37,6 +38,10 @@ pub use event::{
 pub use outreach::{
     GuidanceRow, MAX_GUIDANCE, MAX_TRAININGS, OutreachStore, TrainingRow, guidance_audit,
     no_such_guidance, no_such_participant, no_such_training, training_audit,
+};
+pub use partners::{
+    GrantFilter, GrantRecord, PartnerRecord, PartnerStore, grant_already_live, grant_audit,
+    no_such_grant, no_such_partner, partner_audit, partner_name_taken,
 };
 pub use plan::{
     Dimension, DimensionTally, OrganisationTally, PlanStore, ShapeRow, ShapeTally, count_of,

@@ -3,8 +3,8 @@
 
 use nguon_domain::{
     Address, ApiKey, ApiKeyId, ApiKeyScope, ApprovalStatus, CaptureErrorBehaviour, CaptureJob,
-    CaptureJobId, Organisation, OrganisationId, OrganisationKind, OrganisationName, TaxCode,
-    VocabularyElement,
+    CaptureJobId, Organisation, OrganisationId, OrganisationKind, OrganisationName, PartnerId,
+    TaxCode, VocabularyElement,
 };
 use nguon_gs1::CompanyPrefix;
 use time::OffsetDateTime;
@@ -101,6 +101,8 @@ pub struct ApiKeyRecord {
     pub id: Uuid,
     /// `owner_id`.
     pub owner_id: Option<Uuid>,
+    /// `partner_id`.
+    pub partner_id: Option<Uuid>,
     /// `scope`.
     pub scope: String,
     /// `label`.
@@ -123,9 +125,14 @@ impl ApiKeyRecord {
             .map(OrganisationId::from_uuid)
             .transpose()
             .map_err(|e| corrupt(&e))?;
+        let partner = self
+            .partner_id
+            .map(PartnerId::from_uuid)
+            .transpose()
+            .map_err(|e| corrupt(&e))?;
         Ok(ApiKey {
             id: ApiKeyId::from_uuid(id).map_err(|e| corrupt(&e))?,
-            scope: ApiKeyScope::from_parts(&self.scope, owner).map_err(|e| corrupt(&e))?,
+            scope: ApiKeyScope::from_parts(&self.scope, owner, partner).map_err(|e| corrupt(&e))?,
             label: self.label,
             created_at: self.created_at,
             revoked_at: self.revoked_at,
@@ -140,6 +147,8 @@ pub struct CaptureJobRecord {
     pub id: Uuid,
     /// `owner_id`.
     pub owner_id: Uuid,
+    /// `partner_id`.
+    pub partner_id: Option<Uuid>,
     /// `created_at`.
     pub created_at: OffsetDateTime,
     /// `finished_at`.
@@ -168,6 +177,11 @@ impl CaptureJobRecord {
         Ok(CaptureJob {
             id: CaptureJobId::from_uuid(id).map_err(|e| corrupt(&e))?,
             owner: OrganisationId::from_uuid(self.owner_id).map_err(|e| corrupt(&e))?,
+            partner: self
+                .partner_id
+                .map(PartnerId::from_uuid)
+                .transpose()
+                .map_err(|e| corrupt(&e))?,
             created_at: self.created_at,
             finished_at: self.finished_at,
             running: self.running,

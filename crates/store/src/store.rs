@@ -8,15 +8,15 @@ use nguon_domain::{
 use nguon_domain::{
     ApiKey, ApiKeyId, ApprovalStatus, CaptureJob, CaptureJobId, EventCursor, EventId, EventQuery,
     IdentifierRole, NamedQuery, NewApiKey, NewCaptureJob, NewEvent, NewNamedQuery, NewOrganisation,
-    NewSubscription, Organisation, OrganisationId, OrganisationKind, QueryName, StoredEvent,
-    Subscription, SubscriptionId, VocabularyElement,
+    NewSubscription, Organisation, OrganisationId, OrganisationKind, Owners, QueryName,
+    StoredEvent, Subscription, SubscriptionId, VocabularyElement,
 };
 use nguon_gs1::CompanyPrefix;
 use time::OffsetDateTime;
 
 use crate::{
-    AuditPage, OutreachStore, PlanStore, QualityStore, RecallStore, RegistryStore, ResolverStore,
-    StampStore, StoreError, SyncStore,
+    AuditPage, OutreachStore, PartnerStore, PlanStore, QualityStore, RecallStore, RegistryStore,
+    ResolverStore, StampStore, StoreError, SyncStore,
 };
 
 /// Everything Nguồn keeps, behind one object-safe trait so the server holds an `Arc<dyn Store>`
@@ -27,8 +27,8 @@ use crate::{
 /// product groups the [`RegistryStore`] half, the Plan 140 aggregates the [`PlanStore`] half,
 /// training and guidance the [`OutreachStore`] half, lots' data-quality scores the
 /// [`QualityStore`] half, resolver links the [`ResolverStore`] half, stamp runs the
-/// [`StampStore`] half, deliveries to the national portal the [`SyncStore`] half, each kept in
-/// its own file.
+/// [`StampStore`] half, partner systems and their grants the [`PartnerStore`] half, deliveries to
+/// the national portal the [`SyncStore`] half, each kept in its own file.
 #[async_trait]
 pub trait Store:
     RecallStore
@@ -39,6 +39,7 @@ pub trait Store:
     + ResolverStore
     + StampStore
     + SyncStore
+    + PartnerStore
     + Send
     + Sync
 {
@@ -189,18 +190,18 @@ pub trait Store:
     async fn query_events(&self, query: &EventQuery) -> Result<EventPage, StoreError>;
 
     /// The distinct values of one EPCIS top-level resource (`/eventTypes`, `/epcs`,
-    /// `/bizSteps`, …) among the events `owner` may see (all when `None`), ascending, after
-    /// `after`, at most `limit` (clamped to `1..=MAX_RESOURCE_PAGE`).
+    /// `/bizSteps`, …) among the events of `owners`, ascending, after `after`, at most `limit`
+    /// (clamped to `1..=MAX_RESOURCE_PAGE`).
     async fn event_resource_values(
         &self,
-        owner: Option<OrganisationId>,
+        owners: &Owners,
         resource: EventResource,
         after: Option<String>,
         limit: u32,
     ) -> Result<Vec<String>, StoreError>;
 
-    /// Stores a new API key. An organisation key for an organisation that does not exist is
-    /// [`StoreError::NotFound`]; a token hash already stored is a [`StoreError::Conflict`].
+    /// Stores a new API key. An organisation key for an organisation that does not exist, or a
+    /// partner key for a partner that does not exist, is [`StoreError::NotFound`]; a token hash already stored is a [`StoreError::Conflict`].
     /// Audited as done by `actor`.
     async fn create_api_key(&self, new: &NewApiKey, actor: Actor) -> Result<ApiKey, StoreError>;
 

@@ -13,6 +13,7 @@ pub mod exports;
 mod health;
 pub mod import;
 pub mod metrics;
+pub mod partners_api;
 pub mod password;
 pub mod quality;
 pub mod recall;
@@ -66,7 +67,13 @@ pub struct AppState {
     pub resolver_links: Arc<cache::TtlCache<String, Arc<resolver::Resolved>>>,
     /// The public page's chain per code and language, for as long.
     pub public_pages: Arc<cache::TtlCache<String, Arc<ui::public_page::Chain>>>,
+    /// Capture jobs storing at once ([`CAPTURE_JOBS_AT_ONCE`]); the others wait their turn.
+    pub capture_slots: Arc<tokio::sync::Semaphore>,
 }
+
+/// How many capture jobs store at once. Each holds a database connection and its document's
+/// events while it stores, and more at once would only queue on the database's write lock.
+pub const CAPTURE_JOBS_AT_ONCE: usize = 4;
 
 impl AppState {
     /// State over `store` with default EPCIS settings.
@@ -81,6 +88,7 @@ impl AppState {
             limits: Arc::default(),
             resolver_links: Arc::default(),
             public_pages: Arc::default(),
+            capture_slots: Arc::new(tokio::sync::Semaphore::new(CAPTURE_JOBS_AT_ONCE)),
         }
     }
 
@@ -160,6 +168,12 @@ pub fn router(state: AppState) -> Router {
             registry_api::product_group,
             registry_api::replace_product_group
         ))
+        .routes(routes!(partners_api::list_partners))
+        .routes(routes!(
+            partners_api::list_grants,
+            partners_api::create_grant
+        ))
+        .routes(routes!(partners_api::revoke_grant))
         .routes(routes!(scans::signals))
         .routes(routes!(sync_api::list))
         .routes(routes!(sync_api::retry))
@@ -231,7 +245,7 @@ impl utoipa::Modify for ApiKeyScheme {
                     HttpBuilder::new()
                         .scheme(HttpAuthScheme::Bearer)
                         .description(Some(
-                            "An organisation or province API key: `Authorization: Bearer nguon_…` (created with `nguon key create`)",
+                            "An organisation's, the province's or a partner system's API key: `Authorization: Bearer nguon_…` (created with `nguon key create`, or issued to a partner on the province's partner page)",
                         ))
                         .build(),
                 ),

@@ -6,6 +6,7 @@
 mod keys;
 mod organisations;
 mod outreach;
+mod partners;
 mod places;
 mod roster;
 mod seasons;
@@ -61,6 +62,7 @@ struct Built {
     /// Each chain with the lot at its end and the lot at its origin.
     traces: Vec<(&'static str, String, String)>,
     logins: Vec<users::Login>,
+    partnered: partners::Partnered,
 }
 
 /// Builds the demo into a new file, prints what it made and how to sign in, then serves it
@@ -133,6 +135,7 @@ async fn build(state: &AppState) -> anyhow::Result<Built> {
     let stamped = stamps::record(state, &ends).await?;
     let outreach = outreach::record(store, &catalogue).await?;
     let logins = users::create(store, &roster).await?;
+    let partnered = partners::record(store, &roster).await?;
     let scored = nguon_trace::quality::refresh_all(store, &catalogue).await?;
     Ok(Built {
         stamped,
@@ -145,6 +148,7 @@ async fn build(state: &AppState) -> anyhow::Result<Built> {
         scored,
         traces,
         logins,
+        partnered,
     })
 }
 
@@ -180,6 +184,11 @@ fn print(built: &Built, file: &Path, seconds: f64, listen: SocketAddr) {
             login.password
         );
     }
+    println!(
+        "Partner systems (/admin/partners): {} captures and reads for organisation {} (its \
+         admin above manages that at /partners). Its API key, shown once: {}",
+        built.partnered.vendor, built.partnered.organisation, built.partnered.key
+    );
     println!("Each chain's last lot, traced back (nguon trace ID --back) to its origin:");
     for (chain, end, origin) in &built.traces {
         println!("  {chain:<14} {end} <- {origin}");

@@ -5,6 +5,10 @@
 //! at once and a job only ever fails on storage (a duplicate eventID, the database). In
 //! `rollback` mode any error means nothing of the document is kept; in `proceed` mode every valid,
 //! new event is kept and each skipped one is listed in the job's errors.
+//!
+//! A partner system's key captures for the organisation it names in `Nguon-Organisation`, if
+//! that organisation delegated capture to it ([`crate::auth::KeyHolder::capture_target`]); the
+//! job asks again before it stores, so a delegation revoked after the `202` stores nothing.
 
 use axum::Json;
 use axum::body::Body;
@@ -25,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use super::index::{IndexError, new_event};
 use super::respond::{Binding, validation_failed};
-use crate::auth::Caller;
+use crate::auth::{CaptureTarget, KeyHolder, capture_refusal};
 use crate::error::{ApiError, EpcisException};
 use crate::{AppState, EpcisSettings};
 
@@ -160,12 +164,15 @@ async fn read_document(text: String, binding: Binding) -> Result<ReadDocument, A
     tag = "Capture",
     summary = "Capture an EPCIS document as an asynchronous job",
     request_body(description = "An EPCISDocument or EPCISQueryDocument", content((serde_json::Value = "application/ld+json"), (String = "application/xml"))),
-    params(("GS1-Capture-Error-Behaviour" = Option<String>, Header, description = "rollback (default: all or nothing) or proceed")),
+    params(
+        ("GS1-Capture-Error-Behaviour" = Option<String>, Header, description = "rollback (default: all or nothing) or proceed"),
+        ("Nguon-Organisation" = Option<String>, Header, description = "The id of the organisation the events are captured for: required with a partner system's key (the organisation must have delegated capture to the partner), optional with an organisation's key (its own id)")
+    ),
     responses(
         (status = 202, description = "Accepted; the job is at Location", headers(("Location" = String, description = "/epcis/capture/{captureID}"))),
-        (status = 400, description = "ValidationException or QueryParameterException naming the field and the rule", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "ValidationException or QueryParameterException naming the field and the rule; a partner key without Nguon-Organisation", body = crate::error::Problem, content_type = "application/problem+json"),
         crate::error::responses::Unauthorized,
-        (status = 403, description = "SecurityException: the key may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "SecurityException: the key may not do this, e.g. the organisation named has not delegated capture to this partner", body = crate::error::Problem, content_type = "application/problem+json"),
         crate::error::responses::NotAcceptable,
         (status = 413, description = "CaptureLimitExceededException or QueryTooLargeException", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "UnsupportedMediaTypeException", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -177,11 +184,11 @@ async fn read_document(text: String, binding: Binding) -> Result<ReadDocument, A
 /// `POST /epcis/capture`.
 pub async fn capture(
     State(state): State<AppState>,
-    caller: Caller,
+    holder: KeyHolder,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let owner = caller.capturing_owner()?;
+    let CaptureTarget { owner, partner } = holder.capture_target(&*state.store, &headers).await?;
     let binding = Binding::of_body(&headers)?;
     let behaviour = match headers
         .get("GS1-Capture-Error-Behaviour")
@@ -219,6 +226,7 @@ pub async fn capture(
         .store
         .create_capture_job(&NewCaptureJob {
             owner,
+            partner: partner.as_ref().map(|partner| partner.id),
             error_behaviour: behaviour,
             event_count: u32::try_from(events.len() + errors.len()).unwrap_or(u32::MAX),
         })
@@ -228,8 +236,20 @@ pub async fn capture(
     let store = state.store.clone();
     let notify = state.captured.clone();
     let skipped: Vec<String> = errors.drain(..).map(|issue| issue.to_string()).collect();
+    let slots = state.capture_slots.clone();
     tokio::spawn(async move {
-        let outcome = store_job(&*store, owner, &master_data, &events, behaviour, skipped).await;
+        // Waits its turn; the semaphore is never closed, so a permit always comes.
+        let _slot = slots.acquire_owned().await;
+        let refusal = match &partner {
+            Some(partner) => capture_refusal(&*store, owner, partner)
+                .await
+                .unwrap_or_else(|error| Some(job_error(&error))),
+            None => None,
+        };
+        let outcome = match refusal {
+            Some(refusal) => (false, 0, vec![refusal]),
+            None => store_job(&*store, owner, &master_data, &events, behaviour, skipped).await,
+        };
         let (success, captured, errors) = outcome;
         if captured > 0 {
             // Wakes streams and webhook deliveries; nobody listening is fine.
@@ -408,7 +428,7 @@ pub struct JobPage {
     get,
     path = "/capture",
     tag = "Capture",
-    summary = "The caller's capture jobs, newest first",
+    summary = "The caller's capture jobs, newest first (a partner system's: the jobs it sent)",
     params(
         ("after" = Option<String>, Query, description = "The last captureID of the previous page"),
         ("perPage" = Option<u32>, Query, description = "Page size, 1 to 100 (default 30)")
@@ -425,7 +445,7 @@ pub struct JobPage {
 /// `GET /epcis/capture`: the caller's jobs, newest first.
 pub async fn list_jobs(
     State(state): State<AppState>,
-    caller: Caller,
+    holder: KeyHolder,
     Query(page): Query<JobPage>,
 ) -> Result<Json<Vec<CaptureJobView>>, ApiError> {
     let after = page
@@ -433,14 +453,21 @@ pub async fn list_jobs(
         .as_deref()
         .map(|id| CaptureJobId::parse(id).map_err(|e| ApiError::query_parameter("after", e)))
         .transpose()?;
-    let jobs = state
-        .store
-        .list_capture_jobs(
-            caller.reading_scope(),
-            after,
-            page.per_page.unwrap_or(30).clamp(1, 100),
-        )
-        .await?;
+    let limit = page.per_page.unwrap_or(30).clamp(1, 100);
+    let jobs = match &holder {
+        KeyHolder::Member(caller) => {
+            state
+                .store
+                .list_capture_jobs(caller.reading_scope(), after, limit)
+                .await?
+        }
+        KeyHolder::Partner { partner, .. } => {
+            state
+                .store
+                .list_partner_capture_jobs(partner.id, after, limit)
+                .await?
+        }
+    };
     Ok(Json(jobs.into_iter().map(CaptureJobView::from).collect()))
 }
 
@@ -462,7 +489,7 @@ pub async fn list_jobs(
 /// `GET /epcis/capture/{captureID}`.
 pub async fn job(
     State(state): State<AppState>,
-    caller: Caller,
+    holder: KeyHolder,
     Path(id): Path<String>,
 ) -> Result<Json<CaptureJobView>, ApiError> {
     let no_such = || {
@@ -473,7 +500,13 @@ pub async fn job(
         )
     };
     let id = CaptureJobId::parse(&id).map_err(|_| no_such())?;
-    match state.store.capture_job(caller.reading_scope(), id).await {
+    let (owner, partner) = match &holder {
+        KeyHolder::Member(caller) => (caller.reading_scope(), None),
+        KeyHolder::Partner { partner, .. } => (None, Some(partner.id)),
+    };
+    match state.store.capture_job(owner, id).await {
+        // A partner sees the jobs it sent, and no other.
+        Ok(job) if partner.is_some() && job.partner != partner => Err(no_such()),
         Ok(job) => Ok(Json(job.into())),
         Err(StoreError::NotFound { .. }) => Err(no_such()),
         Err(error) => Err(error.into()),
@@ -486,6 +519,7 @@ pub async fn job(
     tag = "Capture",
     summary = "Capture one event synchronously",
     request_body(description = "One EPCIS event (JSON-LD, with its @context) or an XML EPCISDocument holding one event", content((serde_json::Value = "application/ld+json"), (String = "application/xml"))),
+    params(("Nguon-Organisation" = Option<String>, Header, description = "The id of the organisation the event is captured for: required with a partner system's key (the organisation must have delegated capture to the partner), optional with an organisation's key (its own id)")),
     responses(
         (status = 201, description = "Stored; the event is at Location", headers(("Location" = String, description = "/epcis/events/{eventID}"))),
         (status = 400, description = "ValidationException or QueryParameterException naming the field and the rule", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -503,11 +537,11 @@ pub async fn job(
 /// `POST /epcis/events`: one event, stored before the answer.
 pub async fn capture_event(
     State(state): State<AppState>,
-    caller: Caller,
+    holder: KeyHolder,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let owner = caller.capturing_owner()?;
+    let owner = holder.capture_target(&*state.store, &headers).await?.owner;
     let binding = Binding::of_body(&headers)?;
     let settings = state.epcis.clone();
     let text = text(read_body(body, &headers, &settings).await?)?;

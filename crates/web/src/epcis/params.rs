@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use nguon_domain::{
     Action, Comparison, Direction, EventCursor, EventQuery, EventType, FieldCondition, FieldFilter,
-    IdentifierMatch, IdentifierRole, OrderBy, OrganisationId,
+    IdentifierMatch, IdentifierRole, OrderBy, Owners,
 };
 use nguon_epcis::identifier::index_form;
 use nguon_epcis::model::parse_timestamp;
@@ -122,15 +122,16 @@ impl Prefixes {
     }
 }
 
-/// Parses query parameters for `owner` (`None`: every organisation). `params` are decoded
-/// name/value pairs in URL order; a repeated parameter is refused, as the standard has none.
+/// Parses query parameters over the events of `owners` (`None`: every organisation, `Some`:
+/// one). `params` are decoded name/value pairs in URL order; a repeated parameter is refused, as
+/// the standard has none.
 pub fn parse(
     params: &[(String, String)],
-    owner: Option<OrganisationId>,
+    owners: impl Into<Owners>,
     prefixes: &Prefixes,
 ) -> Result<ParsedQuery, ParamError> {
     let mut parsed = ParsedQuery {
-        query: EventQuery::new(owner),
+        query: EventQuery::new(owners),
         event_count_limit: None,
         max_event_count: None,
         already_returned: 0,

@@ -5,12 +5,16 @@
 //! Pages are keyset cursors, so page 1,000 costs what page 1 costs; `nextPageToken` carries the
 //! cursor and how many events earlier pages returned (for `eventCountLimit`), and `Link:
 //! rel="next"` repeats the request with it.
+//!
+//! Every read is scoped to what the key holder may see ([`KeyHolder::readable`]): an
+//! organisation's own events, everyone's for the province, and for a partner system exactly the
+//! events of the organisations whose live grants let it read.
 
 use axum::Json;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use nguon_domain::{EventQuery, EventType};
+use nguon_domain::{EventQuery, EventType, Owners};
 use nguon_epcis::identifier::index_form;
 use nguon_epcis::vocab::Vocabulary;
 use nguon_store::EventResource;
@@ -20,7 +24,7 @@ use serde_json::{Value, json};
 use super::params::{self, ParsedQuery, Prefixes};
 use super::respond::{Binding, Spelling, epcis_response, query_document};
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::KeyHolder;
 use crate::error::{ApiError, EpcisException};
 
 /// The name ad-hoc `GET /events` results carry: the standard's one query.
@@ -55,26 +59,26 @@ const CONTEXT: &str = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.j
 /// `GET /epcis/events`.
 pub async fn events(
     State(state): State<AppState>,
-    caller: Caller,
+    holder: KeyHolder,
     headers: HeaderMap,
     OriginalUri(uri): OriginalUri,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    let parsed = parse_request(&headers, &pairs, &caller)?;
+    let parsed = parse_request(&headers, &pairs, holder.readable(&*state.store).await?)?;
     answer(&state, &headers, SIMPLE_EVENT_QUERY, parsed, &uri, &pairs).await
 }
 
 /// The query in a request's parameters, with extension prefixes from its `GS1-Extensions`
-/// header, scoped to what the caller may read.
+/// header, scoped to the events of `owners`.
 fn parse_request(
     headers: &HeaderMap,
     pairs: &[(String, String)],
-    caller: &Caller,
+    owners: Owners,
 ) -> Result<ParsedQuery, ApiError> {
     let prefixes =
         Prefixes::from_header(headers.get("GS1-Extensions").and_then(|v| v.to_str().ok()))
             .map_err(|e| ApiError::query_parameter(&e.parameter, e.message))?;
-    params::parse(pairs, caller.reading_scope(), &prefixes)
+    params::parse(pairs, owners, &prefixes)
         .map_err(|e| ApiError::query_parameter(&e.parameter, e.message))
 }
 
@@ -177,13 +181,13 @@ fn form_query<'a>(pairs: impl Iterator<Item = &'a (String, String)>) -> String {
 /// `GET /epcis/events/{eventID}`.
 pub async fn event(
     State(state): State<AppState>,
-    caller: Caller,
+    holder: KeyHolder,
     headers: HeaderMap,
     Path(event_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let binding = Binding::accepted(&headers)?;
     let spelling = Spelling::from_headers(&headers)?;
-    let mut query = EventQuery::new(caller.reading_scope());
+    let mut query = EventQuery::new(holder.readable(&*state.store).await?);
     query.event_ids = Some(vec![event_id.clone()]);
     query.limit = 1;
     let page = state.store.query_events(&query).await?;
@@ -249,7 +253,7 @@ pub struct ResourcePage {
 /// `GET /epcis/{resource}`: the values that occur in the caller's events, sorted, paged.
 pub async fn collection(
     State(state): State<AppState>,
-    caller: Caller,
+    holder: KeyHolder,
     Path(segment): Path<String>,
     Query(page): Query<ResourcePage>,
 ) -> Result<Response, ApiError> {
@@ -258,7 +262,12 @@ pub async fn collection(
     let limit = page.per_page.unwrap_or(100).clamp(1, 1_000);
     let members = state
         .store
-        .event_resource_values(caller.reading_scope(), kind, page.next_page_token, limit)
+        .event_resource_values(
+            &holder.readable(&*state.store).await?,
+            kind,
+            page.next_page_token,
+            limit,
+        )
         .await?;
     let next = (members.len() == limit as usize)
         .then(|| members.last().cloned())
@@ -307,7 +316,7 @@ fn bare(vocabulary: Vocabulary, uri: String) -> String {
 /// `GET /epcis/{resource}/{id}`: the sub-resources of one value (only `events`).
 pub async fn member(
     State(_state): State<AppState>,
-    _caller: Caller,
+    _holder: KeyHolder,
     Path((segment, _id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     resource(&segment).ok_or_else(|| ApiError::NoSuchRoute(format!("/epcis/{segment}")))?;
@@ -336,7 +345,7 @@ pub async fn member(
 /// `GET /epcis/{resource}/{id}/events`: the events with that value, plus any query parameters.
 pub async fn member_events(
     State(state): State<AppState>,
-    caller: Caller,
+    holder: KeyHolder,
     headers: HeaderMap,
     OriginalUri(uri): OriginalUri,
     Path((segment, id)): Path<(String, String)>,
@@ -344,7 +353,7 @@ pub async fn member_events(
 ) -> Result<Response, ApiError> {
     let kind =
         resource(&segment).ok_or_else(|| ApiError::NoSuchRoute(format!("/epcis/{segment}")))?;
-    let mut parsed = parse_request(&headers, &pairs, &caller)?;
+    let mut parsed = parse_request(&headers, &pairs, holder.readable(&*state.store).await?)?;
     let query = &mut parsed.query;
     match kind {
         EventResource::EventTypes => {

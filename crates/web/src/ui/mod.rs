@@ -19,6 +19,7 @@ mod links;
 mod nav;
 mod organisations;
 mod pages;
+mod partners;
 mod products;
 pub mod public_page;
 mod quality_page;
@@ -146,6 +147,7 @@ pub fn routes() -> Router<AppState> {
         .route("/stamps/{id}", get(stamps_page::printed))
         .route("/stamps/{id}/stamps.pdf", get(stamps_page::sheet))
         .route("/stamps/{id}/{action}", post(stamps_page::change))
+        .merge(partner_routes())
         .route("/links", get(links::list).post(links::create))
         .route("/links/{id}/remove", post(links::remove))
         .route("/p/{*code}", get(public_page::page))
@@ -192,6 +194,23 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/import/template/{file}", get(imports::template))
         .route("/export/{file}", get(imports::export))
+}
+
+/// The partner pages: an organisation's sharing page and the province's partner registry.
+fn partner_routes() -> Router<AppState> {
+    Router::new()
+        .route("/partners", get(partners::sharing).post(partners::grant))
+        .route("/partners/{id}/revoke", post(partners::revoke))
+        .route(
+            "/admin/partners",
+            get(partners::registry).post(partners::register),
+        )
+        .route("/admin/partners/{id}/keys", post(partners::issue_key))
+        .route(
+            "/admin/partners/{id}/keys/{key}/revoke",
+            post(partners::revoke_key),
+        )
+        .route("/admin/partners/{id}/status", post(partners::set_status))
 }
 
 /// The product pages: their forms carry a photo of up to [`Image::MAX_BYTES`], so their body

@@ -41,6 +41,12 @@ pub fn pages(who: &SignedIn) -> Vec<Page> {
         pages.push(page("/stamps", "stamps"));
         pages.push(page("/links", "links"));
     }
+    if organisation_user {
+        pages.push(page("/partners", "sharing"));
+    }
+    if province {
+        pages.push(page("/admin/partners", "partners"));
+    }
     pages.push(page("/quality", "quality"));
     // Organisation users see their own deliveries there, to learn why one was refused.
     if province || organisation_user {
