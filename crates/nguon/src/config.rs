@@ -228,6 +228,7 @@ impl PortalConfig {
             secure_cookies: self.secure_cookies,
             session_lifetime: time::Duration::hours(i64::from(self.session_hours.max(1))),
             idle_timeout: time::Duration::minutes(i64::from(self.idle_minutes.max(1))),
+            sync_targets: Vec::new(),
         }
     }
 }

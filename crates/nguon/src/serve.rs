@@ -135,7 +135,10 @@ pub fn app_state(config: &Config, store: Arc<dyn Store>) -> AppState {
             capture_file_size_limit: config.epcis.capture_file_size_limit,
         }),
         captured: nguon_web::epcis::subscriptions::notifier(),
-        ui: Arc::new(config.portal.settings(&config.province)),
+        ui: Arc::new(nguon_web::ui::UiSettings {
+            sync_targets: config.sync.targets.iter().map(|t| t.name.clone()).collect(),
+            ..config.portal.settings(&config.province)
+        }),
         resolver: Arc::new(config.resolver.settings(config.scans)),
         login_throttle: Arc::default(),
         limits: Arc::new(config.limits.request_limits()),

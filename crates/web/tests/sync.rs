@@ -561,3 +561,52 @@ async fn metrics_show_the_queue_per_target_and_status() {
         assert_eq!(listed.len(), 4);
     }
 }
+
+#[tokio::test]
+async fn the_page_lists_configured_targets_and_says_when_there_are_none() {
+    let app = TestApp::new().await;
+    user(&app, "lan@sokhcn.camau.gov.vn", Role::ProvinceAdmin, None).await;
+    // Nothing configured: the officer learns that nothing is sent, and why.
+    let mut browser = Browser::new(&app);
+    browser.sign_in("lan@sokhcn.camau.gov.vn", PASSWORD).await;
+    let page = browser.get("/sync").await;
+    assert!(
+        page.body.contains("Chưa cấu hình nơi nhận nào") && page.body.contains("[[sync.targets]]"),
+        "{}",
+        page.body
+    );
+
+    // A configured target that has not run yet is listed, with every change still untaken.
+    app.state
+        .store
+        .create_organisation(
+            &nguon_domain::NewOrganisation::new(
+                nguon_domain::OrganisationKind::Enterprise,
+                nguon_domain::OrganisationName::parse("Công ty TNHH Muối Bạc Liêu").unwrap(),
+                nguon_domain::TaxCode::parse("1900123456").unwrap(),
+            )
+            .unwrap(),
+            Actor::Cli,
+        )
+        .await
+        .unwrap();
+    let configured = app.with_ui(nguon_web::ui::UiSettings {
+        sync_targets: vec![TargetName::parse("most").unwrap()],
+        ..nguon_web::ui::UiSettings::default()
+    });
+    let mut browser = Browser::new(&configured);
+    browser.sign_in("lan@sokhcn.camau.gov.vn", PASSWORD).await;
+    let body = browser.get("/sync").await.body;
+    assert!(!body.contains("Chưa cấu hình nơi nhận nào"), "{body}");
+    assert!(body.contains("<strong>most</strong>"), "{body}");
+    // Every change recorded so far is untaken: the organisation's creation among them.
+    let backlog = app
+        .state
+        .store
+        .outbox_backlog(&TargetName::parse("most").unwrap())
+        .await
+        .unwrap();
+    assert!(backlog >= 1);
+    let untaken = format!(r#"<td data-label="Chưa nhận vào hàng đợi">{backlog}</td>"#);
+    assert!(body.contains(&untaken), "{body}");
+}

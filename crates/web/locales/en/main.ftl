@@ -697,7 +697,7 @@ sync-failed-summary = { $count ->
 }
 sync-retried = Delivery { $id } is back in the queue; it will be sent again within minutes.
 sync-totals = Status by target
-sync-totals-none = Nothing has been sent yet.
+sync-no-targets = No target is configured: nothing is sent to the national portal yet. The system administrator adds a [[sync.targets]] entry to nguon.toml (see the README) and restarts the server; every change recorded until then is sent at that point.
 sync-target = Target
 sync-backlog = Not yet taken
 sync-backlog-hint = “Not yet taken”: changes recorded that the sync worker has not yet queued for that target.

@@ -692,7 +692,7 @@ sync-failed-summary = { $count ->
 }
 sync-retried = Đã đưa bản ghi số { $id } trở lại hàng đợi; bản ghi sẽ được gửi lại trong ít phút.
 sync-totals = Tình trạng theo nơi nhận
-sync-totals-none = Chưa có bản ghi nào được gửi đi.
+sync-no-targets = Chưa cấu hình nơi nhận nào: chưa có gì được gửi lên Cổng quốc gia. Quản trị hệ thống thêm mục [[sync.targets]] vào tệp nguon.toml (xem README) rồi khởi động lại máy chủ; các thay đổi đã ghi nhận từ trước đều được gửi khi đó.
 sync-target = Nơi nhận
 sync-backlog = Chưa nhận vào hàng đợi
 sync-backlog-hint = “Chưa nhận vào hàng đợi”: số thay đổi đã ghi nhận mà bộ đồng bộ chưa xếp vào hàng gửi của nơi nhận đó.

@@ -65,6 +65,9 @@ pub struct UiSettings {
     pub province_prefix: Option<CompanyPrefix>,
     /// How many days before expiry a certificate is flagged for renewal.
     pub certificate_alert_days: u16,
+    /// The sync targets `nguon serve` sends to, so the sync page lists them before their first
+    /// delivery and says so when there are none.
+    pub sync_targets: Vec<nguon_domain::TargetName>,
 }
 
 impl Default for UiSettings {
@@ -76,6 +79,7 @@ impl Default for UiSettings {
             province: ProvinceCode::parse(DEFAULT_PROVINCE).expect("a valid province code"),
             province_prefix: None,
             certificate_alert_days: DEFAULT_CERTIFICATE_ALERT_DAYS,
+            sync_targets: Vec::new(),
         }
     }
 }

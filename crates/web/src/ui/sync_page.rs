@@ -157,6 +157,7 @@ async fn build(
         Vec::new()
     };
     let mut targets: Vec<TargetName> = totals.iter().map(|t| t.target.clone()).collect();
+    targets.extend(state.ui.sync_targets.iter().cloned());
     if let Some(target) = &filter.target {
         targets.push(target.clone());
     }
