@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use nguon_domain::{OrganisationId, SubjectKind, TargetName};
+use nguon_domain::{OrganisationId, PartnerId, SubjectKind, TargetName};
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -59,6 +59,17 @@ impl SyncConfig {
         if self.max_attempts == 0 {
             return Err("sync.max_attempts: must be at least 1".to_owned());
         }
+        if let Some(target) = self
+            .targets
+            .iter()
+            .find(|t| t.partner.is_some() && !t.organisations.is_empty())
+        {
+            return Err(format!(
+                "sync.targets {:?}: give either organisations or partner, not both; a partner's \
+                 target takes the organisations that share with it",
+                target.name.as_str()
+            ));
+        }
         let mut names: Vec<&str> = self.targets.iter().map(|t| t.name.as_str()).collect();
         names.sort_unstable();
         if let Some(pair) = names.windows(2).find(|pair| pair[0] == pair[1]) {
@@ -105,9 +116,13 @@ pub struct TargetConfig {
     /// Its name, kept with every delivery.
     #[serde(deserialize_with = "target_name")]
     pub name: TargetName,
-    /// Only these organisations' records go there (every approved organisation's when empty).
+    /// Only these organisations' records go there (every organisation's when empty).
     #[serde(default)]
     pub organisations: Vec<OrganisationId>,
+    /// The partner system (an export buyer, a partner province) the target belongs to: only the
+    /// records of organisations that share their data with it (a live read grant) go there.
+    #[serde(default)]
+    pub partner: Option<PartnerId>,
     /// What kind of system it is, and how to reach it.
     #[serde(flatten)]
     pub kind: TargetKind,
@@ -223,6 +238,14 @@ mod tests {
                 .settings()
                 .unwrap_err()
                 .contains("\"most\" is used twice")
+        );
+        let mut both = config.clone();
+        both.targets[1].organisations = vec![OrganisationId::generate()];
+        both.targets[1].partner = Some(PartnerId::generate());
+        assert!(
+            both.settings()
+                .unwrap_err()
+                .contains("either organisations or partner")
         );
         let mut zero = config;
         zero.retry_base_seconds = 0.0;

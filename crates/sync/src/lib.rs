@@ -27,7 +27,7 @@ pub use config::{
 pub use epcis::{EPCIS_CONTEXT, EpcisEndpoint, document};
 pub use most::{ACTIVATED, CONFIRMED, MostPortal};
 pub use record::{LotEvents, Record, lots_of};
-pub use worker::{Worker, backoff};
+pub use worker::{Audience, Worker, backoff};
 
 /// Why the workers could not start.
 #[derive(Debug, thiserror::Error)]
@@ -86,7 +86,7 @@ pub fn spawn_workers(
                 store.clone(),
                 target.name.clone(),
                 adapter(target, http.clone()),
-                target.organisations.clone(),
+                Audience::of(target),
                 settings,
             );
             tokio::spawn(worker.run(shutdown.clone()))

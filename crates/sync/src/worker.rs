@@ -10,14 +10,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use nguon_domain::{
-    Bilingual, DeliveryOutcome, OrganisationId, SyncDelivery, SyncStatus, TargetName,
+    Bilingual, DeliveryOutcome, OrganisationId, PartnerId, Permission, SubjectKind, SyncDelivery,
+    SyncStatus, TargetName,
 };
 use nguon_store::{Store, StoreError};
 use time::OffsetDateTime;
 use tokio::sync::watch;
 
 use crate::adapter::{Adapter, Attempt};
-use crate::config::WorkerSettings;
+use crate::config::{TargetConfig, WorkerSettings};
 use crate::record::Record;
 
 /// Outbox rows a target takes per look.
@@ -30,25 +31,48 @@ pub struct Worker {
     store: Arc<dyn Store>,
     target: TargetName,
     adapter: Box<dyn Adapter>,
-    organisations: Vec<OrganisationId>,
+    audience: Audience,
     settings: WorkerSettings,
 }
 
+/// Whose records a target receives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// Every organisation's.
+    Everyone,
+    /// These organisations'.
+    Organisations(Vec<OrganisationId>),
+    /// Those of organisations that share their data with this partner (a live read grant),
+    /// asked again before every push so a revocation stops what is still queued.
+    Partner(PartnerId),
+}
+
+impl Audience {
+    /// The audience a target's configuration gives.
+    pub fn of(target: &TargetConfig) -> Self {
+        match (target.partner, target.organisations.is_empty()) {
+            (Some(partner), _) => Self::Partner(partner),
+            (None, true) => Self::Everyone,
+            (None, false) => Self::Organisations(target.organisations.clone()),
+        }
+    }
+}
+
 impl Worker {
-    /// A worker sending `store`'s outbox to `target` through `adapter`: the records of
-    /// `organisations` only, or everyone's when it is empty.
+    /// A worker sending the records of `audience` from `store`'s outbox to `target` through
+    /// `adapter`.
     pub fn new(
         store: Arc<dyn Store>,
         target: TargetName,
         adapter: Box<dyn Adapter>,
-        organisations: Vec<OrganisationId>,
+        audience: Audience,
         settings: WorkerSettings,
     ) -> Self {
         Self {
             store,
             target,
             adapter,
-            organisations,
+            audience,
             settings,
         }
     }
@@ -79,13 +103,25 @@ impl Worker {
     /// One look: takes new outbox rows, then handles every delivery due now; returns how many
     /// it handled.
     pub async fn step(&self) -> Result<usize, StoreError> {
+        let (kinds, organisations) = match &self.audience {
+            Audience::Everyone => (self.adapter.subjects(), Vec::new()),
+            Audience::Organisations(listed) => (self.adapter.subjects(), listed.clone()),
+            Audience::Partner(partner) => {
+                let sharing = self
+                    .store
+                    .granting_organisations(*partner, Permission::Read)
+                    .await?;
+                // Nobody shares: the cursor still moves on, taking nothing.
+                let kinds: &[SubjectKind] = if sharing.is_empty() {
+                    &[]
+                } else {
+                    self.adapter.subjects()
+                };
+                (kinds, sharing)
+            }
+        };
         self.store
-            .fan_out(
-                &self.target,
-                self.adapter.subjects(),
-                &self.organisations,
-                FAN_OUT_PAGE,
-            )
+            .fan_out(&self.target, kinds, &organisations, FAN_OUT_PAGE)
             .await?;
         let claimed = self
             .store
@@ -105,6 +141,10 @@ impl Worker {
     async fn handle(&self, delivery: &SyncDelivery) -> Result<(), StoreError> {
         let attempt = match delivery.status {
             SyncStatus::Sent => self.adapter.check(delivery).await,
+            _ if !self.still_shared(delivery).await? => Attempt::Refused(Bilingual::new(
+                "tổ chức đã thu hồi quyền đọc dữ liệu của đối tác này; không gửi gì",
+                "the organisation revoked this partner's read grant; nothing was sent",
+            )),
             _ => match Record::load(self.store.as_ref(), delivery).await {
                 Ok(record) => self.adapter.push(&record, &delivery.idempotency_key).await,
                 Err(StoreError::NotFound { what, id }) => Attempt::Refused(Bilingual::new(
@@ -140,6 +180,19 @@ impl Worker {
             .record_delivery_outcome(delivery.id, &outcome)
             .await?;
         Ok(())
+    }
+
+    /// Whether the organisation of `delivery` still shares with the target's partner (always,
+    /// for a target that is not a partner's).
+    async fn still_shared(&self, delivery: &SyncDelivery) -> Result<bool, StoreError> {
+        match &self.audience {
+            Audience::Partner(partner) => {
+                self.store
+                    .is_granted(delivery.organisation, *partner, Permission::Read)
+                    .await
+            }
+            _ => Ok(true),
+        }
     }
 
     /// What to record for `attempt`: a transient failure is retried after a backoff until the

@@ -15,9 +15,9 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use nguon_domain::{
     Action, Actor, ApprovalStatus, EventHash, EventId, EventType, IdentifierRole, Image, MediaId,
-    NetContent, NewEvent, NewOrganisation, Organisation, OrganisationId, OrganisationKind,
-    OrganisationName, ProductDetails, ProductGroupCode, RecordName, SyncDelivery, SyncStatus,
-    SyncSubject, TargetName, TaxCode,
+    NetContent, NewEvent, NewOrganisation, NewPartner, Organisation, OrganisationId,
+    OrganisationKind, OrganisationName, Permission, ProductDetails, ProductGroupCode, RecordName,
+    SyncDelivery, SyncStatus, SyncSubject, TargetName, TaxCode,
 };
 use nguon_gs1::Gtin;
 use nguon_store::{DatabaseUrl, DeliveryQuery, Registry, Store};
@@ -25,7 +25,8 @@ use nguon_store_postgres::{PostgresStore, ScratchDatabase};
 use nguon_store_sqlite::SqliteStore;
 use nguon_sync::simulator::{CLIENT_ID, CLIENT_SECRET, Faults, Simulator};
 use nguon_sync::{
-    EpcisConfig, MostPaths, MostPortalConfig, SyncConfig, TargetConfig, TargetKind, Worker,
+    Audience, EpcisConfig, MostPaths, MostPortalConfig, SyncConfig, TargetConfig, TargetKind,
+    Worker,
 };
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -235,6 +236,7 @@ async fn events_reach_an_epcis_endpoint_once_across_faults_and_a_restart() {
     let target = TargetConfig {
         name: TargetName::parse("buyer").unwrap(),
         organisations: vec![fixture.a.id],
+        partner: None,
         kind: TargetKind::Epcis(EpcisConfig {
             capture_url: format!("{}/epcis/capture", endpoint.base_url()),
             token: None,
@@ -337,6 +339,121 @@ async fn a_portal_that_is_down_or_refuses_keeps_every_record_with_its_reason() {
         );
         assert!(ledger.products.is_empty());
     });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_partners_endpoint_gets_only_what_is_shared_with_it_until_it_is_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("sync.db"))
+        .await
+        .unwrap();
+    let fixture = Fixture::new(Arc::new(store)).await;
+    let store = &fixture.store;
+    let buyer = store
+        .create_partner(
+            &NewPartner::parse(
+                "Ocean Fresh Imports GmbH",
+                "data_recipient",
+                "trace@oceanfresh.example",
+            )
+            .unwrap(),
+            Actor::Cli,
+        )
+        .await
+        .unwrap();
+    let grant = store
+        .create_grant(fixture.a.id, buyer.id, Permission::Read, Actor::Cli)
+        .await
+        .unwrap();
+    let endpoint = Simulator::start(Duration::from_secs(60), true)
+        .await
+        .expect("simulator");
+    let target = TargetConfig {
+        name: TargetName::parse("ocean-fresh").unwrap(),
+        organisations: Vec::new(),
+        partner: Some(buyer.id),
+        kind: TargetKind::Epcis(EpcisConfig {
+            capture_url: format!("{}/epcis/capture", endpoint.base_url()),
+            token: None,
+        }),
+    };
+    // A shares with the buyer, B does not: A's three runs go, B's event stays home.
+    let mut worker = fixture.start(&target);
+    fixture.wait_until_settled(&target.name, |_| false).await;
+    let deliveries = fixture.deliveries(&target.name).await;
+    assert_eq!(deliveries.len(), 3);
+    assert!(
+        deliveries
+            .iter()
+            .all(|d| d.organisation == fixture.a.id && d.status == SyncStatus::Confirmed)
+    );
+    assert_eq!(
+        endpoint.ledger(|l| l.epcis_events.len()),
+        fixture.a_events.len()
+    );
+
+    // A capture queued while the endpoint is down, then A revokes: it is never sent, and says why.
+    endpoint.set_faults(Faults {
+        down: true,
+        ..Faults::default()
+    });
+    store
+        .append_events(&[event(
+            fixture.a.id,
+            50_000,
+            Action::Observe,
+            &format!("https://id.gs1.org/01/{P1}/10/LOT-A"),
+        )])
+        .await
+        .unwrap();
+    let queued = fixture
+        .wait_for_delivery("the new run retried while the endpoint is down", |d| {
+            d.target == target.name && d.status == SyncStatus::Pending && d.attempts >= 2
+        })
+        .await;
+    store
+        .revoke_grant(fixture.a.id, grant.id, Actor::Cli)
+        .await
+        .unwrap();
+    endpoint.set_faults(Faults::default());
+    let refused = fixture
+        .wait_for_delivery("the queued run refused after the revocation", |d| {
+            d.id == queued.id && d.status == SyncStatus::Failed
+        })
+        .await;
+    let reason = refused.reason.unwrap();
+    assert!(
+        reason.vi.contains("thu hồi quyền đọc")
+            && reason.en.contains("revoked this partner's read grant")
+    );
+    // And what A captures afterwards is not even queued.
+    store
+        .append_events(&[event(
+            fixture.a.id,
+            50_001,
+            Action::Observe,
+            &format!("https://id.gs1.org/01/{P1}/10/LOT-A"),
+        )])
+        .await
+        .unwrap();
+    for _ in 0..40 {
+        if store.outbox_backlog(&target.name).await.unwrap() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(store.outbox_backlog(&target.name).await.unwrap(), 0);
+    worker.stop().await;
+    assert_eq!(
+        fixture.deliveries(&target.name).await.len(),
+        4,
+        "nothing queued after the revocation"
+    );
+    assert_eq!(
+        endpoint.ledger(|l| l.epcis_events.len()),
+        fixture.a_events.len(),
+        "nothing more was sent"
+    );
 }
 
 /// A worker task and the switch that stops it.
@@ -485,6 +602,7 @@ impl Fixture {
         TargetConfig {
             name: TargetName::parse("most").unwrap(),
             organisations: Vec::new(),
+            partner: None,
             kind: TargetKind::MostPortal(MostPortalConfig {
                 base_url: portal.base_url(),
                 token_url: format!("{}/token", portal.base_url()),
@@ -514,7 +632,7 @@ impl Fixture {
             self.store.clone(),
             target.name.clone(),
             nguon_sync::adapter(target, http),
-            target.organisations.clone(),
+            Audience::of(target),
             settings,
         );
         let (stop, shutdown) = watch::channel(false);
