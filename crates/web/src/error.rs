@@ -89,6 +89,31 @@ impl ApiError {
     }
 }
 
+/// Axum's `Query` with its rejection as a problem+json `400` naming what is wrong, like every
+/// other bad input (axum's own rejection is plain text).
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(value)| Self(value))
+            .map_err(|rejection| ApiError::BadRequest {
+                field: "query",
+                rule: rejection.body_text(),
+            })
+    }
+}
+
 /// Problem responses shared by many operations, for the OpenAPI document: one type per status
 /// and meaning, named in `#[utoipa::path(responses(…))]` instead of repeating the same lines.
 /// They only describe responses; handlers return [`ApiError`].
@@ -136,6 +161,24 @@ pub mod responses {
         content_type = "application/problem+json"
     )]
     pub struct TooManyRequests(Problem);
+
+    /// 400 for a malformed path parameter.
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 400,
+        description = "The id is not in its form (the detail names the rule)",
+        content_type = "application/problem+json"
+    )]
+    pub struct MalformedId(Problem);
+
+    /// 400 for a query parameter of the EPCIS bindings.
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 400,
+        description = "QueryParameterException: a query parameter breaks its rule (the detail names it)",
+        content_type = "application/problem+json"
+    )]
+    pub struct BadQueryParameter(Problem);
 
     /// 503.
     #[derive(utoipa::IntoResponses)]

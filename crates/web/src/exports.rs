@@ -7,7 +7,7 @@
 //! the province reads every organisation's events anyway.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use nguon_domain::TaxCode;
@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiQuery};
 
 /// The query of the lot exports.
 #[derive(Debug, Deserialize)]
@@ -133,7 +133,7 @@ fn attachment(name: &str, extension: &str, content_type: &str, bytes: Vec<u8>) -
 pub async fn fsma(
     State(state): State<AppState>,
     _caller: Caller,
-    Query(query): Query<LotQuery>,
+    ApiQuery(query): ApiQuery<LotQuery>,
 ) -> Result<Response, ApiError> {
     let format = format(&query, &[Format::Csv, Format::Xlsx])?;
     let table = match (&query.lot, &query.from, &query.to) {
@@ -171,7 +171,7 @@ pub async fn fsma(
 pub async fn plan(
     State(state): State<AppState>,
     _caller: Caller,
-    Query(query): Query<LotQuery>,
+    ApiQuery(query): ApiQuery<LotQuery>,
 ) -> Result<Response, ApiError> {
     let text = query.org.as_deref().unwrap_or_default();
     let tax_code = TaxCode::parse(text).map_err(|error| ApiError::BadRequest {
@@ -213,7 +213,7 @@ macro_rules! lot_route {
         pub async fn $name(
             State(state): State<AppState>,
             _caller: Caller,
-            Query(query): Query<LotQuery>,
+            ApiQuery(query): ApiQuery<LotQuery>,
         ) -> Result<Response, ApiError> {
             let format = format(&query, &Format::ALL)?;
             let table = $export(&*state.store, &lot(&query)?).await?;
@@ -258,7 +258,7 @@ lot_route!(
 pub async fn gdst(
     State(state): State<AppState>,
     _caller: Caller,
-    Query(query): Query<LotQuery>,
+    ApiQuery(query): ApiQuery<LotQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let document =
         nguon_export::gdst_for_lot(&*state.store, &lot(&query)?, nguon_store::now_utc()).await?;

@@ -312,6 +312,7 @@ macro_rules! collection {
             params(("id" = String, Path, description = "The record's id")),
             responses(
                 (status = 200, description = concat!("The ", $what), body = serde_json::Value),
+                crate::error::responses::MalformedId,
                 crate::error::responses::Unauthorized,
                 (status = 404, description = "No such record, or another organisation's", body = crate::error::Problem, content_type = "application/problem+json")
             ),

@@ -203,6 +203,7 @@ pub async fn create_link(
     params(("id" = String, Path, description = "The link's id")),
     responses(
         (status = 200, description = "The link", body = serde_json::Value),
+        crate::error::responses::MalformedId,
         crate::error::responses::Unauthorized,
         (status = 404, description = "No such link the key may see", body = crate::error::Problem, content_type = "application/problem+json")
     ),
@@ -261,6 +262,7 @@ pub async fn replace_link(
     params(("id" = String, Path, description = "The link's id")),
     responses(
         (status = 204, description = "Removed"),
+        crate::error::responses::MalformedId,
         crate::error::responses::Unauthorized,
         (status = 404, description = "No such link the key may see", body = crate::error::Problem, content_type = "application/problem+json")
     ),

@@ -85,6 +85,18 @@ async fn bad_and_unknown_requests_are_refused_with_the_rule() {
     );
     let reply = app.get(&key, "/api/v1/exports/fsma?format=csv", &[]).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    // A parameter the export does not know is a problem+json like every other bad input.
+    let reply = app.get(&key, "/api/v1/exports/eu?lott=x", &[]).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        reply.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert!(
+        reply.body.contains("unknown field `lott`, expected one of"),
+        "{}",
+        reply.body
+    );
     let reply = app
         .get(
             &key,

@@ -243,6 +243,7 @@ pub struct ResourcePage {
     ),
     responses(
         (status = 200, description = "A Collection of members; Link rel=next when more follow", body = serde_json::Value),
+        crate::error::responses::BadQueryParameter,
         crate::error::responses::Unauthorized,
         crate::error::responses::NoSuchResource,
         crate::error::responses::NotAcceptable,
