@@ -114,6 +114,30 @@ where
     }
 }
 
+/// [`ApiQuery`] for the EPCIS bindings, whose bad query is a `QueryParameterException`.
+pub struct EpcisQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for EpcisQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        match ApiQuery::<T>::from_request_parts(parts, state).await {
+            Ok(ApiQuery(value)) => Ok(Self(value)),
+            Err(ApiError::BadRequest { field, rule }) => {
+                Err(ApiError::query_parameter(field, rule))
+            }
+            Err(other) => Err(other),
+        }
+    }
+}
+
 /// Problem responses shared by many operations, for the OpenAPI document: one type per status
 /// and meaning, named in `#[utoipa::path(responses(…))]` instead of repeating the same lines.
 /// They only describe responses; handlers return [`ApiError`].

@@ -462,6 +462,21 @@ async fn queries_filter_page_and_refuse_bad_parameters() {
         .get(&key, "/epcis/events", &[("GS1-EPCIS-Version", "1.2")])
         .await;
     assert_eq!(old_version.status, StatusCode::NOT_ACCEPTABLE);
+    // A page size that is not a number is a QueryParameterException, on a top-level resource too.
+    for path in ["/epcis/eventTypes?perPage=-1", "/epcis/capture?perPage=x"] {
+        let reply = app.get(&key, path, &[]).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(
+            reply.header("content-type"),
+            Some("application/problem+json"),
+            "{path}"
+        );
+        assert!(
+            reply.body.contains("QueryParameterException") && reply.body.contains("perPage"),
+            "{}",
+            reply.body
+        );
+    }
     let xml_problem = app
         .get(
             &key,

@@ -12,7 +12,7 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use nguon_domain::{
@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use super::index::{IndexError, new_event};
 use super::respond::{Binding, validation_failed};
 use crate::auth::{CaptureTarget, KeyHolder, capture_refusal};
-use crate::error::{ApiError, EpcisException};
+use crate::error::{ApiError, EpcisException, EpcisQuery};
 use crate::{AppState, EpcisSettings};
 
 /// The `errors` a job reports are capped so one bad million-event document cannot make a
@@ -446,7 +446,7 @@ pub struct JobPage {
 pub async fn list_jobs(
     State(state): State<AppState>,
     holder: KeyHolder,
-    Query(page): Query<JobPage>,
+    EpcisQuery(page): EpcisQuery<JobPage>,
 ) -> Result<Json<Vec<CaptureJobView>>, ApiError> {
     let after = page
         .after

@@ -25,7 +25,7 @@ use super::params::{self, ParsedQuery, Prefixes};
 use super::respond::{Binding, Spelling, epcis_response, query_document};
 use crate::AppState;
 use crate::auth::KeyHolder;
-use crate::error::{ApiError, EpcisException};
+use crate::error::{ApiError, EpcisException, EpcisQuery};
 
 /// The name ad-hoc `GET /events` results carry: the standard's one query.
 pub const SIMPLE_EVENT_QUERY: &str = "SimpleEventQuery";
@@ -256,7 +256,7 @@ pub async fn collection(
     State(state): State<AppState>,
     holder: KeyHolder,
     Path(segment): Path<String>,
-    Query(page): Query<ResourcePage>,
+    EpcisQuery(page): EpcisQuery<ResourcePage>,
 ) -> Result<Response, ApiError> {
     let kind =
         resource(&segment).ok_or_else(|| ApiError::NoSuchRoute(format!("/epcis/{segment}")))?;
