@@ -99,16 +99,6 @@ pub enum Owners {
     Only(Vec<OrganisationId>),
 }
 
-impl Owners {
-    /// Whether `owner`'s events are read.
-    pub fn includes(&self, owner: OrganisationId) -> bool {
-        match self {
-            Self::All => true,
-            Self::Only(owners) => owners.contains(&owner),
-        }
-    }
-}
-
 impl From<Option<OrganisationId>> for Owners {
     /// `None` is everyone, `Some` one organisation: how a key's reading scope has always read.
     fn from(owner: Option<OrganisationId>) -> Self {

@@ -463,7 +463,11 @@ async fn queries_filter_page_and_refuse_bad_parameters() {
         .await;
     assert_eq!(old_version.status, StatusCode::NOT_ACCEPTABLE);
     // A page size that is not a number is a QueryParameterException, on a top-level resource too.
-    for path in ["/epcis/eventTypes?perPage=-1", "/epcis/capture?perPage=x"] {
+    for path in [
+        "/epcis/eventTypes?perPage=-1",
+        "/epcis/capture?perPage=x",
+        "/epcis/capture?perPage=101",
+    ] {
         let reply = app.get(&key, path, &[]).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{path}");
         assert_eq!(

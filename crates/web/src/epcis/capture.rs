@@ -453,7 +453,16 @@ pub async fn list_jobs(
         .as_deref()
         .map(|id| CaptureJobId::parse(id).map_err(|e| ApiError::query_parameter("after", e)))
         .transpose()?;
-    let limit = page.per_page.unwrap_or(30).clamp(1, 100);
+    let limit = match page.per_page {
+        None => 30,
+        Some(size @ 1..=100) => size,
+        Some(size) => {
+            return Err(ApiError::query_parameter(
+                "perPage",
+                format!("must be a whole number from 1 to 100, found {size}"),
+            ));
+        }
+    };
     let jobs = match &holder {
         KeyHolder::Member(caller) => {
             state
