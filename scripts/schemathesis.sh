@@ -24,7 +24,7 @@ for who in organisation province; do
     else
         key="$(target/debug/nguon key create --database "$work/st.db" --label schemathesis)"
     fi
-    echo "== schemathesis with an $who key"
+    echo "== schemathesis with the $who key"
     st run "http://127.0.0.1:$port/api/openapi.json" --url "http://127.0.0.1:$port" \
         -H "Authorization: Bearer $key" --checks all --max-examples "$examples" --workers 2 --seed 1 \
         | sed -n '/SUMMARY/,$p' || true
