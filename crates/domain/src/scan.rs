@@ -60,6 +60,8 @@ impl DeviceKind {
 /// One scan of a product's public page, as logged: no address, only its salted hash.
 #[derive(Debug, Clone)]
 pub struct NewScan {
+    /// When the page was asked for: the log is written in batches, after the answer.
+    pub scanned_at: OffsetDateTime,
     /// The scanned GTIN.
     pub gtin: Gtin,
     /// The lot, when the code names one.

@@ -128,6 +128,7 @@ async fn start_metrics(
 /// import` uses the same, so a file is checked as the portal would check it.
 pub fn app_state(config: &Config, store: Arc<dyn Store>) -> AppState {
     AppState {
+        scan_log: Arc::new(nguon_web::scan_log::ScanLog::new(Arc::clone(&store))),
         store,
         epcis: Arc::new(EpcisSettings {
             prefix_lengths: config.gs1.prefix_lengths.clone(),

@@ -8,9 +8,9 @@ use nguon_domain::{
 };
 use nguon_gs1::Gtin;
 use nguon_store::{
-    SCAN_TALLY_GROUPS, SCAN_TALLY_SELECT, STAMP_TOTALS, ScanTallyRow, StampRunRecord, StampStore,
-    StoreError, no_such_stamp_run, now_utc, scan_tally, stamp_cap_exceeded, stamp_run_audit,
-    stamp_runs_page, stamp_total,
+    SCAN_INSERT, SCAN_TALLY_GROUPS, SCAN_TALLY_SELECT, SCANS_PER_INSERT, STAMP_TOTALS,
+    ScanTallyRow, StampRunRecord, StampStore, StoreError, no_such_stamp_run, now_utc, scan_tally,
+    stamp_cap_exceeded, stamp_run_audit, stamp_runs_page, stamp_total,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
@@ -123,32 +123,38 @@ impl StampStore for SqliteStore {
         rows.iter().map(run_of).collect()
     }
 
-    async fn record_scan(&self, scan: &NewScan) -> Result<Vec<ScanTally>, StoreError> {
+    async fn record_scans(&self, scans: &[NewScan]) -> Result<(), StoreError> {
+        if scans.is_empty() {
+            return Ok(());
+        }
         let mut tx = self.write().await?;
-        sqlx::query("INSERT INTO scans (scanned_at, gtin, lot, serial, place, device, client, verdict, organisation_id, recalled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            .bind(now_utc())
-            .bind(scan.gtin.as_str())
-            .bind(&scan.lot)
-            .bind(&scan.serial)
-            .bind(&scan.place)
-            .bind(scan.device.as_str())
-            .bind(&scan.client)
-            .bind(scan.verdict)
-            .bind(scan.organisation.map(|o| o.as_uuid()))
-            .bind(scan.recalled)
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
-        tx.commit().await.map_err(store_error)?;
-        // Only a serial's verdict needs its tallies; a lot's code is scanned by everyone and its
-        // tally would cost more with every scan. Read after the commit, so the write lock is
-        // held no longer than the insert.
-        let Some(serial) = &scan.serial else {
-            return Ok(Vec::new());
-        };
+        for chunk in scans.chunks(SCANS_PER_INSERT) {
+            let mut sql = QueryBuilder::<Sqlite>::new(SCAN_INSERT);
+            sql.push_values(chunk, |mut row, scan| {
+                row.push_bind(scan.scanned_at)
+                    .push_bind(scan.gtin.as_str())
+                    .push_bind(&scan.lot)
+                    .push_bind(&scan.serial)
+                    .push_bind(&scan.place)
+                    .push_bind(scan.device.as_str())
+                    .push_bind(&scan.client)
+                    .push_bind(scan.verdict)
+                    .push_bind(scan.organisation.map(|o| o.as_uuid()))
+                    .push_bind(scan.recalled);
+            });
+            sql.build().execute(&mut *tx).await.map_err(store_error)?;
+        }
+        tx.commit().await.map_err(store_error)
+    }
+
+    async fn serial_tallies(
+        &self,
+        gtin: &Gtin,
+        serial: &str,
+    ) -> Result<Vec<ScanTally>, StoreError> {
         let mut sql = QueryBuilder::<Sqlite>::new(SCAN_TALLY_SELECT);
         sql.push("WHERE gtin = ")
-            .push_bind(scan.gtin.as_str())
+            .push_bind(gtin.as_str())
             .push(" AND serial = ")
             .push_bind(serial);
         tallies(sql, &self.pool).await

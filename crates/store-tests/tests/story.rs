@@ -569,6 +569,7 @@ async fn scans_section(
 ) {
     let before = nguon_store::now_utc() - time::Duration::seconds(1);
     let scan = |lot: Option<&str>, serial: Option<&str>| nguon_domain::NewScan {
+        scanned_at: time::OffsetDateTime::now_utc(),
         gtin: gtin.clone(),
         lot: lot.map(str::to_owned),
         serial: serial.map(str::to_owned),
@@ -664,6 +665,25 @@ async fn scans_section(
             vec!["before_activation", "after_recall", "two_lots"],
             vec!["unknown_serial", "two_lots"]
         ]
+    );
+    // Views logged in one batch, longer than one insert carries, keep the times they happened.
+    let start = nguon_store::now_utc() - time::Duration::hours(2);
+    let batch: Vec<_> = (0..nguon_store::SCANS_PER_INSERT as i64 + 500)
+        .map(|n| nguon_domain::NewScan {
+            scanned_at: start + time::Duration::seconds(n),
+            ..scan(Some("BATCH"), None)
+        })
+        .collect();
+    store.record_scans(&batch).await.unwrap();
+    let tallies = store.scan_tallies(Some(farm), start).await.unwrap();
+    let logged = tallies
+        .iter()
+        .find(|t| t.lot.as_deref() == Some("BATCH"))
+        .unwrap();
+    assert_eq!(logged.scans, batch.len() as u64);
+    assert_eq!(
+        (logged.first, logged.last),
+        (batch[0].scanned_at, batch[batch.len() - 1].scanned_at)
     );
 }
 

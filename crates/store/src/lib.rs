@@ -71,9 +71,9 @@ pub use resolver::{
     no_such_resolver_link, resolver_link_audit, resolver_link_taken,
 };
 pub use stamps::{
-    MAX_STAMP_RUNS_PAGE, SCAN_TALLY_GROUPS, SCAN_TALLY_SELECT, STAMP_TOTALS, ScanTallyRow,
-    StampRunRecord, StampStore, no_such_stamp_run, scan_tally, stamp_cap_exceeded, stamp_run_audit,
-    stamp_runs_page, stamp_total,
+    MAX_STAMP_RUNS_PAGE, SCAN_INSERT, SCAN_TALLY_GROUPS, SCAN_TALLY_SELECT, SCANS_PER_INSERT,
+    STAMP_TOTALS, ScanTallyRow, StampRunRecord, StampStore, no_such_stamp_run, scan_tally,
+    stamp_cap_exceeded, stamp_run_audit, stamp_runs_page, stamp_total,
 };
 pub use store::{
     AppendOutcome, EventPage, EventResource, MAX_CAPTURE_JOBS_PAGE, MAX_EVENTS_PER_LOOKUP,

@@ -41,10 +41,25 @@ pub trait StampStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<StampRun>, StoreError>;
 
+    /// Logs `scans` in one transaction: all of them or, on an error, none.
+    async fn record_scans(&self, scans: &[NewScan]) -> Result<(), StoreError>;
+
+    /// The tallies of one serial under every lot it was scanned with (one serial under two lots
+    /// is a signal).
+    async fn serial_tallies(&self, gtin: &Gtin, serial: &str)
+    -> Result<Vec<ScanTally>, StoreError>;
+
     /// Logs a scan and returns the tallies a verdict on it needs, this scan included: for a
-    /// serial, its tally under every lot it was scanned with (one serial under two lots is a
-    /// signal); nothing for a lot's or a GTIN's code, which no verdict counts.
-    async fn record_scan(&self, scan: &NewScan) -> Result<Vec<ScanTally>, StoreError>;
+    /// serial, [`Self::serial_tallies`]; nothing for a lot's or a GTIN's code, which no verdict
+    /// counts. The tallies are read after the commit, so the write lock is held no longer than
+    /// the insert.
+    async fn record_scan(&self, scan: &NewScan) -> Result<Vec<ScanTally>, StoreError> {
+        self.record_scans(std::slice::from_ref(scan)).await?;
+        match &scan.serial {
+            Some(serial) => self.serial_tallies(&scan.gtin, serial).await,
+            None => Ok(Vec::new()),
+        }
+    }
 
     /// The tallies of every code scanned since `since`, of GTINs `organisation` registered
     /// (every scan for `None`, GTINs nobody registered included).
@@ -66,6 +81,14 @@ pub trait StampStore: Send + Sync {
         actor: Actor,
     ) -> Result<StampRun, StoreError>;
 }
+
+/// The head of the scan log's insert, in SQL both back ends read; a query adds one `VALUES`
+/// row per scan, in this column order.
+pub const SCAN_INSERT: &str = "INSERT INTO scans (scanned_at, gtin, lot, serial, place, device, \
+     client, verdict, organisation_id, recalled) ";
+
+/// Most scans one insert carries: ten parameters each stay well under either back end's limit.
+pub const SCANS_PER_INSERT: usize = 1_000;
 
 /// The tally columns of the scan log, in the order of [`ScanTallyRow`], in SQL both back ends
 /// read; a query adds its `WHERE` and then [`SCAN_TALLY_GROUPS`].

@@ -20,6 +20,7 @@ pub mod recall;
 pub mod registry_api;
 pub mod resolver;
 pub mod resolver_api;
+pub mod scan_log;
 pub mod scans;
 pub mod security;
 pub mod stamps;
@@ -69,6 +70,8 @@ pub struct AppState {
     pub public_pages: Arc<cache::TtlCache<String, Arc<ui::public_page::Chain>>>,
     /// Capture jobs storing at once ([`CAPTURE_JOBS_AT_ONCE`]); the others wait their turn.
     pub capture_slots: Arc<tokio::sync::Semaphore>,
+    /// The public pages' views of lots and products, written in batches after the answer.
+    pub scan_log: Arc<scan_log::ScanLog>,
 }
 
 /// How many capture jobs store at once. Each holds a database connection and its document's
@@ -79,7 +82,6 @@ impl AppState {
     /// State over `store` with default EPCIS settings.
     pub fn new(store: Arc<dyn Store>) -> Self {
         Self {
-            store,
             epcis: Arc::new(EpcisSettings::default()),
             captured: epcis::subscriptions::notifier(),
             ui: Arc::new(ui::UiSettings::default()),
@@ -89,6 +91,8 @@ impl AppState {
             resolver_links: Arc::default(),
             public_pages: Arc::default(),
             capture_slots: Arc::new(tokio::sync::Semaphore::new(CAPTURE_JOBS_AT_ONCE)),
+            scan_log: Arc::new(scan_log::ScanLog::new(Arc::clone(&store))),
+            store,
         }
     }
 
@@ -260,11 +264,14 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let scan_log = Arc::clone(&state.scan_log);
     // The client's address feeds the sign-in throttle.
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await?;
+    scan_log.flush().await;
+    Ok(())
 }

@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use nguon_domain::{FlaggedCode, LotScans, OrganisationId, ScanThresholds, flag, lot_scans};
-use nguon_store::{Store, StoreError};
+use nguon_store::StoreError;
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
@@ -94,15 +94,16 @@ pub struct ScanReport {
 }
 
 /// The report of the last `days` days of scans of GTINs `organisation` registered (every scan
-/// for `None`).
+/// for `None`), counting every view answered before it.
 pub async fn report(
-    store: &dyn Store,
+    state: &AppState,
     organisation: Option<OrganisationId>,
     days: u32,
     thresholds: ScanThresholds,
 ) -> Result<ScanReport, StoreError> {
     let since = OffsetDateTime::now_utc() - Duration::days(i64::from(days));
-    let tallies = store.scan_tallies(organisation, since).await?;
+    state.scan_log.flush().await;
+    let tallies = state.store.scan_tallies(organisation, since).await?;
     let flagged = flag(&tallies, &thresholds);
     Ok(ScanReport {
         since,
@@ -171,7 +172,7 @@ pub async fn signals(
     let days = days(given)?;
     let thresholds = state.resolver.scan_thresholds;
     Ok(Json(
-        report(&*state.store, caller.scope.owner(), days, thresholds).await?,
+        report(&state, caller.scope.owner(), days, thresholds).await?,
     ))
 }
 

@@ -212,6 +212,7 @@ async fn stamps_and_scans(app: &TestApp, processor: OrganisationId) {
         .await
         .unwrap();
     let scan = |serial: Option<String>, verdict, organisation| NewScan {
+        scanned_at: time::OffsetDateTime::now_utc(),
         gtin: gtin.clone(),
         lot: Some("L1".to_owned()),
         serial,

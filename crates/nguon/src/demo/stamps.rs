@@ -74,6 +74,7 @@ fn lot_of(element_string: &str) -> Option<(Gtin, String)> {
 async fn shoppers(state: &AppState, run: &StampRun) -> anyhow::Result<usize> {
     let organisation = Some(run.organisation);
     let scan = |serial: String, place: &str, device, client: &str, verdict| NewScan {
+        scanned_at: time::OffsetDateTime::now_utc(),
         gtin: run.gtin.clone(),
         lot: Some(run.lot.clone()),
         serial: Some(serial),
@@ -123,12 +124,10 @@ async fn shoppers(state: &AppState, run: &StampRun) -> anyhow::Result<usize> {
     // A serial in no run of the lot.
     let forged = format!("{:06}-AAAA", run.last() + 1);
     scans.push(scan(forged, "VN", DeviceKind::Desktop, "e5", "unknown"));
-    for new in &scans {
-        state
-            .store
-            .record_scan(new)
-            .await
-            .with_context(|| format!("demo scan of {:?}", new.serial))?;
-    }
+    state
+        .store
+        .record_scans(&scans)
+        .await
+        .with_context(|| format!("demo scans of lot {}", run.lot))?;
     Ok(scans.len())
 }

@@ -120,6 +120,7 @@ impl Counts {
             store.organisations_reached(),
             store.list::<ProductGroupDetails>(&every_group),
         )?;
+        state.scan_log.flush().await;
         let (stamps, scans) =
             tokio::try_join!(store.stamp_totals(), store.scan_tallies(None, since))?;
         let mut flagged = HashMap::new();

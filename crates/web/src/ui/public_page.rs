@@ -16,13 +16,14 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write;
 use std::net::SocketAddr;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use nguon_domain::{
     AdminUnits, ApprovalStatus, Certificate, DeviceKind, FacilityDetails, Geometry, NewScan,
     Organisation, OrganisationId, OrganisationKind, ProductDetails, Recall, Registered, ScanSignal,
@@ -209,6 +210,9 @@ pub async fn page(
     let code = link.element_string().to_string();
     match view(&state, tr, &visitor, &link).await {
         Ok(Answer::Page(chain, stamp)) => match &chain.outcome {
+            Outcome::Page(view) if stamp.is_none() => {
+                with_language(lang, unstamped(&chain, chrome, view, uri.path()))
+            }
             Outcome::Page(view) => with_language(
                 lang,
                 PublicPage {
@@ -225,6 +229,31 @@ pub async fn page(
             status_page(chrome, status, tr, &code, message, product)
         }
         Err(error) => error.into_page(lang),
+    }
+}
+
+/// The page of `chain` without a stamp line, rendered once per chain and path: the views of a
+/// lot's code while its chain is cached all get the same bytes.
+fn unstamped(chain: &Chain, chrome: Chrome, view: &PublicView, here: &str) -> Response {
+    if let Some((path, html)) = chain.rendered.get()
+        && path == here
+    {
+        return Html(html.clone()).into_response();
+    }
+    let lang = chrome.tr.lang;
+    let page = PublicPage {
+        chrome,
+        view,
+        stamp: None,
+    };
+    match page.render() {
+        Ok(html) => {
+            let html = Bytes::from(html);
+            // Another view may have rendered it meanwhile: either copy is the same page.
+            let _ = chain.rendered.set((here.to_owned(), html.clone()));
+            Html(html).into_response()
+        }
+        Err(error) => UiError::Internal(error.to_string()).into_page(lang),
     }
 }
 
@@ -285,6 +314,8 @@ pub struct Chain {
     suspended: bool,
     /// An open recall names the lot or serial.
     recalled: bool,
+    /// The page without a stamp line as HTML, and the path it was rendered for.
+    rendered: OnceLock<(String, Bytes)>,
 }
 
 /// What one scan answers: the cached chain, and this stamp's line.
@@ -386,6 +417,7 @@ async fn chain(
             registrant: None,
             suspended: false,
             recalled,
+            rendered: OnceLock::new(),
         });
     };
     let registrant = Some(product.organisation);
@@ -432,6 +464,7 @@ async fn chain(
         registrant,
         suspended,
         recalled,
+        rendered: OnceLock::new(),
     })
 }
 
@@ -529,7 +562,9 @@ static CLIENT_SALT: LazyLock<[u8; 16]> = LazyLock::new(|| {
 });
 
 /// Logs the scan of `link`, whose GTIN `registrant` registered, and returns the tallies a
-/// verdict on it needs ([`nguon_store::StampStore::record_scan`]).
+/// verdict on it needs ([`nguon_store::StampStore::record_scan`]): a serial's at once, while
+/// a lot's or a product's view, which no verdict counts, goes to the batched
+/// [`crate::scan_log::ScanLog`].
 async fn log_scan(
     state: &AppState,
     visitor: &Visitor<'_>,
@@ -546,6 +581,7 @@ async fn log_scan(
         digest[..16].iter().map(|b| format!("{b:02x}")).collect()
     });
     let scan = NewScan {
+        scanned_at: OffsetDateTime::now_utc(),
         gtin: nguon_gs1::Gtin::parse(link.key().as_str())
             .map_err(|e| UiError::Internal(e.to_string()))?,
         lot: link.get("10").map(str::to_owned),
@@ -562,6 +598,10 @@ async fn log_scan(
         organisation: registrant,
         recalled,
     };
+    if scan.serial.is_none() {
+        state.scan_log.log(scan).await;
+        return Ok(Vec::new());
+    }
     Ok(state.store.record_scan(&scan).await?)
 }
 

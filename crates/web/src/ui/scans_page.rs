@@ -96,7 +96,7 @@ async fn rows(
 ) -> Result<ScansPage, UiError> {
     let tr = Tr { lang: who.lang };
     let thresholds = state.resolver.scan_thresholds;
-    let report = report(&*state.store, scope, days, thresholds).await?;
+    let report = report(state, scope, days, thresholds).await?;
     let mut names = Names::default();
     let mut flagged = Vec::new();
     for code in report.flagged.iter().take(ROWS_SHOWN) {
