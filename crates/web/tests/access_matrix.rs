@@ -31,6 +31,7 @@ use nguon_domain::{
 use nguon_gs1::{CompanyPrefix, Gln, Gtin, percent_encode};
 use nguon_store::Registry;
 use serde_json::{Value, json};
+use support::chain::commissioning_document;
 use support::portal::{Browser, PASSWORD, location, user};
 use support::{Reply, TestApp};
 
@@ -239,18 +240,9 @@ impl Route {
         }
     }
 
-    fn is_portal(&self) -> bool {
+    /// Whether the route takes a portal form, which must carry its CSRF token.
+    fn is_form(&self) -> bool {
         matches!(self.payload, Payload::Form(_) | Payload::Multipart)
-            || matches!(
-                self.need,
-                Need::Session
-                    | Need::OrgSession
-                    | Need::OrgAdminSession
-                    | Need::EditorSession
-                    | Need::RecordSession
-                    | Need::ProvinceSession
-                    | Need::ProvinceAdminSession
-            )
     }
 
     /// Whether `who` should get through.
@@ -573,36 +565,11 @@ struct World<'a> {
     json: BTreeMap<&'static str, Value>,
 }
 
+/// The sign-in address of a caller with a session.
 fn email(who: Who) -> String {
     format!("{who:?}@matrix.test")
         .to_lowercase()
         .replace(['(', ')'], "-")
-}
-
-/// A capture document of one commissioning event of `lot`, with `place` named `place_name`.
-fn capture_document(lot: &str, place: &str, place_name: &str) -> String {
-    json!({
-        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
-        "type": "EPCISDocument",
-        "schemaVersion": "2.0",
-        "creationDate": "2026-04-01T00:00:00+07:00",
-        "epcisHeader": {"epcisMasterData": {"vocabularyList": [{
-            "type": "urn:epcglobal:epcis:vtype:BusinessLocation",
-            "vocabularyElementList": [{"id": place, "attributes": [
-                {"id": "urn:epcglobal:cbv:mda#name", "attribute": place_name}]}],
-        }]}},
-        "epcisBody": {"eventList": [{
-            "type": "ObjectEvent",
-            "eventTime": "2026-04-01T08:00:00+07:00",
-            "eventTimeZoneOffset": "+07:00",
-            "action": "ADD",
-            "bizStep": "commissioning",
-            "readPoint": {"id": place},
-            "bizLocation": {"id": place},
-            "quantityList": [{"epcClass": lot, "quantity": 500.0, "uom": "KGM"}],
-        }]},
-    })
-    .to_string()
 }
 
 /// The first `attribute="…"` value after `marker` in `html`.
@@ -732,7 +699,7 @@ async fn world(app: &TestApp) -> World<'_> {
     // B's lot, captured over the API.
     let lot = format!("https://id.gs1.org/01/{B_GTIN}/10/{B_LOT}");
     let place = format!("https://id.gs1.org/414/{B_GLN}");
-    let document = capture_document(&lot, &place, &format!("Ao nuôi {B_MARKER}"));
+    let document = commissioning_document(&lot, &place, &format!("Ao nuôi {B_MARKER}"));
     let job = app
         .capture(&b_key, "application/ld+json", &document, &[])
         .await
@@ -1023,7 +990,7 @@ impl World<'_> {
             }
             Payload::Capture => {
                 request = request.header("content-type", "application/ld+json");
-                Body::from(capture_document(
+                Body::from(commissioning_document(
                     "https://id.gs1.org/01/08931234000011/10/MATRIX",
                     "https://id.gs1.org/414/8931234000103",
                     "Ao nuôi Alpha",
@@ -1156,7 +1123,7 @@ async fn run_matrix(app: &TestApp) -> Tally {
         callers.sort_by_key(|who| route.allows(*who));
         for who in callers {
             let expected = route.allows(who);
-            if expected && route.is_portal() && route.method == "POST" && who.has_session() {
+            if expected && route.is_form() && who.has_session() {
                 let forged = world.call(app, route, who, true).await;
                 tally.forged_forms += 1;
                 if forged.status != StatusCode::FORBIDDEN {

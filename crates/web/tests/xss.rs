@@ -30,6 +30,7 @@ use nguon_store::{RecordQuery, Registry};
 use secrecy::SecretString;
 use serde_json::json;
 use support::TestApp;
+use support::chain::commissioning_document;
 use support::portal::{Browser, PASSWORD, Part};
 use support::webdriver::{ChromeDriver, sign_in};
 
@@ -144,29 +145,9 @@ async fn seed(app: &TestApp) -> Seeded {
     // The lot, captured with the place's name in the document's master data.
     let lot = format!("https://id.gs1.org/01/{GTIN}/10/{LOT}");
     let place = "https://id.gs1.org/414/8934673000109";
-    let document = json!({
-        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
-        "type": "EPCISDocument",
-        "schemaVersion": "2.0",
-        "creationDate": "2026-04-01T00:00:00+07:00",
-        "epcisHeader": {"epcisMasterData": {"vocabularyList": [{
-            "type": "urn:epcglobal:epcis:vtype:BusinessLocation",
-            "vocabularyElementList": [{"id": place, "attributes": [
-                {"id": "urn:epcglobal:cbv:mda#name", "attribute": payload("place-name")}]}],
-        }]}},
-        "epcisBody": {"eventList": [{
-            "type": "ObjectEvent",
-            "eventTime": "2026-04-01T08:00:00+07:00",
-            "eventTimeZoneOffset": "+07:00",
-            "action": "ADD",
-            "bizStep": "commissioning",
-            "readPoint": {"id": place},
-            "bizLocation": {"id": place},
-            "quantityList": [{"epcClass": lot, "quantity": 500.0, "uom": "KGM"}],
-        }]},
-    });
+    let document = commissioning_document(&lot, place, &payload("place-name"));
     let job = app
-        .capture(&key, "application/ld+json", &document.to_string(), &[])
+        .capture(&key, "application/ld+json", &document, &[])
         .await
         .unwrap_or_else(|reply| panic!("{} {}", reply.status, reply.body));
     assert_eq!(job["success"], true, "{job}");
