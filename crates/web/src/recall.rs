@@ -4,7 +4,10 @@
 //! `GET /api/v1/recalls/{id}/report.csv|xlsx|pdf` writes the recall report.
 //!
 //! Raising a recall and changing its status take a province key: the province decides recalls
-//! (TT 17/2021). Any valid key may read them, so every holder can see what concerns it.
+//! (TT 17/2021). A province key reads every recall; an organisation key reads the recalls that
+//! concern it, those whose recalled lots include one of its organisation's, with every lot the
+//! drill found (a recall follows the goods wherever they went). Another organisation's recall
+//! is a 404, as if it did not exist.
 
 use std::collections::BTreeMap;
 
@@ -147,7 +150,7 @@ pub async fn raise(
 /// `GET /api/v1/recalls`.
 pub async fn list(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Json<RecallList>, ApiError> {
     let mut status = None;
@@ -175,7 +178,18 @@ pub async fn list(
             }
         }
     }
-    let recalls = state.store.list_recalls(status, limit).await?;
+    let Some(own) = caller.reading_scope() else {
+        let recalls = state.store.list_recalls(status, limit).await?;
+        return Ok(Json(RecallList { recalls }));
+    };
+    // The newest recalls, then those that concern the organisation: a page may hold fewer.
+    let mut recalls = Vec::new();
+    for recall in state.store.list_recalls(status, MAX_RECALLS_PAGE).await? {
+        if concerns(&state.store.recall_lots(recall.id).await?, own) {
+            recalls.push(recall);
+        }
+    }
+    recalls.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     Ok(Json(RecallList { recalls }))
 }
 
@@ -189,19 +203,17 @@ pub async fn list(
         (status = 200, description = "recall and lots (identifier, role affected or suspect, kind, organisation, quantity, uom)", body = serde_json::Value),
         (status = 400, description = "`id` is not a recall id", body = crate::error::Problem, content_type = "application/problem+json"),
         crate::error::responses::Unauthorized,
-        (status = 404, description = "No such recall", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 404, description = "No such recall, or, for an organisation key, none of its lots is the organisation's", body = crate::error::Problem, content_type = "application/problem+json")
     ),
     security(("api_key" = []))
 )]
 /// `GET /api/v1/recalls/{id}`.
 pub async fn one(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<RecallView>, ApiError> {
-    let id = recall_id(&id)?;
-    let recall = state.store.recall(id).await?;
-    let lots = state.store.recall_lots(id).await?;
+    let (recall, lots) = readable(&state, &caller, &id).await?;
     Ok(Json(RecallView { recall, lots }))
 }
 
@@ -218,7 +230,7 @@ pub async fn one(
         (status = 400, description = "`id` or `status` breaks its rule", body = crate::error::Problem, content_type = "application/problem+json"),
         crate::error::responses::Unauthorized,
         (status = 403, description = "Not a province key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such recall", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such recall, or, for an organisation key, none of its lots is the organisation's", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not the next status; the detail names the rule", body = crate::error::Problem, content_type = "application/problem+json")
     ),
     security(("api_key" = []))
@@ -254,17 +266,17 @@ macro_rules! report_route {
                 (status = 200, description = "The report file, as an attachment"),
                 (status = 400, description = "`id` is not a recall id", body = crate::error::Problem, content_type = "application/problem+json"),
                 crate::error::responses::Unauthorized,
-                (status = 404, description = "No such recall", body = crate::error::Problem, content_type = "application/problem+json")
+                (status = 404, description = "No such recall, or, for an organisation key, none of its lots is the organisation's", body = crate::error::Problem, content_type = "application/problem+json")
             ),
             security(("api_key" = []))
         )]
         #[doc = concat!("`GET ", $path, "`.")]
         pub async fn $name(
             State(state): State<AppState>,
-            _caller: Caller,
+            caller: Caller,
             Path(id): Path<String>,
         ) -> Result<Response, ApiError> {
-            report(&state, &id, $format).await
+            report(&state, &caller, &id, $format).await
         }
     };
 }
@@ -288,10 +300,14 @@ report_route!(
     "The recall report as PDF"
 );
 
-async fn report(state: &AppState, id: &str, format: Format) -> Result<Response, ApiError> {
-    let id = recall_id(id)?;
-    let recall = state.store.recall(id).await?;
-    let lots = state.store.recall_lots(id).await?;
+async fn report(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    format: Format,
+) -> Result<Response, ApiError> {
+    let (recall, lots) = readable(state, caller, id).await?;
+    let id = recall.id;
     let names = organisation_names(&*state.store, &lots).await?;
     let failed = |error: ReportError| {
         ApiError::Store(StoreError::Internal(format!("recall report {id}: {error}")))
@@ -445,6 +461,27 @@ fn province(caller: &Caller, what: &str) -> Result<(), ApiError> {
         Some(_) => Err(ApiError::forbidden(format!(
             "only a province key may {what}; an organisation key reads recalls"
         ))),
+    }
+}
+
+/// Whether one of the recalled lots is `organisation`'s.
+fn concerns(lots: &[RecalledLot], organisation: OrganisationId) -> bool {
+    lots.iter()
+        .any(|lot| lot.organisation == Some(organisation))
+}
+
+/// The recall `id` with its lots, if the caller may read it.
+async fn readable(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<(Recall, Vec<RecalledLot>), ApiError> {
+    let id = recall_id(id)?;
+    let recall = state.store.recall(id).await?;
+    let lots = state.store.recall_lots(id).await?;
+    match caller.reading_scope() {
+        Some(own) if !concerns(&lots, own) => Err(ApiError::Store(nguon_store::no_such_recall(id))),
+        _ => Ok((recall, lots)),
     }
 }
 

@@ -4,13 +4,15 @@
 //! genealogy both ways, and `GET /api/v1/trace/{id}/quality` scores its records. The walk, the
 //! checks and the score are [`nguon_trace`].
 //!
-//! Any valid API key may trace, across every organisation's events: a recall has to follow the
-//! goods wherever they went. Limiting what an organisation key sees to data shared with it is
-//! future work.
+//! A province key traces any code. An organisation key traces the codes whose chain its
+//! organisation took part in, as on the trace page: walked both ways from the code, the
+//! genealogy must reach one of the organisation's events. A recall still follows the
+//! organisation's goods wherever they went, across every organisation's events, but another
+//! organisation's unrelated lot is a 404 exactly like a code nobody recorded.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use nguon_domain::LotQuality;
+use nguon_domain::{LotQuality, OrganisationId};
 use nguon_store::StoreError;
 use nguon_trace::checks::{Checked, Tolerances};
 use nguon_trace::{Direction, Identifier, Limits, OneStep, Trace};
@@ -33,19 +35,20 @@ use crate::error::ApiError;
         (status = 200, description = "The trace: start, direction, nodes, edges, truncated", body = serde_json::Value),
         (status = 400, description = "`id` is not an identifier, or `direction` is missing or not back/forward", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No event names `id`", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 404, description = "No event names `id`, or, for an organisation key, its chain reaches none of the organisation's events", body = crate::error::Problem, content_type = "application/problem+json")
     ),
     security(("api_key" = []))
 )]
 /// `GET /api/v1/trace/{id}?direction=back|forward`.
 pub async fn trace(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Json<Trace>, ApiError> {
     let identifier = identifier(&id)?;
     let direction = direction(&pairs)?;
+    in_scope(&state, &caller, &identifier).await?;
     nguon_trace::trace(&*state.store, &identifier, direction, Limits::default())
         .await?
         .map(Json)
@@ -65,17 +68,18 @@ pub async fn trace(
         (status = 200, description = "identifier, kind, organisations, suppliers, recipients, truncated", body = serde_json::Value),
         (status = 400, description = "`id` is not an identifier", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No event names `id`", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 404, description = "No event names `id`, or, for an organisation key, its chain reaches none of the organisation's events", body = crate::error::Problem, content_type = "application/problem+json")
     ),
     security(("api_key" = []))
 )]
 /// `GET /api/v1/trace/{id}/one-step`.
 pub async fn one_step(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<OneStep>, ApiError> {
     let identifier = identifier(&id)?;
+    in_scope(&state, &caller, &identifier).await?;
     nguon_trace::one_step(&*state.store, &identifier)
         .await?
         .map(Json)
@@ -95,17 +99,18 @@ pub async fn one_step(
         (status = 200, description = "start and findings: rule, severity, message {en, vi}, eventIds, identifiers", body = serde_json::Value),
         (status = 400, description = "`id` is not an identifier", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No event names `id`", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 404, description = "No event names `id`, or, for an organisation key, its chain reaches none of the organisation's events", body = crate::error::Problem, content_type = "application/problem+json")
     ),
     security(("api_key" = []))
 )]
 /// `GET /api/v1/trace/{id}/checks`.
 pub async fn checks(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Checked>, ApiError> {
     let identifier = identifier(&id)?;
+    in_scope(&state, &caller, &identifier).await?;
     nguon_trace::checks::run(
         &*state.store,
         &identifier,
@@ -130,17 +135,18 @@ pub async fn checks(
         (status = 200, description = "identifier, organisation, score, chain, lines: section (stages, kdes, tt02, findings), code, label {vi, en}, present, reason {vi, en}, deduction; computedAt", body = serde_json::Value),
         (status = 400, description = "`id` is not an identifier", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid API key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No event names `id`", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 404, description = "No event names `id`, or, for an organisation key, its chain reaches none of the organisation's events", body = crate::error::Problem, content_type = "application/problem+json")
     ),
     security(("api_key" = []))
 )]
 /// `GET /api/v1/trace/{id}/quality`.
 pub async fn quality(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<LotQuality>, ApiError> {
     let identifier = identifier(&id)?;
+    in_scope(&state, &caller, &identifier).await?;
     nguon_trace::quality::refresh(&*state.store, &crate::quality::CHAINS, &identifier)
         .await?
         .map(Json)
@@ -170,6 +176,38 @@ fn direction(pairs: &[(String, String)]) -> Result<Direction, ApiError> {
         [value] => Direction::parse(value).ok_or_else(|| rule("must be back or forward")),
         [] => Err(rule("is required: back or forward")),
         _ => Err(rule("must be given once")),
+    }
+}
+
+/// Whether one of `owner`'s events is on `walks`: the organisation took part in the chain.
+pub(crate) fn reaches(walks: &[&Trace], owner: OrganisationId) -> bool {
+    walks
+        .iter()
+        .flat_map(|walk| &walk.nodes)
+        .flat_map(|node| &node.events)
+        .any(|event| event.owner == owner)
+}
+
+/// Refuses, as [`unknown`], a code whose chain the caller's organisation took no part in; a
+/// province key traces every code.
+async fn in_scope(
+    state: &AppState,
+    caller: &Caller,
+    identifier: &Identifier,
+) -> Result<(), ApiError> {
+    let Some(own) = caller.reading_scope() else {
+        return Ok(());
+    };
+    let mut walks = Vec::new();
+    for direction in [Direction::Back, Direction::Forward] {
+        walks.extend(
+            nguon_trace::trace(&*state.store, identifier, direction, Limits::default()).await?,
+        );
+    }
+    if reaches(&walks.iter().collect::<Vec<_>>(), own) {
+        Ok(())
+    } else {
+        Err(unknown(identifier))
     }
 }
 

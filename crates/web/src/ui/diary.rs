@@ -13,7 +13,6 @@ use std::sync::LazyLock;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -69,8 +68,8 @@ const UNIT_SUFFIX: &str = ".unit";
 const URL_SUFFIX: &str = ".url";
 
 /// The diary's routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> super::Pages {
+    super::Pages::new()
         .route("/diary", get(index))
         .route(
             "/diary/{chain}/{stage}",

@@ -38,7 +38,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use nguon_domain::{DocumentFile, Image, ProvinceCode, Role};
 use nguon_gs1::CompanyPrefix;
@@ -110,9 +110,59 @@ fn hashed_url(stem: &str, extension: &str, content: &str) -> String {
     format!("/static/{stem}.{hex}.{extension}")
 }
 
+/// The portal's pages as a router and the path of each: the router serves them, the paths let
+/// tests hold every page to account (a page the access matrix does not name fails it).
+pub struct Pages {
+    router: Router<AppState>,
+    paths: Vec<&'static str>,
+}
+
+impl Pages {
+    fn new() -> Self {
+        Self {
+            router: Router::new(),
+            paths: Vec::new(),
+        }
+    }
+
+    /// Serves `path` with `methods` and records the path.
+    fn route(mut self, path: &'static str, methods: MethodRouter<AppState>) -> Self {
+        self.router = self.router.route(path, methods);
+        self.paths.push(path);
+        self
+    }
+
+    fn merge(mut self, other: Self) -> Self {
+        self.router = self.router.merge(other.router);
+        self.paths.extend(other.paths);
+        self
+    }
+
+    /// Lets the bodies of these pages' requests be up to `bytes` long.
+    fn body_limit(mut self, bytes: usize) -> Self {
+        self.router = self.router.layer(DefaultBodyLimit::max(bytes));
+        self
+    }
+
+    /// The path patterns served, in axum's syntax (`/facilities/{id}`).
+    pub fn paths(&self) -> &[&'static str] {
+        &self.paths
+    }
+
+    /// The router.
+    pub fn into_router(self) -> Router<AppState> {
+        self.router
+    }
+}
+
 /// The portal's routes.
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    all_pages().into_router()
+}
+
+/// The portal's pages with their paths.
+pub fn all_pages() -> Pages {
+    Pages::new()
         .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", axum::routing::post(pages::logout))
@@ -201,8 +251,8 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The partner pages: an organisation's sharing page and the province's partner registry.
-fn partner_routes() -> Router<AppState> {
-    Router::new()
+fn partner_routes() -> Pages {
+    Pages::new()
         .route("/partners", get(partners::sharing).post(partners::grant))
         .route("/partners/{id}/revoke", post(partners::revoke))
         .route(
@@ -219,8 +269,8 @@ fn partner_routes() -> Router<AppState> {
 
 /// The product pages: their forms carry a photo of up to [`Image::MAX_BYTES`], so their body
 /// limit leaves room for it and the other fields.
-fn product_routes() -> Router<AppState> {
-    Router::new()
+fn product_routes() -> Pages {
+    Pages::new()
         .route("/products", get(products::list).post(products::create))
         .route("/products/new", get(products::new_form))
         .route("/products/{id}", get(products::detail))
@@ -229,16 +279,16 @@ fn product_routes() -> Router<AppState> {
             get(products::edit_form).post(products::update),
         )
         .route("/products/{id}/status", post(products::set_status))
-        .layer(DefaultBodyLimit::max(Image::MAX_BYTES + 64 * 1024))
+        .body_limit(Image::MAX_BYTES + 64 * 1024)
 }
 
 /// The guidance library: an upload carries a file of up to [`DocumentFile::MAX_BYTES`], so its
 /// body limit leaves room for it and the other fields.
-fn guidance_routes() -> Router<AppState> {
-    Router::new()
+fn guidance_routes() -> Pages {
+    Pages::new()
         .route("/guidance", get(guidance::list).post(guidance::upload))
         .route("/guidance/{id}", get(guidance::download))
-        .layer(DefaultBodyLimit::max(DocumentFile::MAX_BYTES + 64 * 1024))
+        .body_limit(DocumentFile::MAX_BYTES + 64 * 1024)
 }
 
 /// `GET /static/{name}`: the stylesheet and the script under their current names only.

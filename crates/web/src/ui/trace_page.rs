@@ -271,15 +271,12 @@ async fn view(
     // mean they vanished in between, which an append-only store does not do.
     let forward = nguon_trace::trace(store, identifier, Direction::Forward, PAGE_LIMITS).await?;
     let walks: Vec<&Trace> = std::iter::once(&back).chain(&forward).collect();
-    let reaches_own = |own: OrganisationId| {
-        walks
-            .iter()
-            .flat_map(|walk| &walk.nodes)
-            .flat_map(|node| &node.events)
-            .any(|event| event.owner == own)
-    };
     if !who.user.access.sees_all_organisations()
-        && !who.user.access.organisation().is_some_and(reaches_own)
+        && !who
+            .user
+            .access
+            .organisation()
+            .is_some_and(|own| crate::trace::reaches(&walks, own))
     {
         return Ok(None);
     }

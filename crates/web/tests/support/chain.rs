@@ -83,6 +83,22 @@ fn document(place: &str, name: &str, events: Vec<Value>) -> String {
     .to_string()
 }
 
+/// A capture document commissioning 500 kg of `lot` at `place`, which its master data names
+/// `place_name`.
+pub fn commissioning_document(lot: &str, place: &str, place_name: &str) -> String {
+    document(
+        place,
+        place_name,
+        vec![event(
+            "ObjectEvent",
+            (10, 8),
+            "commissioning",
+            place,
+            json!({"action": "ADD", "quantityList": [quantity(lot, 500.0, "KGM")]}),
+        )],
+    )
+}
+
 /// Captures the chain, each organisation with its own key; returns the hatchery, the farm and
 /// the processor.
 pub async fn shrimp_chain(app: &TestApp) -> [OrganisationId; 3] {

@@ -6,6 +6,7 @@
 
 pub mod chain;
 pub mod portal;
+pub mod webdriver;
 
 use std::io::Write;
 use std::sync::Arc;
