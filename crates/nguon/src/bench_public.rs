@@ -11,7 +11,9 @@
 //! rather than by a bare rate.
 //!
 //! `wrk` asks for one URL over and over, so the same lot's pages stay in the database's cache
-//! and the scan log grows by one row per page view for that one lot.
+//! and the scan log grows by one row per page view for that one lot, written in batches after
+//! the answers. After the rounds the server is stopped with SIGTERM and the log is counted: it
+//! must hold every view `wrk` saw answered.
 
 use std::time::{Duration, Instant};
 
@@ -127,6 +129,7 @@ pub async fn run(args: BenchPublicArgs) -> anyhow::Result<()> {
     // The server opens the database itself; this process keeps only the scratch location.
     scratch.store.close().await;
 
+    let measured_from = time::OffsetDateTime::now_utc();
     let (mut server, address) = start_server(&scratch.url).await?;
     let hello = hello_world().await?;
     let outcome = async {
@@ -154,13 +157,49 @@ pub async fn run(args: BenchPublicArgs) -> anyhow::Result<()> {
             rounds.push(figures);
         }
         summarise(&rounds);
-        anyhow::Ok(())
+        anyhow::Ok(rounds.iter().map(|[.., page]| page.requests).sum::<u64>())
     }
     .await;
     hello.task.abort();
-    server.start_kill().ok();
-    server.wait().await.ok();
-    outcome
+    let Ok(answered) = outcome else {
+        server.start_kill().ok();
+        server.wait().await.ok();
+        return outcome.map(drop);
+    };
+    // A graceful stop writes the views still queued; then every view wrk saw answered must be
+    // in the log (a few more were answered as wrk closed its connections).
+    stop(&mut server).await?;
+    let store = crate::database::open(&scratch.url).await?;
+    let logged = store
+        .scan_tallies(None, measured_from)
+        .await?
+        .iter()
+        .filter(|tally| tally.lot.as_deref() == link.get("10") && tally.serial.is_none())
+        .map(|tally| tally.scans)
+        .sum::<u64>();
+    store.close().await;
+    println!("scan log: {logged} views of the page logged; wrk counted {answered} answered");
+    anyhow::ensure!(
+        logged > answered,
+        "the scan log lost views: {logged} logged, {answered} answered"
+    );
+    Ok(())
+}
+
+/// Stops `server` with SIGTERM, as a service manager would, and waits for it to exit.
+async fn stop(server: &mut tokio::process::Child) -> anyhow::Result<()> {
+    let pid = server.id().context("the server is still running")?;
+    let sent = tokio::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .await
+        .context("cannot run kill")?;
+    anyhow::ensure!(sent.success(), "kill -TERM {pid} failed");
+    let status = tokio::time::timeout(Duration::from_secs(30), server.wait())
+        .await
+        .context("nguon serve did not stop within 30 s of SIGTERM")??;
+    anyhow::ensure!(status.success(), "nguon serve stopped with {status}");
+    Ok(())
 }
 
 /// Fails with the way to install `wrk` when it is not on the `PATH`.
