@@ -18,6 +18,7 @@ use nguon_store::Registry;
 use serde_json::json;
 use support::chain::{FARM_NAME, HATCHERY_NAME, POND_PLACE, PROCESSOR_NAME, shrimp_chain};
 use support::{Reply, TestApp};
+use tower::ServiceExt;
 
 /// The frozen shrimp's GTIN and the page of its lot F7.
 const FROZEN_GTIN: &str = "08931234560034";
@@ -492,7 +493,42 @@ async fn a_cached_chain_serves_scans_for_its_time_and_each_scan_is_still_logged(
     let rush =
         futures_util::future::join_all((0..40).map(|_| scan(&cached, FROZEN_PAGE, "vi"))).await;
     assert!(rush.iter().all(|view| view.body == again.body));
-    // Every scan was logged, cached or not: 43 through the cache, one fresh.
+    // A browser that takes gzip gets the same page gzipped, and each language its own.
+    let request = Request::builder()
+        .uri(FROZEN_PAGE)
+        .header("host", "truyxuat.test")
+        .header("accept", "text/html")
+        .header("accept-encoding", "gzip, deflate, br")
+        .header("accept-language", "vi")
+        .body(Body::empty())
+        .unwrap();
+    let response = nguon_web::router(cached.state.clone())
+        .oneshot(request)
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+    assert!(
+        response.headers()["vary"]
+            .to_str()
+            .unwrap()
+            .contains("Accept-Encoding")
+    );
+    let gzipped = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let mut unzipped = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&gzipped[..]),
+        &mut unzipped,
+    )
+    .unwrap();
+    assert_eq!(unzipped, again.body);
+    assert!(
+        gzipped.len() * 3 < unzipped.len(),
+        "{} bytes",
+        gzipped.len()
+    );
+    // Every scan was logged, cached or not: 44 through the cache, one fresh.
     fresh.state.scan_log.flush().await;
     let since = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
     let tallies = fresh.state.store.scan_tallies(None, since).await.unwrap();
@@ -500,7 +536,7 @@ async fn a_cached_chain_serves_scans_for_its_time_and_each_scan_is_still_logged(
         .iter()
         .find(|t| t.lot.as_deref() == Some("F7") && t.serial.is_none())
         .unwrap();
-    assert_eq!(lot.scans, 44, "{tallies:?}");
+    assert_eq!(lot.scans, 45, "{tallies:?}");
 }
 
 #[tokio::test]

@@ -211,7 +211,7 @@ pub async fn page(
     match view(&state, tr, &visitor, &link).await {
         Ok(Answer::Page(chain, stamp)) => match &chain.outcome {
             Outcome::Page(view) if stamp.is_none() => {
-                with_language(lang, unstamped(&chain, chrome, view, uri.path()))
+                with_language(lang, unstamped(&chain, chrome, view, uri.path(), &headers))
             }
             Outcome::Page(view) => with_language(
                 lang,
@@ -233,28 +233,81 @@ pub async fn page(
 }
 
 /// The page of `chain` without a stamp line, rendered once per chain and path: the views of a
-/// lot's code while its chain is cached all get the same bytes.
-fn unstamped(chain: &Chain, chrome: Chrome, view: &PublicView, here: &str) -> Response {
-    if let Some((path, html)) = chain.rendered.get()
-        && path == here
-    {
-        return Html(html.clone()).into_response();
-    }
-    let lang = chrome.tr.lang;
-    let page = PublicPage {
-        chrome,
-        view,
-        stamp: None,
-    };
-    match page.render() {
-        Ok(html) => {
-            let html = Bytes::from(html);
-            // Another view may have rendered it meanwhile: either copy is the same page.
-            let _ = chain.rendered.set((here.to_owned(), html.clone()));
-            Html(html).into_response()
+/// lot's code while its chain is cached all get the same bytes, gzipped for the browsers that
+/// take it (every phone's does), which keeps a long chain's page small on a slow network.
+fn unstamped(
+    chain: &Chain,
+    chrome: Chrome,
+    view: &PublicView,
+    here: &str,
+    headers: &HeaderMap,
+) -> Response {
+    let rendered = match chain.rendered.get() {
+        Some(rendered) if rendered.path == here => rendered,
+        _ => {
+            let lang = chrome.tr.lang;
+            let page = PublicPage {
+                chrome,
+                view,
+                stamp: None,
+            };
+            match page
+                .render()
+                .map_err(|e| e.to_string())
+                .and_then(|html| Rendered::new(here, html).map_err(|e| e.to_string()))
+            {
+                // Another view may have rendered it meanwhile: either copy is the same page.
+                Ok(rendered) => chain.rendered.get_or_init(|| rendered),
+                Err(error) => return UiError::Internal(error).into_page(lang),
+            }
         }
-        Err(error) => UiError::Internal(error.to_string()).into_page(lang),
+    };
+    if !takes_gzip(headers) {
+        return Html(rendered.html.clone()).into_response();
     }
+    (
+        [(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"))],
+        Html(rendered.gzip.clone()),
+    )
+        .into_response()
+}
+
+/// A page rendered once: for which path, as HTML and gzipped.
+struct Rendered {
+    path: String,
+    html: Bytes,
+    gzip: Bytes,
+}
+
+impl Rendered {
+    fn new(path: &str, html: String) -> std::io::Result<Self> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::Write::write_all(&mut encoder, html.as_bytes())?;
+        Ok(Self {
+            path: path.to_owned(),
+            gzip: Bytes::from(encoder.finish()?),
+            html: Bytes::from(html),
+        })
+    }
+}
+
+/// Whether `Accept-Encoding` takes gzip: named (or `*`) without `q=0`.
+fn takes_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
 }
 
 /// A page for `lang`, marked so caches keep each language apart.
@@ -267,7 +320,7 @@ fn with_language(lang: Lang, page: impl IntoResponse) -> Response {
     );
     headers.insert(
         header::VARY,
-        HeaderValue::from_static("Accept-Language, Cookie"),
+        HeaderValue::from_static("Accept-Language, Accept-Encoding, Cookie"),
     );
     response
 }
@@ -314,8 +367,8 @@ pub struct Chain {
     suspended: bool,
     /// An open recall names the lot or serial.
     recalled: bool,
-    /// The page without a stamp line as HTML, and the path it was rendered for.
-    rendered: OnceLock<(String, Bytes)>,
+    /// The page without a stamp line, once rendered.
+    rendered: OnceLock<Rendered>,
 }
 
 /// What one scan answers: the cached chain, and this stamp's line.
@@ -1154,6 +1207,21 @@ fn page_url(state: &AppState, headers: &HeaderMap, link: &DigitalLink) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gzip_is_sent_only_where_it_is_taken() {
+        let taking = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::ACCEPT_ENCODING, value.parse().unwrap());
+            takes_gzip(&headers)
+        };
+        assert!(taking("gzip, deflate, br"));
+        assert!(taking("br;q=1.0, GZIP;q=0.5"));
+        assert!(taking("*"));
+        assert!(!taking("gzip;q=0"));
+        assert!(!taking("identity"));
+        assert!(!takes_gzip(&HeaderMap::new()));
+    }
 
     #[test]
     fn households_are_shown_by_initials() {
