@@ -12,6 +12,7 @@ pub mod error;
 pub mod exports;
 mod health;
 pub mod import;
+pub mod integrity;
 pub mod metrics;
 pub mod partners_api;
 pub mod password;
@@ -69,6 +70,9 @@ pub struct AppState {
     pub public_pages: Arc<cache::TtlCache<String, Arc<ui::public_page::Chain>>>,
     /// Capture jobs storing at once ([`CAPTURE_JOBS_AT_ONCE`]); the others wait their turn.
     pub capture_slots: Arc<tokio::sync::Semaphore>,
+    /// The public half of the province's checkpoint signing key, published at
+    /// [`integrity::SIGNING_KEY_PATH`] and on the public page; `None` publishes none.
+    pub signing_key: Option<nguon_integrity::PublicKey>,
 }
 
 /// How many capture jobs store at once. Each holds a database connection and its document's
@@ -89,6 +93,7 @@ impl AppState {
             resolver_links: Arc::default(),
             public_pages: Arc::default(),
             capture_slots: Arc::new(tokio::sync::Semaphore::new(CAPTURE_JOBS_AT_ONCE)),
+            signing_key: None,
         }
     }
 
@@ -127,6 +132,7 @@ pub fn router(state: AppState) -> Router {
     let (routes, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
+        .routes(routes!(integrity::signing_key))
         .routes(routes!(trace::trace))
         .routes(routes!(trace::one_step))
         .routes(routes!(trace::checks))
