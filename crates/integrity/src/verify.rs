@@ -27,6 +27,9 @@ pub enum Problem {
     HashEdited,
     /// Neither the stored hash nor the document's agrees with the document or the chain.
     EventEdited,
+    /// The stored hash is not the document's, and a gap before the row leaves the chain unable
+    /// to tell which of the two was edited.
+    HashMismatch,
     /// The document is no longer an EPCIS event that can be hashed.
     DocumentUnreadable {
         /// Why it cannot be hashed.
@@ -99,6 +102,10 @@ impl fmt::Display for Finding {
             Problem::EventEdited => {
                 f.write_str("event edited: neither its hash nor its document matches the chain")
             }
+            Problem::HashMismatch => f.write_str(
+                "document or event hash edited: they no longer match, and the gap before this \
+                 row hides which",
+            ),
             Problem::DocumentUnreadable { reason } => {
                 write!(
                     f,
@@ -303,6 +310,7 @@ fn check_entry(entry: &ChainEntry, previous: Option<&Link>) -> Option<Problem> {
     Some(match (follows(&event.event_hash), follows(&recomputed)) {
         (Some(true), _) => Problem::DocumentEdited,
         (_, Some(true)) => Problem::HashEdited,
+        (None, _) => Problem::HashMismatch,
         _ => Problem::EventEdited,
     })
 }
@@ -314,4 +322,105 @@ fn document_hash(document: &str) -> Result<String, String> {
     nguon_epcis::hash::hash_event_json(&value, value.get("@context"))
         .map(|hash| hash.hash)
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use nguon_store::ChainedEvent;
+
+    use super::*;
+
+    const DOCUMENT: &str = r#"{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "ObjectEvent", "eventTime": "2026-02-01T08:00:00+07:00",
+        "eventTimeZoneOffset": "+07:00", "action": "OBSERVE",
+        "epcList": ["https://id.gs1.org/01/08931234560010/21/A1"]}"#;
+
+    /// Position 1 of a chain whose event holds `document` and `hash`, linked with `chained`.
+    fn entry(document: &str, hash: &str, chained: &str) -> (ChainEntry, Link) {
+        let genesis = [3; 32];
+        let entry = ChainEntry {
+            position: 1,
+            sequence: 9,
+            link: next_link(&genesis, chained).to_vec(),
+            event: Some(ChainedEvent {
+                event_id: "urn:uuid:x".to_owned(),
+                event_hash: hash.to_owned(),
+                document: document.to_owned(),
+            }),
+        };
+        (entry, genesis)
+    }
+
+    #[test]
+    fn each_kind_of_edit_is_told_apart() {
+        let hash = document_hash(DOCUMENT).unwrap();
+        let other = document_hash(&DOCUMENT.replace("A1", "A2")).unwrap();
+        let (clean, genesis) = entry(DOCUMENT, &hash, &hash);
+        assert_eq!(check_entry(&clean, Some(&genesis)), None);
+        let edited_document = DOCUMENT.replace("A1", "A2");
+        let (document, _) = entry(&edited_document, &hash, &hash);
+        assert_eq!(
+            check_entry(&document, Some(&genesis)),
+            Some(Problem::DocumentEdited)
+        );
+        let (stored_hash, _) = entry(DOCUMENT, &other, &hash);
+        assert_eq!(
+            check_entry(&stored_hash, Some(&genesis)),
+            Some(Problem::HashEdited)
+        );
+        let (both_apart, _) = entry(&edited_document, &hash, "something else");
+        assert_eq!(
+            check_entry(&both_apart, Some(&genesis)),
+            Some(Problem::EventEdited)
+        );
+        let (moved, _) = entry(DOCUMENT, &hash, &other);
+        assert_eq!(
+            check_entry(&moved, Some(&genesis)),
+            Some(Problem::LinkMismatch)
+        );
+        // After a gap the link before is unknown: only the hash can still be checked.
+        assert_eq!(check_entry(&moved, None), None);
+        assert_eq!(check_entry(&document, None), Some(Problem::HashMismatch));
+    }
+
+    #[test]
+    fn a_missing_event_or_an_unreadable_document_is_named() {
+        let (mut gone, genesis) = entry(DOCUMENT, "h", "h");
+        gone.event = None;
+        assert_eq!(
+            check_entry(&gone, Some(&genesis)),
+            Some(Problem::EventMissing)
+        );
+        let (garbled, _) = entry("{not json", "h", "h");
+        assert!(matches!(
+            check_entry(&garbled, Some(&genesis)),
+            Some(Problem::DocumentUnreadable { reason }) if reason.starts_with("not JSON")
+        ));
+    }
+
+    #[test]
+    fn findings_read_as_one_line_naming_the_row() {
+        let finding = Finding {
+            organisation: OrganisationId::parse("0190f5c2-8d3a-7b4e-9f10-2a3b4c5d6e7f").unwrap(),
+            position: Some(4),
+            sequence: Some(17),
+            event_id: Some("urn:uuid:e".to_owned()),
+            problem: Problem::PositionsMissing { from: 2, to: 3 },
+        };
+        assert_eq!(
+            finding.to_string(),
+            "organisation 0190f5c2-8d3a-7b4e-9f10-2a3b4c5d6e7f position 4 (sequence 17) event \
+             urn:uuid:e: positions 2 to 3 missing: rows were deleted"
+        );
+        let report = VerifyReport {
+            chains: 2,
+            events: 9,
+            checkpoints: 1,
+            findings: vec![finding],
+        };
+        assert_eq!(
+            report.summary(),
+            "9 events in 2 chains verified, 1 checkpoints: 1 problem found"
+        );
+    }
 }
