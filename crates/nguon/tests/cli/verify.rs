@@ -1,7 +1,8 @@
 //! `nguon verify` on both back ends: a clean database verifies with exit code 0 and signs
 //! checkpoints; then rows are edited, deleted and reordered with raw SQL, as someone with write
-//! access to the database could, and verify names exactly those rows with exit code 3. Events
-//! stored before the chain existed are chained when the database is migrated.
+//! access to the database could, and verify names exactly those rows with exit code 3; a chain
+//! rewritten consistently is caught by its signed checkpoint. Events stored before the chain
+//! existed are chained when the database is migrated.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -291,7 +292,6 @@ async fn tamper_and_verify(mut db: Raw, dialect: Dialect, dir: &Path, database: 
         at(4)
     ))
     .await;
-    db.close().await;
     assert_eq!(
         findings(dir, database, &owners),
         expected(&[
@@ -310,6 +310,40 @@ async fn tamper_and_verify(mut db: Raw, dialect: Dialect, dir: &Path, database: 
         "nothing is signed over a tampered chain: {stderr}"
     );
     assert!(!stderr.contains("checkpoints signed"), "{stderr}");
+
+    // A careful attacker makes the farm's hashes match its documents again and recomputes its
+    // links from the genesis: every row now agrees with the chain, but the chain no longer
+    // agrees with the checkpoint the province signed at its head.
+    let mut link = nguon_store::genesis_link(nguon_domain::OrganisationId::parse(&farm).unwrap());
+    for sequence in [farm_1, farm_2] {
+        let document: String = db
+            .scalar(&format!(
+                "SELECT document FROM events WHERE sequence = {sequence}"
+            ))
+            .await;
+        let value: Value = serde_json::from_str(&document).unwrap();
+        let hash = nguon_epcis::hash::hash_event_json(&value, value.get("@context"))
+            .unwrap()
+            .hash;
+        link = nguon_store::next_link(&link, &hash);
+        let hex: String = link.iter().map(|b| format!("{b:02x}")).collect();
+        db.execute(&format!(
+            "UPDATE events SET event_hash = '{hash}' WHERE sequence = {sequence}; \
+             UPDATE event_chain SET link = {} WHERE sequence = {sequence};",
+            dialect.bytes(&hex)
+        ))
+        .await;
+    }
+    db.close().await;
+    let found = findings(dir, database, &owners);
+    let farm_findings: Vec<_> = found.iter().filter(|(owner, ..)| owner == FARM).collect();
+    assert_eq!(
+        farm_findings,
+        [
+            &(FARM.to_owned(), 1, "checkpoint_forged".to_owned()),
+            &(FARM.to_owned(), 2, "checkpoint_mismatch".to_owned()),
+        ]
+    );
 }
 
 /// A database from before the chain: its chain rows gone and the back-fill due up to the
