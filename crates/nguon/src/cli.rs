@@ -80,6 +80,10 @@ pub enum Command {
     Backup(crate::backup_cmd::BackupArgs),
     /// Restore a backup into an empty database and check its events against the manifest.
     Restore(crate::backup_cmd::RestoreArgs),
+    /// Check every organisation's event chain and its signed checkpoints, naming each row edited,
+    /// deleted or reordered in the database; exit code 0 when all is well, 3 when anything is
+    /// found.
+    Verify(crate::verify_cmd::VerifyArgs),
     /// Regulatory evidence packs: FSMA 204 spreadsheet and plan, EU 931/2011, US SIMP, GDST.
     #[command(subcommand)]
     Export(crate::export_cmd::ExportCommand),

@@ -66,6 +66,30 @@ pub struct Config {
     /// The Prometheus metrics listener.
     #[serde(default)]
     pub metrics: MetricsConfig,
+    /// Tamper evidence: the signing key and how often checkpoints are signed.
+    #[serde(default)]
+    pub integrity: IntegrityConfig,
+}
+
+/// The `[integrity]` table: the province's signing key and its checkpoints.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IntegrityConfig {
+    /// The file holding the province's ed25519 signing key, made (readable by its owner only) on
+    /// first use. Keep it off the database server: whoever holds it and the database can rewrite
+    /// history undetected.
+    pub signing_key: PathBuf,
+    /// Minutes between the checkpoints `serve` signs at every chain's head; 0 signs none.
+    pub checkpoint_minutes: u32,
+}
+
+impl Default for IntegrityConfig {
+    fn default() -> Self {
+        Self {
+            signing_key: PathBuf::from("nguon-signing.key"),
+            checkpoint_minutes: 60,
+        }
+    }
 }
 
 /// The `[metrics]` table: where Prometheus scrapes `GET /metrics`.
@@ -434,6 +458,7 @@ mod tests {
                         scans: nguon_domain::ScanThresholds::default(),
                         sync: nguon_sync::SyncConfig::default(),
                         metrics: MetricsConfig::default(),
+                        integrity: IntegrityConfig::default(),
                     }
                 )
             );
@@ -456,6 +481,26 @@ mod tests {
             assert_eq!(config.database_url, url("/var/lib/nguon/nguon.db"));
             assert_eq!(config.listen, "0.0.0.0:9000".parse()?);
             assert_eq!(config.log_format, LogFormat::Json);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_signing_key_and_checkpoint_interval_come_from_the_file_and_the_environment() {
+        jail(|jail| {
+            jail.create_file(
+                "nguon.toml",
+                "[integrity]\nsigning_key = \"/etc/nguon/signing.key\"\n",
+            )?;
+            jail.set_env("NGUON_INTEGRITY__CHECKPOINT_MINUTES", "15");
+            let config = load(&ConfigFile::default())?;
+            assert_eq!(
+                config.integrity,
+                IntegrityConfig {
+                    signing_key: PathBuf::from("/etc/nguon/signing.key"),
+                    checkpoint_minutes: 15,
+                }
+            );
             Ok(())
         });
     }
@@ -688,6 +733,7 @@ mod tests {
             scans: nguon_domain::ScanThresholds::default(),
             sync: nguon_sync::SyncConfig::default(),
             metrics: MetricsConfig::default(),
+            integrity: IntegrityConfig::default(),
         };
         let debug = format!("{config:?}");
         assert!(!debug.contains("s3cret"), "{debug}");

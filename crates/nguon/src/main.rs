@@ -25,6 +25,7 @@ mod quality_cmd;
 mod recall_cmd;
 mod serve;
 mod trace_cmd;
+mod verify_cmd;
 
 use std::process::ExitCode;
 
@@ -77,6 +78,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Restore(args) => backup_cmd::restore(config, args)
             .await
             .map(|()| ExitCode::SUCCESS),
+        Command::Verify(args) => verify_cmd::run(config, args).await,
         Command::Export(command) => export_cmd::run(config, command)
             .await
             .map(|()| ExitCode::SUCCESS),

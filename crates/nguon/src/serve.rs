@@ -2,10 +2,12 @@
 //! cleanly: stop accepting, let requests in flight finish, close the database.
 
 use std::future::Future;
+use std::time::Duration;
 
 use anyhow::Context;
 use std::sync::Arc;
 
+use nguon_integrity::{ProvinceKey, sign_checkpoints};
 use nguon_store::Store;
 use nguon_web::{AppState, EpcisSettings};
 use tokio::net::TcpListener;
@@ -25,6 +27,15 @@ pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     config.sync.settings().map_err(anyhow::Error::msg)?;
     // Handlers first: a SIGTERM that arrives while the database opens must still be honoured.
     let shutdown = shutdown_signal()?;
+    let (signing_key, created) = ProvinceKey::load_or_create(&config.integrity.signing_key)?;
+    if created {
+        tracing::warn!(
+            path = %config.integrity.signing_key.display(),
+            fingerprint = %signing_key.public().fingerprint(),
+            "new signing key written; keep a copy off the database server"
+        );
+    }
+    let signing_key = Arc::new(signing_key);
     // The database first, so a bad URL fails before the port is taken.
     let store = database::open(&config.database_url).await?;
     let listener = match TcpListener::bind(config.listen).await {
@@ -74,7 +85,11 @@ pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         ),
         Err(error) => tracing::error!(%error, "cannot seed the product-group catalogue"),
     }
-    let state = app_state(&config, store.clone());
+    let state = AppState {
+        signing_key: Some(signing_key.public()),
+        ..app_state(&config, store.clone())
+    };
+    let checkpoints = spawn_checkpoints(store.clone(), signing_key, &config);
     let delivery =
         nguon_web::epcis::subscriptions::spawn_delivery(state.clone(), Default::default());
     let (stop_sync, sync_stopped) = tokio::sync::watch::channel(false);
@@ -84,6 +99,9 @@ pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     }
     let served = nguon_web::serve(listener, state, shutdown).await;
     delivery.abort();
+    if let Some(checkpoints) = checkpoints {
+        checkpoints.abort();
+    }
     if let Some(metrics) = metrics {
         metrics.abort();
     }
@@ -124,6 +142,37 @@ async fn start_metrics(
     ))))
 }
 
+/// With `[integrity] checkpoint_minutes` above 0: signs a checkpoint at every chain's head that
+/// moved, at start and then every so many minutes, in a task of its own.
+fn spawn_checkpoints(
+    store: Arc<dyn Store>,
+    key: Arc<ProvinceKey>,
+    config: &Config,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let minutes = config.integrity.checkpoint_minutes;
+    if minutes == 0 {
+        return None;
+    }
+    tracing::info!(
+        fingerprint = %key.public().fingerprint(),
+        minutes,
+        "checkpoints of the event chains will be signed"
+    );
+    let mut every = tokio::time::interval(Duration::from_secs(u64::from(minutes) * 60));
+    // After a pause (a suspended machine), one checkpoint, not a burst of them.
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    Some(tokio::spawn(async move {
+        loop {
+            every.tick().await;
+            match sign_checkpoints(store.as_ref(), &key).await {
+                Ok(0) => {}
+                Ok(signed) => tracing::info!(signed, "checkpoints signed"),
+                Err(error) => tracing::error!(%error, "cannot sign checkpoints"),
+            }
+        }
+    }))
+}
+
 /// The server state over `store` with the configured EPCIS, GS1 and portal settings; `nguon
 /// import` uses the same, so a file is checked as the portal would check it.
 pub fn app_state(config: &Config, store: Arc<dyn Store>) -> AppState {
@@ -146,6 +195,7 @@ pub fn app_state(config: &Config, store: Arc<dyn Store>) -> AppState {
         resolver_links: Arc::default(),
         public_pages: Arc::default(),
         capture_slots: Arc::new(tokio::sync::Semaphore::new(nguon_web::CAPTURE_JOBS_AT_ONCE)),
+        signing_key: None,
     }
     .with_cache_ttl(std::time::Duration::from_secs(
         config.resolver.cache_seconds,

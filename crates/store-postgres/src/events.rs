@@ -20,6 +20,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::PostgresStore;
+use crate::chain::chain_events;
 use crate::error::store_error;
 use crate::sync::insert_outbox;
 
@@ -555,7 +556,7 @@ async fn find_captured(
 }
 
 /// Writes checked events with fresh sequence numbers: one `INSERT … SELECT FROM UNNEST` each for
-/// events, identifiers and fields.
+/// events, identifiers, fields and chain rows.
 async fn write_events(
     conn: &mut PgConnection,
     events: &[&NewEvent],
@@ -686,7 +687,13 @@ async fn write_events(
     .execute(&mut *conn)
     .await
     .map_err(store_error)?;
-    Ok(())
+    // insert_outbox above took the outbox lock, which chain_events relies on.
+    let chained: Vec<(OrganisationId, i64, &str)> = sequences
+        .iter()
+        .zip(events.iter().copied())
+        .map(|(sequence, event)| (event.owner, *sequence, event.hash.as_str()))
+        .collect();
+    chain_events(conn, &chained).await
 }
 
 /// `SELECT DISTINCT i.owner_id, i.sequence …` of the events naming an identifier of `matching`

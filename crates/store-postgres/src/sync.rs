@@ -24,7 +24,7 @@ use crate::error::store_error;
 
 /// The advisory lock outbox writers hold until they commit (an arbitrary constant, "nguon" read in
 /// base 36).
-const OUTBOX_LOCK: i64 = 39_417_431;
+pub(crate) const OUTBOX_LOCK: i64 = 39_417_431;
 
 #[async_trait]
 impl SyncStore for PostgresStore {

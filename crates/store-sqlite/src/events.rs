@@ -21,6 +21,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::SqliteStore;
+use crate::chain::chain_events;
 use crate::error::store_error;
 use crate::sync::insert_outbox;
 
@@ -596,8 +597,8 @@ async fn find_captured(
     Ok(found)
 }
 
-/// Writes checked events with fresh sequence numbers: events, identifiers and fields, each in
-/// multi-row INSERTs.
+/// Writes checked events with fresh sequence numbers: events, identifiers, fields and chain rows,
+/// each in multi-row INSERTs.
 async fn write_events(
     conn: &mut SqliteConnection,
     events: &[&NewEvent],
@@ -671,7 +672,11 @@ async fn write_events(
         });
         sql.build().execute(&mut *conn).await.map_err(store_error)?;
     }
-    Ok(())
+    let chained: Vec<(OrganisationId, i64, &str)> = numbered
+        .iter()
+        .map(|(sequence, event)| (event.owner, *sequence, event.hash.as_str()))
+        .collect();
+    chain_events(conn, &chained).await
 }
 
 /// Adds ` AND column IN (…)` for an optional "any of" filter; an empty list matches nothing.

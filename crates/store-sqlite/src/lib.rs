@@ -10,6 +10,7 @@
 mod accounts;
 mod api;
 mod backup;
+mod chain;
 mod error;
 mod events;
 mod outreach;
@@ -132,14 +133,15 @@ impl SqliteStore {
         Ok(store)
     }
 
-    /// Applies the embedded migrations that the database has not seen yet, then folds the
-    /// names of organisations registered before names were kept folded for search. Safe to
-    /// repeat.
+    /// Applies the embedded migrations that the database has not seen yet, then chains the
+    /// events captured before the chain existed and folds the names of organisations registered
+    /// before names were kept folded for search. Safe to repeat.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         MIGRATOR
             .run(&self.pool)
             .await
             .map_err(error::migrate_error)?;
+        self.backfill_chains().await?;
         let unfolded = sqlx::query("SELECT id, name FROM organisations WHERE search_name = ''")
             .fetch_all(&self.pool)
             .await

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod backup;
+mod chain;
 mod error;
 mod event;
 mod outreach;
@@ -29,6 +30,10 @@ pub use accounts::{
 };
 pub use backup::{
     BackupManifest, EventDigest, MANIFEST_FORMAT, event_digest, refuse_existing_file,
+};
+pub use chain::{
+    ChainEntry, ChainHead, ChainRow, ChainStore, ChainedEvent, Checkpoint, Link, MAX_CHAIN_PAGE,
+    UnchainedEvent, chain_owner, extend_chains, genesis_link, link_from_bytes, next_link,
 };
 pub use error::{StoreError, io_reason};
 pub use event::{

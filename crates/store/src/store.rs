@@ -15,8 +15,8 @@ use nguon_gs1::CompanyPrefix;
 use time::OffsetDateTime;
 
 use crate::{
-    AuditPage, OutreachStore, PartnerStore, PlanStore, QualityStore, RecallStore, RegistryStore,
-    ResolverStore, StampStore, StoreError, SyncStore,
+    AuditPage, ChainStore, OutreachStore, PartnerStore, PlanStore, QualityStore, RecallStore,
+    RegistryStore, ResolverStore, StampStore, StoreError, SyncStore,
 };
 
 /// Everything Nguồn keeps, behind one object-safe trait so the server holds an `Arc<dyn Store>`
@@ -28,7 +28,8 @@ use crate::{
 /// training and guidance the [`OutreachStore`] half, lots' data-quality scores the
 /// [`QualityStore`] half, resolver links the [`ResolverStore`] half, stamp runs the
 /// [`StampStore`] half, partner systems and their grants the [`PartnerStore`] half, deliveries to
-/// the national portal the [`SyncStore`] half, each kept in its own file.
+/// the national portal the [`SyncStore`] half, the event chains and their checkpoints the
+/// [`ChainStore`] half, each kept in its own file.
 #[async_trait]
 pub trait Store:
     RecallStore
@@ -40,6 +41,7 @@ pub trait Store:
     + StampStore
     + SyncStore
     + PartnerStore
+    + ChainStore
     + Send
     + Sync
 {

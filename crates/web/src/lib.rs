@@ -12,6 +12,7 @@ pub mod error;
 pub mod exports;
 mod health;
 pub mod import;
+pub mod integrity;
 pub mod metrics;
 pub mod partners_api;
 pub mod password;
@@ -72,6 +73,9 @@ pub struct AppState {
     pub capture_slots: Arc<tokio::sync::Semaphore>,
     /// The public pages' views of lots and products, written in batches after the answer.
     pub scan_log: Arc<scan_log::ScanLog>,
+    /// The public half of the province's checkpoint signing key, published at
+    /// [`integrity::SIGNING_KEY_PATH`] and on the public page; `None` publishes none.
+    pub signing_key: Option<nguon_integrity::PublicKey>,
 }
 
 /// How many capture jobs store at once. Each holds a database connection and its document's
@@ -93,6 +97,7 @@ impl AppState {
             capture_slots: Arc::new(tokio::sync::Semaphore::new(CAPTURE_JOBS_AT_ONCE)),
             scan_log: Arc::new(scan_log::ScanLog::new(Arc::clone(&store))),
             store,
+            signing_key: None,
         }
     }
 
@@ -131,6 +136,7 @@ pub fn router(state: AppState) -> Router {
     let (routes, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
+        .routes(routes!(integrity::signing_key))
         .routes(routes!(trace::trace))
         .routes(routes!(trace::one_step))
         .routes(routes!(trace::checks))

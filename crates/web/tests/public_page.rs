@@ -559,3 +559,43 @@ async fn the_resolver_sends_a_browser_to_the_public_page() {
     .await;
     assert_eq!(page.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_province_signing_key_is_published_and_its_fingerprint_is_on_the_page() {
+    let without = app().await;
+    let reply = scan(&without, "/.well-known/nguon-signing-key", "vi").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let reply = scan(&without, FROZEN_PAGE, "vi").await;
+    assert!(!reply.body.contains("signing-key"), "{}", reply.body);
+
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = nguon_integrity::ProvinceKey::load_or_create(&dir.path().join("k")).unwrap();
+    let public = key.public();
+    let app = without.with_state(|state| state.signing_key = Some(public));
+    let reply = scan(&app, "/.well-known/nguon-signing-key", "vi").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let published = reply.json();
+    assert_eq!(published["algorithm"], "Ed25519");
+    assert_eq!(published["publicKey"], public.to_hex());
+    assert_eq!(published["fingerprint"], public.fingerprint());
+    assert!(
+        published["signedMessage"]
+            .as_str()
+            .unwrap()
+            .starts_with("nguon-checkpoint-v1\norganisation ")
+    );
+    for (language, words) in [
+        ("vi", "chữ ký số của tỉnh"),
+        ("en", "the province&#39;s digital signature"),
+    ] {
+        let reply = scan(&app, FROZEN_PAGE, language).await;
+        let footer = &reply.body[position(&reply.body, r#"id="signing-key""#)..];
+        for needle in [
+            words,
+            r#"href="/.well-known/nguon-signing-key""#,
+            &public.fingerprint(),
+        ] {
+            assert!(footer.contains(needle), "{needle:?} not in\n{footer}");
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! `nguon backup` and `nguon restore` on both back ends: the restored database holds every event
-//! with the hash its document still yields, a changed manifest or an occupied target is refused,
-//! and nothing is overwritten.
+//! with the hash its document still yields and passes `nguon verify` (every chain and signed
+//! checkpoint), a changed manifest or an occupied target is refused, and nothing is overwritten.
 
 use std::io::Write;
 use std::path::Path;
@@ -54,6 +54,13 @@ async fn assert_every_hash_holds(store: &dyn Store) {
 }
 
 fn backup_and_restore(dir: &Path, source: &str, target: &str) -> Value {
+    let signed = cli(dir, &["verify", "--checkpoint", "--database", source]);
+    assert_eq!(signed.code, Some(0), "verify failed: {}", signed.stderr);
+    assert!(
+        signed.stderr.contains("2 checkpoints signed"),
+        "{}",
+        signed.stderr
+    );
     let backup = cli(dir, &["backup", "nguon.backup", "--database", source]);
     assert_eq!(backup.code, Some(0), "backup failed: {}", backup.stderr);
     let manifest: Value = serde_json::from_str(
@@ -84,6 +91,20 @@ fn backup_and_restore(dir: &Path, source: &str, target: &str) -> Value {
             && restore.stdout.contains(&sha256),
         "{}",
         restore.stdout
+    );
+    let verified = cli(dir, &["verify", "--database", target]);
+    assert_eq!(
+        verified.code,
+        Some(0),
+        "{}{}",
+        verified.stdout,
+        verified.stderr
+    );
+    assert_eq!(
+        verified.stdout.lines().last(),
+        Some(format!("{EVENTS} events in 2 chains verified, 2 checkpoints").as_str()),
+        "{}",
+        verified.stdout
     );
     let into_full = cli(dir, &["restore", "nguon.backup", "--database", target]);
     assert_eq!(into_full.code, Some(1), "a second restore must be refused");
@@ -145,7 +166,7 @@ async fn sqlite_backup_restores_every_event() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgresql_backup_restores_every_event() {
-    let Some(server) = postgres_server() else {
+    let Some(server) = postgres_server("backup") else {
         return;
     };
     let source = ScratchDatabase::create(&server, "nguon_backup_source")
@@ -184,8 +205,9 @@ async fn postgresql_backup_restores_every_event() {
     assert_tampered_manifest_refused(dir.path(), empty.url().expose());
 }
 
-/// The server `NGUON_TEST_DATABASE_URL` names; `None` (with a line on stderr) when unset outside CI.
-fn postgres_server() -> Option<PostgresUrl> {
+/// The server `NGUON_TEST_DATABASE_URL` names; `None` (with a line on stderr naming `test`) when
+/// unset outside CI.
+pub(crate) fn postgres_server(test: &str) -> Option<PostgresUrl> {
     const POSTGRES_ENV: &str = "NGUON_TEST_DATABASE_URL";
     let Some(url) = std::env::var(POSTGRES_ENV)
         .ok()
@@ -193,11 +215,11 @@ fn postgres_server() -> Option<PostgresUrl> {
     else {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
-            "backup: {POSTGRES_ENV} must be set in CI"
+            "{test}: {POSTGRES_ENV} must be set in CI"
         );
         let _ = writeln!(
             std::io::stderr(),
-            "backup: PostgreSQL run SKIPPED (set {POSTGRES_ENV} to run it)"
+            "{test}: PostgreSQL run SKIPPED (set {POSTGRES_ENV} to run it)"
         );
         return None;
     };

@@ -15,3 +15,4 @@ mod support;
 mod sync;
 mod trace;
 mod user;
+mod verify;

@@ -109,6 +109,8 @@ struct PublicView {
     og_url: String,
     og_image: Option<String>,
     og_description: String,
+    /// The fingerprint of the province's checkpoint signing key, when it publishes one.
+    signing_key: Option<String>,
 }
 
 /// A scanned stamp checked against the lot's print runs.
@@ -509,6 +511,8 @@ async fn chain(
             og_url: page_url(state, headers, link),
             og_image: None,
             og_description: String::new(),
+            // No stage is shown, so there is nothing the key vouches for.
+            signing_key: None,
         })),
     };
     Ok(Chain {
@@ -770,6 +774,7 @@ async fn page_view(
         map: origin_map(&places, &events),
         truncated: back.truncated,
         product: card,
+        signing_key: state.signing_key.map(|key| key.fingerprint()),
     };
     Ok(Outcome::Page(Box::new(view)))
 }
