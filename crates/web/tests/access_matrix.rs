@@ -264,6 +264,7 @@ const ROUTES: &[Route] = &[
     route("GET", "/readyz", Nothing, Own),
     route("GET", "/api/openapi.json", Nothing, Own),
     route("GET", "/.well-known/gs1resolver", Nothing, Own),
+    route("GET", "/.well-known/nguon-signing-key", Nothing, Own),
     // The registry.
     route("GET", "/api/v1/facilities", MemberKey, Own),
     route("POST", "/api/v1/facilities", OrgKey, Own).with(Payload::Json("facility")),
@@ -1186,7 +1187,12 @@ async fn run_matrix(app: &TestApp) -> Tally {
 
 #[tokio::test]
 async fn every_caller_reaches_only_what_its_role_allows_on_every_route() {
+    let keys = tempfile::tempdir().unwrap();
+    let (key, _) =
+        nguon_integrity::ProvinceKey::load_or_create(&keys.path().join("signing.key")).unwrap();
     for app in TestApp::on_every_store().await {
+        // The province publishes its checkpoint key, so its well-known route answers.
+        let app = app.with_state(|state| state.signing_key = Some(key.public()));
         let tally = run_matrix(&app).await;
         assert!(
             tally.cross_cells > 0,
