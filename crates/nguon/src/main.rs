@@ -55,7 +55,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         log_format: cli.log_format,
         ..Flags::default()
     });
-    logging::init(config.log_format)?;
+    let destination = match cli.command {
+        Command::Serve(_) | Command::Demo(_) | Command::Migrate(_) => logging::Destination::Stdout,
+        _ => logging::Destination::Stderr,
+    };
+    logging::init(config.log_format, destination)?;
     match cli.command {
         Command::Serve(args) => serve::run(config, args).await.map(|()| ExitCode::SUCCESS),
         Command::Demo(args) => demo::run(config, args).await.map(|()| ExitCode::SUCCESS),

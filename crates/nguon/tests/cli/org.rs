@@ -107,3 +107,47 @@ async fn an_organisation_is_registered_with_its_address_in_a_commune_of_the_prov
     );
     store.close().await;
 }
+
+/// On PostgreSQL, opening an existing database makes the server send notices, which are logged:
+/// they go to stderr, and stdout holds only the answer a script reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn org_add_and_key_create_print_only_their_answer_on_postgresql() {
+    let Some(server) = crate::backup::postgres_server("org and key on PostgreSQL") else {
+        return;
+    };
+    let database = nguon_store_postgres::ScratchDatabase::create(&server, "nguon_cli_key")
+        .await
+        .expect("scratch database");
+    let url = database.url().expose().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let answer = |args: &[&str]| {
+        let output = nguon(dir.path())
+            .args(args)
+            .args(["--database", &url])
+            .output()
+            .expect("run nguon");
+        assert!(output.status.success(), "{args:?}: {output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    answer(&["migrate"]);
+    let id = answer(&[
+        "org",
+        "add",
+        "--name",
+        "HTX Tôm Vĩnh Hậu",
+        "--tax-code",
+        "0312345679",
+    ]);
+    assert!(
+        id.trim_end()
+            .parse::<nguon_domain::OrganisationId>()
+            .is_ok()
+            && id.lines().count() == 1,
+        "{id:?}"
+    );
+    let key = answer(&["key", "create", "--org", "0312345679"]);
+    assert!(
+        key.starts_with("nguon_") && key.lines().count() == 1,
+        "{key:?}"
+    );
+}
