@@ -161,10 +161,13 @@ pub async fn run(args: BenchPublicArgs) -> anyhow::Result<()> {
     }
     .await;
     hello.task.abort();
-    let Ok(answered) = outcome else {
-        server.start_kill().ok();
-        server.wait().await.ok();
-        return outcome.map(drop);
+    let answered = match outcome {
+        Ok(answered) => answered,
+        Err(error) => {
+            server.start_kill().ok();
+            server.wait().await.ok();
+            return Err(error);
+        }
     };
     // A graceful stop writes the views still queued; then every view wrk saw answered must be
     // in the log (a few more were answered as wrk closed its connections).
