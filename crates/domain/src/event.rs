@@ -339,6 +339,112 @@ pub struct StoredEvent {
     pub event: NewEvent,
 }
 
+/// Which way a genealogy walk goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TraceDirection {
+    /// Toward the origins: from outputs to inputs, from containers to their contents.
+    Back,
+    /// Toward the recipients: from inputs to outputs, from contents to their containers.
+    Forward,
+}
+
+impl TraceDirection {
+    /// Reads `back` or `forward`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "back" => Some(Self::Back),
+            "forward" => Some(Self::Forward),
+            _ => None,
+        }
+    }
+}
+
+/// How an event links a product to what it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LinkKind {
+    /// A transformation: the product is an output, the source an input.
+    Transformation,
+    /// Aggregation ADD or OBSERVE: the product is the container, the source a child in it.
+    Packing,
+    /// Aggregation DELETE: the product is a child taken out, the source the container it left.
+    Unpacking,
+}
+
+/// One genealogy link an event makes: `product` was made from, holds, or left `source`. A walk
+/// back goes from product to source, a walk forward from source to product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LotLink<'a> {
+    /// How.
+    pub kind: LinkKind,
+    /// The identifier made, holding, or taken out.
+    pub product: &'a str,
+    /// The identifier it was made from, holds, or was taken out of.
+    pub source: &'a str,
+}
+
+impl LotLink<'_> {
+    /// The identifier a walk in `direction` takes this link from, and the one it reaches.
+    pub fn step(&self, direction: TraceDirection) -> (&str, &str) {
+        match direction {
+            TraceDirection::Back => (self.product, self.source),
+            TraceDirection::Forward => (self.source, self.product),
+        }
+    }
+}
+
+impl NewEvent {
+    /// The genealogy links this event makes, each pair once and never an identifier to itself:
+    /// products in the order of [`NewEvent::identifiers`], and for each its sources in that
+    /// order. Object and transaction events keep an identifier what it is, and association
+    /// events tie it to a sensor or device, not to other goods: they make none. The one rule
+    /// for the trace walk and for the stores' link index.
+    pub fn lot_links(&self) -> impl Iterator<Item = LotLink<'_>> {
+        use IdentifierRole::{Epc, EpcClass, Input, InputClass, Output, OutputClass, Parent};
+        let rule: Option<(LinkKind, &[IdentifierRole], &[IdentifierRole])> =
+            match (self.event_type, self.action) {
+                (EventType::TransformationEvent, _) => Some((
+                    LinkKind::Transformation,
+                    &[Output, OutputClass],
+                    &[Input, InputClass],
+                )),
+                (EventType::AggregationEvent, Some(Action::Delete)) => {
+                    Some((LinkKind::Unpacking, &[Epc, EpcClass], &[Parent]))
+                }
+                (EventType::AggregationEvent, _) => {
+                    Some((LinkKind::Packing, &[Parent], &[Epc, EpcClass]))
+                }
+                _ => None,
+            };
+        rule.into_iter().flat_map(move |(kind, products, sources)| {
+            let sources = self.named_in(sources);
+            self.named_in(products).into_iter().flat_map(move |product| {
+                sources
+                    .clone()
+                    .into_iter()
+                    .filter(move |&source| source != product)
+                    .map(move |source| LotLink {
+                        kind,
+                        product,
+                        source,
+                    })
+            })
+        })
+    }
+
+    /// The identifiers named in one of `roles`, each once, in the order of
+    /// [`NewEvent::identifiers`].
+    fn named_in(&self, roles: &[IdentifierRole]) -> Vec<&str> {
+        let mut named: Vec<&str> = Vec::new();
+        for (role, value) in &self.identifiers {
+            if roles.contains(role) && !named.contains(&value.as_str()) {
+                named.push(value);
+            }
+        }
+        named
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,7 +51,8 @@ pub use capture_job::{CaptureErrorBehaviour, CaptureJob, NewCaptureJob};
 
 pub use error::DomainError;
 pub use event::{
-    Action, EventHash, EventId, EventType, IdentifierRole, IndexedField, NewEvent, StoredEvent,
+    Action, EventHash, EventId, EventType, IdentifierRole, IndexedField, LinkKind, LotLink,
+    NewEvent, StoredEvent, TraceDirection,
 };
 pub use facility::{
     Certificate, CertificateKind, Facility, FacilityDetails, FacilityKind, GeoPoint, Geometry,

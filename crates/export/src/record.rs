@@ -225,21 +225,17 @@ pub(crate) async fn records_naming<S: ExportSource + ?Sized>(
     source: &S,
     identifiers: &[Identifier],
 ) -> Result<Vec<Record>, StoreError> {
-    let mut seen = HashSet::new();
-    let mut records = Vec::new();
-    for stored in source
-        .events_naming_each(identifiers)
+    let mut records = source
+        .events_naming_any(identifiers)
         .await?
         .into_iter()
-        .flatten()
-    {
-        if seen.insert((stored.event.owner, stored.sequence)) {
-            records.push(Record::read(&SourceEvent {
+        .map(|stored| {
+            Record::read(&SourceEvent {
                 owner: stored.event.owner,
                 document: stored.event.document,
-            })?);
-        }
-    }
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     records.sort_by_key(|r| r.event.event_time);
     Ok(records)
 }

@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 use std::process::Command;
 
+use async_trait::async_trait;
 use nguon_domain::{
     AdminUnits, ApprovalStatus, EventQuery, FacilityDetails, OrganisationKind, ProductDetails,
     QualitySection, ScanSignal, ScanThresholds, StampState, flag,
@@ -14,7 +15,7 @@ use nguon_store::{OrganisationQuery, QualityStore, RecordQuery, Registry, StampS
 use nguon_store_sqlite::SqliteStore;
 use nguon_trace::checks::{Rule, Severity, Tolerances};
 use nguon_trace::quality;
-use nguon_trace::{Direction, Identifier, IdentifierKind, Limits};
+use nguon_trace::{Direction, EventSource, Identifier, IdentifierKind, Limits};
 use time::{Duration, OffsetDateTime};
 
 /// What `nguon demo` printed: the sign-ins (role, email, password) and each chain with its end
@@ -181,6 +182,8 @@ async fn the_demo_province_is_complete_consistent_and_signs_in() {
     for (chain, end, origin) in &printed.traces {
         let end = Identifier::parse(end).unwrap();
         let origin = Identifier::parse(origin).unwrap();
+        walks_read_ahead_as_level_by_level(&store, &end).await;
+        walks_read_ahead_as_level_by_level(&store, &origin).await;
         let back = nguon_trace::trace(&store, &end, Direction::Back, Limits::default())
             .await
             .unwrap()
@@ -278,4 +281,48 @@ async fn the_demo_province_is_complete_consistent_and_signs_in() {
         );
     }
     store.close().await;
+}
+
+/// The store without its link index: a walk through it reads level by level.
+struct LevelByLevel<'a>(&'a SqliteStore);
+
+#[async_trait]
+impl EventSource for LevelByLevel<'_> {
+    async fn events_naming(
+        &self,
+        identifier: &str,
+    ) -> Result<Vec<nguon_domain::StoredEvent>, nguon_store::StoreError> {
+        self.0.events_naming(identifier).await
+    }
+
+    async fn events_naming_any(
+        &self,
+        identifiers: &[Identifier],
+    ) -> Result<Vec<nguon_domain::StoredEvent>, nguon_store::StoreError> {
+        EventSource::events_naming_any(self.0, identifiers).await
+    }
+}
+
+/// Both walks from `start`, whole and cut at a few nodes, are the same read ahead through the
+/// link index as read level by level.
+async fn walks_read_ahead_as_level_by_level(store: &SqliteStore, start: &Identifier) {
+    let cut = Limits {
+        max_nodes: 3,
+        max_depth: u32::MAX,
+    };
+    let shallow = Limits {
+        max_nodes: 10_000,
+        max_depth: 1,
+    };
+    for direction in [Direction::Back, Direction::Forward] {
+        for limits in [Limits::default(), cut, shallow] {
+            let ahead = nguon_trace::trace(store, start, direction, limits)
+                .await
+                .unwrap();
+            let level_by_level = nguon_trace::trace(&LevelByLevel(store), start, direction, limits)
+                .await
+                .unwrap();
+            assert_eq!(ahead, level_by_level, "{direction:?} from {start:?}, {limits:?}");
+        }
+    }
 }

@@ -6,13 +6,13 @@ use std::collections::BTreeSet;
 
 use nguon_domain::{
     Comparison, Direction, EventId, EventQuery, FieldCondition, IdentifierMatch, IdentifierRole,
-    IndexedField, NewEvent, OrderBy, OrganisationId, Owners, StoredEvent,
+    IndexedField, NewEvent, OrderBy, OrganisationId, Owners, StoredEvent, TraceDirection,
 };
 use nguon_store::{
     AppendOutcome, EventPage, EventRecord, EventResource, ExistingEvent, MAX_EVENTS_PER_LOOKUP,
-    MAX_HIERARCHY_DEPTH, MAX_RESOURCE_PAGE, QueriedEventRecord, StoreError, check_batch,
-    event_fetch_limit, event_page, event_runs, first_already_captured, identifier_set, now_utc,
-    plan_skipping, prefix_upper_bound,
+    MAX_HIERARCHY_DEPTH, MAX_LINKED_ROWS, MAX_RESOURCE_PAGE, QueriedEventRecord, StoreError,
+    check_batch, event_fetch_limit, event_page, event_runs, first_already_captured,
+    identifier_set, indexed_links, now_utc, plan_skipping, prefix_upper_bound,
 };
 use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::{Postgres, QueryBuilder, Row};
@@ -55,6 +55,22 @@ macro_rules! identifiers_lateral {
          array_agg(f.number ORDER BY f.position) AS field_numbers, \
          array_agg(f.time ORDER BY f.position) AS field_times FROM event_fields f \
          WHERE f.owner_id = e.owner_id AND f.sequence = e.sequence) fs "
+    };
+}
+
+/// The walk of [`PostgresStore::find_linked_identifiers`] that reaches `$to` from `$from` over
+/// each link: every identifier once, at its least depth, nearest first.
+macro_rules! linked_identifiers_sql {
+    ($to:literal, $from:literal) => {
+        concat!(
+            "WITH RECURSIVE reach(identifier, depth) AS (SELECT $1::text COLLATE \"C\", 0 \
+             UNION SELECT l.",
+            $to,
+            ", r.depth + 1 FROM reach r JOIN lot_edges l ON l.",
+            $from,
+            " = r.identifier WHERE r.depth < $2), walked AS (SELECT * FROM reach LIMIT $3) \
+             SELECT identifier FROM walked GROUP BY identifier ORDER BY min(depth), identifier"
+        )
     };
 }
 
@@ -453,26 +469,56 @@ impl PostgresStore {
         rows.iter().map(event_from_row).collect()
     }
 
-    /// [`Store::events_with_identifiers`] as one lookup per identifier. A single statement over
-    /// the identifier array (a window, or a lateral lookup per array element) took about 1.5 s
-    /// per trace on a freshly loaded 200,000-event database, most likely planned without table
-    /// statistics (ANALYZE had not run yet); it is worth measuring again with statistics.
-    pub(crate) async fn find_events_with_identifiers(
+    /// [`Store::events_naming_any`] in one statement: for each distinct identifier of the array,
+    /// its first `limit_each` events by an index range scan (a lateral lookup), then each event
+    /// read once. A lateral lookup planned without table statistics took seconds per trace; a
+    /// bulk load is followed by `Store::refresh_statistics` (ANALYZE).
+    pub(crate) async fn find_events_naming_any(
         &self,
         identifiers: &[String],
         limit_each: u32,
-    ) -> Result<Vec<(String, StoredEvent)>, StoreError> {
-        let mut found = Vec::new();
-        for identifier in identifiers {
-            for event in self
-                .find_events_with_identifier(identifier, &[], limit_each)
-                .await?
-            {
-                found.push((identifier.clone(), event));
-            }
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        if identifiers.is_empty() {
+            return Ok(Vec::new());
         }
-        found.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(found)
+        let rows = sqlx::query(concat!(
+            "WITH hits AS (SELECT DISTINCT hit.owner_id, hit.sequence FROM \
+             (SELECT DISTINCT identifier FROM unnest($1::text[]) AS u(identifier)) wanted \
+             CROSS JOIN LATERAL (SELECT DISTINCT i.owner_id, i.sequence FROM event_identifiers i \
+             WHERE i.identifier = wanted.identifier ORDER BY i.sequence LIMIT $2) hit) SELECT ",
+            event_select_columns!(),
+            " FROM hits JOIN events e ON e.owner_id = hits.owner_id AND e.sequence = hits.sequence",
+            identifiers_lateral!(),
+            "ORDER BY e.sequence"
+        ))
+        .bind(identifiers)
+        .bind(i64::from(limit_each.clamp(1, MAX_EVENTS_PER_LOOKUP)))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// [`Store::linked_identifiers`]: one recursive query over `lot_edges`, bounded by depth and
+    /// by rows: PostgreSQL runs a recursive query only as far as the outer LIMIT asks.
+    pub(crate) async fn find_linked_identifiers(
+        &self,
+        start: &str,
+        direction: TraceDirection,
+        max_depth: u32,
+        limit: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        let sql = match direction {
+            TraceDirection::Back => linked_identifiers_sql!("source", "product"),
+            TraceDirection::Forward => linked_identifiers_sql!("product", "source"),
+        };
+        sqlx::query_scalar(sql)
+            .bind(start)
+            .bind(i64::from(max_depth))
+            .bind(i64::from(limit.clamp(1, MAX_LINKED_ROWS)))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)
     }
 }
 
@@ -654,6 +700,25 @@ async fn write_events(
     .execute(&mut *conn)
     .await
     .map_err(store_error)?;
+    // Sorted, so that two captures adding the same links lock them in the same order.
+    let mut links: Vec<(&str, &str)> = events
+        .iter()
+        .flat_map(|event| indexed_links(event).map(|link| (link.product, link.source)))
+        .collect();
+    links.sort_unstable();
+    links.dedup();
+    if !links.is_empty() {
+        let (products, sources): (Vec<&str>, Vec<&str>) = links.into_iter().unzip();
+        sqlx::query(
+            "INSERT INTO lot_edges (product, source) \
+             SELECT * FROM UNNEST($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
+        )
+        .bind(products)
+        .bind(sources)
+        .execute(&mut *conn)
+        .await
+        .map_err(store_error)?;
+    }
     let mut owners = Vec::new();
     let mut numbers = Vec::new();
     let mut positions: Vec<i32> = Vec::new();

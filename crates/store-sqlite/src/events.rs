@@ -7,13 +7,13 @@ use std::collections::BTreeSet;
 
 use nguon_domain::{
     Comparison, Direction, EventId, EventQuery, FieldCondition, IdentifierMatch, IdentifierRole,
-    IndexedField, NewEvent, OrderBy, OrganisationId, Owners, StoredEvent,
+    IndexedField, NewEvent, OrderBy, OrganisationId, Owners, StoredEvent, TraceDirection,
 };
 use nguon_store::{
     AppendOutcome, EventPage, EventRecord, EventResource, ExistingEvent, MAX_EVENTS_PER_LOOKUP,
-    MAX_HIERARCHY_DEPTH, MAX_RESOURCE_PAGE, QueriedEventRecord, StoreError, check_batch,
-    event_fetch_limit, event_page, event_runs, first_already_captured, identifier_set, now_utc,
-    plan_skipping, prefix_upper_bound,
+    MAX_HIERARCHY_DEPTH, MAX_LINKED_ROWS, MAX_RESOURCE_PAGE, QueriedEventRecord, StoreError,
+    check_batch, event_fetch_limit, event_page, event_runs, first_already_captured,
+    identifier_set, indexed_links, now_utc, plan_skipping, prefix_upper_bound,
 };
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::{QueryBuilder, Row, Sqlite};
@@ -29,6 +29,8 @@ use crate::sync::insert_outbox;
 const EVENTS_PER_STATEMENT: usize = 100;
 /// Identifier rows per INSERT (3 columns each).
 const IDENTIFIERS_PER_STATEMENT: usize = 500;
+/// Genealogy links per INSERT (2 columns each).
+const LINKS_PER_STATEMENT: usize = 1_000;
 /// Field rows per INSERT (6 columns each).
 const FIELDS_PER_STATEMENT: usize = 500;
 /// Events per duplicate-check query (4 parameters each).
@@ -65,6 +67,21 @@ macro_rules! stored_event_columns {
 macro_rules! select_events {
     () => {
         concat!("SELECT ", stored_event_columns!(), " FROM events e ")
+    };
+}
+
+/// The walk of [`SqliteStore::find_linked_identifiers`] that reaches `$to` from `$from` over each
+/// link: every identifier once, at its least depth, nearest first.
+macro_rules! linked_identifiers_sql {
+    ($to:literal, $from:literal) => {
+        concat!(
+            "WITH RECURSIVE reach(identifier, depth) AS (SELECT ?1, 0 UNION SELECT l.",
+            $to,
+            ", r.depth + 1 FROM reach r JOIN lot_edges l ON l.",
+            $from,
+            " = r.identifier WHERE r.depth < ?2 LIMIT ?3) \
+             SELECT identifier FROM reach GROUP BY identifier ORDER BY min(depth), identifier"
+        )
     };
 }
 
@@ -485,49 +502,57 @@ impl SqliteStore {
         rows.iter().map(event_from_row).collect()
     }
 
-    /// [`Store::events_with_identifiers`]: per chunk of identifiers, the first `limit_each`
-    /// distinct events of each, numbered by a window over the identifier index.
-    pub(crate) async fn find_events_with_identifiers(
+    /// [`Store::events_naming_any`]: the first `limit_each` events of each identifier, numbered
+    /// by a window over the identifier index, then each event read once. The identifiers travel
+    /// as one JSON array, so any number of them takes one statement.
+    pub(crate) async fn find_events_naming_any(
         &self,
         identifiers: &[String],
         limit_each: u32,
-    ) -> Result<Vec<(String, StoredEvent)>, StoreError> {
-        let mut found = Vec::new();
-        for chunk in identifiers.chunks(IDENTIFIERS_PER_LOOKUP) {
-            let mut sql = QueryBuilder::<Sqlite>::new(
-                "WITH hits AS (SELECT identifier, sequence FROM (SELECT identifier, sequence, \
-                 row_number() OVER (PARTITION BY identifier ORDER BY sequence) AS n FROM \
-                 (SELECT DISTINCT identifier, sequence FROM event_identifiers WHERE identifier IN (",
-            );
-            let mut list = sql.separated(", ");
-            for identifier in chunk {
-                list.push_bind(identifier.clone());
-            }
-            sql.push("))) WHERE n <= ")
-                .push_bind(i64::from(limit_each.clamp(1, MAX_EVENTS_PER_LOOKUP)))
-                .push(concat!(
-                    ") SELECT hits.identifier AS hit, ",
-                    stored_event_columns!(),
-                    " FROM hits JOIN events e ON e.sequence = hits.sequence \
-                     ORDER BY hits.identifier, e.sequence"
-                ));
-            for row in sql
-                .build()
-                .fetch_all(&self.pool)
-                .await
-                .map_err(store_error)?
-            {
-                let hit: String = row.try_get("hit").map_err(store_error)?;
-                found.push((hit, event_from_row(&row)?));
-            }
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        if identifiers.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(found)
+        let wanted = serde_json::to_string(identifiers)
+            .map_err(|e| StoreError::Internal(format!("identifiers cannot be listed: {e}")))?;
+        let rows = sqlx::query(concat!(
+            "WITH hits AS (SELECT DISTINCT sequence FROM (SELECT sequence, row_number() OVER \
+             (PARTITION BY identifier ORDER BY sequence) AS n FROM (SELECT DISTINCT identifier, \
+             sequence FROM event_identifiers WHERE identifier IN (SELECT value FROM json_each(?1)))) \
+             WHERE n <= ?2) ",
+            select_events!(),
+            "WHERE e.sequence IN hits ORDER BY e.sequence"
+        ))
+        .bind(wanted)
+        .bind(i64::from(limit_each.clamp(1, MAX_EVENTS_PER_LOOKUP)))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// [`Store::linked_identifiers`]: one recursive query over `lot_edges`, bounded by depth and
+    /// by rows (the LIMIT of a recursive query stops the recursion itself).
+    pub(crate) async fn find_linked_identifiers(
+        &self,
+        start: &str,
+        direction: TraceDirection,
+        max_depth: u32,
+        limit: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        let sql = match direction {
+            TraceDirection::Back => linked_identifiers_sql!("source", "product"),
+            TraceDirection::Forward => linked_identifiers_sql!("product", "source"),
+        };
+        sqlx::query_scalar(sql)
+            .bind(start)
+            .bind(i64::from(max_depth))
+            .bind(i64::from(limit.clamp(1, MAX_LINKED_ROWS)))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)
     }
 }
-
-/// Identifiers per batched lookup: well under SQLite's 32,766 bound parameters, and small
-/// enough that one statement does not hold the connection for long.
-const IDENTIFIERS_PER_LOOKUP: usize = 500;
 
 async fn check_owners_exist(
     conn: &mut SqliteConnection,
@@ -669,6 +694,21 @@ async fn write_events(
                 .push_bind(field.text.clone())
                 .push_bind(field.number)
                 .push_bind(field.time.map(micros));
+        });
+        sql.build().execute(&mut *conn).await.map_err(store_error)?;
+    }
+    let mut links: Vec<(&str, &str)> = numbered
+        .iter()
+        .flat_map(|(_, event)| indexed_links(event).map(|link| (link.product, link.source)))
+        .collect();
+    links.sort_unstable();
+    links.dedup();
+    for chunk in links.chunks(LINKS_PER_STATEMENT) {
+        let mut sql =
+            QueryBuilder::<Sqlite>::new("INSERT OR IGNORE INTO lot_edges (product, source) ");
+        sql.push_values(chunk, |mut row, (product, source)| {
+            row.push_bind(product.to_string())
+                .push_bind(source.to_string());
         });
         sql.build().execute(&mut *conn).await.map_err(store_error)?;
     }

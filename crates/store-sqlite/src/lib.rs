@@ -36,7 +36,7 @@ use nguon_domain::{
 use nguon_domain::{
     ApiKey, ApiKeyId, ApprovalStatus, CaptureJob, CaptureJobId, EventId, EventQuery,
     IdentifierRole, NewApiKey, NewCaptureJob, NewEvent, NewOrganisation, Organisation,
-    OrganisationId, Owners, StoredEvent, VocabularyElement,
+    OrganisationId, Owners, StoredEvent, TraceDirection, VocabularyElement,
 };
 use nguon_domain::{
     EventCursor, NamedQuery, NewNamedQuery, NewSubscription, QueryName, Subscription,
@@ -411,12 +411,22 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn events_with_identifiers(
+    async fn events_naming_any(
         &self,
         identifiers: &[String],
         limit_each: u32,
-    ) -> Result<Vec<(String, StoredEvent)>, StoreError> {
-        self.find_events_with_identifiers(identifiers, limit_each)
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        self.find_events_naming_any(identifiers, limit_each).await
+    }
+
+    async fn linked_identifiers(
+        &self,
+        start: &str,
+        direction: TraceDirection,
+        max_depth: u32,
+        limit: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        self.find_linked_identifiers(start, direction, max_depth, limit)
             .await
     }
 

@@ -3,8 +3,8 @@
 use std::collections::{HashMap, HashSet};
 
 use nguon_domain::{
-    Action, EventHash, EventId, EventType, IdentifierRole, IndexedField, NewEvent, OrganisationId,
-    StoredEvent,
+    Action, EventHash, EventId, EventType, IdentifierRole, IndexedField, LotLink, NewEvent,
+    OrganisationId, StoredEvent,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -188,6 +188,16 @@ impl ExistingEvent {
             })
             .map(|index| index + 1)
     }
+}
+
+/// Most genealogy links the link index keeps per event: a transformation of many inputs into
+/// many outputs makes inputs × outputs links. A trace still follows the others, reading the event
+/// itself; the index only lets it read ahead.
+pub const MAX_LINKS_PER_EVENT: usize = 10_000;
+
+/// The links of `event` the link index keeps: its first [`MAX_LINKS_PER_EVENT`].
+pub fn indexed_links(event: &NewEvent) -> impl Iterator<Item = LotLink<'_>> {
+    event.lot_links().take(MAX_LINKS_PER_EVENT)
 }
 
 /// The identifiers of an event as stored: a set, sorted by role then identifier, since the

@@ -37,8 +37,9 @@ pub use chain::{
 };
 pub use error::{StoreError, io_reason};
 pub use event::{
-    EventRecord, ExistingEvent, MAX_IDENTIFIERS_PER_EVENT, SkipPlan, check_batch,
-    event_already_captured, first_already_captured, identifier_set, plan_skipping, storage_problem,
+    EventRecord, ExistingEvent, MAX_IDENTIFIERS_PER_EVENT, MAX_LINKS_PER_EVENT, SkipPlan,
+    check_batch, event_already_captured, first_already_captured, identifier_set, indexed_links,
+    plan_skipping, storage_problem,
 };
 pub use outreach::{
     GuidanceRow, MAX_GUIDANCE, MAX_TRAININGS, OutreachStore, TrainingRow, guidance_audit,
@@ -82,7 +83,7 @@ pub use stamps::{
 };
 pub use store::{
     AppendOutcome, EventPage, EventResource, MAX_CAPTURE_JOBS_PAGE, MAX_EVENTS_PER_LOOKUP,
-    MAX_RESOURCE_PAGE, OrganisationFilter, OrganisationPage, OrganisationQuery, QueriedEvent,
+    MAX_LINKED_ROWS, MAX_RESOURCE_PAGE, OrganisationFilter, OrganisationPage, OrganisationQuery, QueriedEvent,
     Store, company_prefix_candidates, now_utc,
 };
 pub use subscription::{

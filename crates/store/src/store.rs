@@ -9,7 +9,7 @@ use nguon_domain::{
     ApiKey, ApiKeyId, ApprovalStatus, CaptureJob, CaptureJobId, EventCursor, EventId, EventQuery,
     IdentifierRole, NamedQuery, NewApiKey, NewCaptureJob, NewEvent, NewNamedQuery, NewOrganisation,
     NewSubscription, Organisation, OrganisationId, OrganisationKind, Owners, QueryName,
-    StoredEvent, Subscription, SubscriptionId, VocabularyElement,
+    StoredEvent, Subscription, SubscriptionId, TraceDirection, VocabularyElement,
 };
 use nguon_gs1::CompanyPrefix;
 use time::OffsetDateTime;
@@ -159,14 +159,30 @@ pub trait Store:
         limit: u32,
     ) -> Result<Vec<StoredEvent>, StoreError>;
 
-    /// The events naming each of `identifiers` in any role, at most `limit_each` per identifier
-    /// (clamped to 1..=10,000) in capture order, as `(identifier, event)` pairs: one round trip
-    /// for a whole level of a trace. An event naming two of them comes once for each.
-    async fn events_with_identifiers(
+    /// The events naming any of `identifiers` in any role, each once, in capture order: for
+    /// each identifier its first `limit_each` (clamped to 1..=10,000). One round trip for a
+    /// level of a trace, or for all of one read ahead.
+    async fn events_naming_any(
         &self,
         identifiers: &[String],
         limit_each: u32,
-    ) -> Result<Vec<(String, StoredEvent)>, StoreError>;
+    ) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// The identifiers a genealogy walk from `start` in `direction` reaches through the links
+    /// of stored events ([`NewEvent::lot_links`], at most [`MAX_LINKS_PER_EVENT`] per event),
+    /// `start` first, then nearest first and in byte order; each once, within `max_depth` links.
+    /// The walk ends after `limit` rows (clamped to 1..=[`MAX_LINKED_ROWS`]; an identifier
+    /// reached at two depths takes two), so cycles end and the list may be partial: it tells a
+    /// trace what to read ahead in one round trip, and the trace reads anything missing itself.
+    ///
+    /// [`MAX_LINKS_PER_EVENT`]: crate::MAX_LINKS_PER_EVENT
+    async fn linked_identifiers(
+        &self,
+        start: &str,
+        direction: TraceDirection,
+        max_depth: u32,
+        limit: u32,
+    ) -> Result<Vec<String>, StoreError>;
 
     /// Every organisation's events with a sequence above `after_sequence`, in capture order, at
     /// most `limit` (clamped to 1..=10,000): backups and integrity checks read the whole log
@@ -499,6 +515,9 @@ impl EventResource {
 
 /// Largest number of events [`Store::events_with_identifier`] returns in one call.
 pub const MAX_EVENTS_PER_LOOKUP: u32 = 10_000;
+
+/// Largest number of rows one [`Store::linked_identifiers`] walk produces.
+pub const MAX_LINKED_ROWS: u32 = 100_000;
 
 /// Which organisations to list, and which page.
 #[derive(Debug, Clone, PartialEq, Eq)]

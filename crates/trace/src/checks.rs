@@ -227,11 +227,20 @@ pub async fn examine<S: EventSource + ?Sized>(
         return Ok(None);
     };
     let forward = trace(&recording, start, Direction::Forward, limits).await?;
+    // Only the events of the nodes walked: a read ahead may reach beyond a node limit.
+    let walked: HashSet<(OrganisationId, &str)> = std::iter::once(&back)
+        .chain(forward.as_ref())
+        .flat_map(|walk| &walk.nodes)
+        .flat_map(|node| &node.events)
+        .map(|event| (event.owner, event.event_id.as_str()))
+        .collect();
     let events: Vec<StoredEvent> = recording
         .events
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .into_values()
+        .into_iter()
+        .filter(|((owner, event_id), _)| walked.contains(&(*owner, event_id.as_str())))
+        .map(|(_, event)| event)
         .collect();
     let mut seen = HashSet::new();
     let mut findings: Vec<Finding> = std::iter::once(&back)
@@ -257,19 +266,44 @@ struct Recording<'a, S: ?Sized> {
     events: Mutex<HashMap<(OrganisationId, String), StoredEvent>>,
 }
 
-#[async_trait]
-impl<S: EventSource + ?Sized> EventSource for Recording<'_, S> {
-    async fn events_naming(&self, identifier: &str) -> Result<Vec<StoredEvent>, StoreError> {
-        let events = self.source.events_naming(identifier).await?;
+impl<S: ?Sized> Recording<'_, S> {
+    /// Keeps `events`, once each.
+    fn keep(&self, events: &[StoredEvent]) {
         let mut kept = self
             .events
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        for event in &events {
+        for event in events {
             kept.entry((event.event.owner, event.event.event_id.to_string()))
                 .or_insert_with(|| event.clone());
         }
+    }
+}
+
+#[async_trait]
+impl<S: EventSource + ?Sized> EventSource for Recording<'_, S> {
+    async fn events_naming(&self, identifier: &str) -> Result<Vec<StoredEvent>, StoreError> {
+        let events = self.source.events_naming(identifier).await?;
+        self.keep(&events);
         Ok(events)
+    }
+
+    async fn events_naming_any(
+        &self,
+        identifiers: &[Identifier],
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let events = self.source.events_naming_any(identifiers).await?;
+        self.keep(&events);
+        Ok(events)
+    }
+
+    async fn reachable(
+        &self,
+        start: &Identifier,
+        direction: Direction,
+        limits: Limits,
+    ) -> Result<Vec<Identifier>, StoreError> {
+        self.source.reachable(start, direction, limits).await
     }
 }
 

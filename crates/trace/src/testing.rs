@@ -1,6 +1,8 @@
 //! Events held in memory for the crate's tests, indexed as capture indexes them, and a small
 //! shrimp chain to walk and check.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use async_trait::async_trait;
 use nguon_domain::{
     Action, EventHash, EventId, EventType, IdentifierRole, NewEvent, OrganisationId, StoredEvent,
@@ -11,7 +13,7 @@ use nguon_epcis::model::{EventBody, QuantityElement};
 use nguon_store::StoreError;
 use serde_json::{Value, json};
 
-use crate::{EventSource, Identifier};
+use crate::{Direction, EventSource, Identifier, Limits};
 
 pub(crate) const SEED: &str = "https://id.gs1.org/01/08931234560010/10/PL1";
 pub(crate) const POND: &str = "https://id.gs1.org/01/08931234560027/10/AO1";
@@ -32,6 +34,57 @@ impl EventSource for Events {
             .iter()
             .filter(|e| e.event.identifiers.iter().any(|(_, v)| v == identifier))
             .cloned()
+            .collect())
+    }
+}
+
+/// [`Events`] with a link index: it reads ahead the first `keep` identifiers a walk from the
+/// start reaches through every event's links, beyond any limit of the walk, and counts the
+/// calls that read events.
+pub(crate) struct ReadAhead<'a> {
+    pub(crate) events: &'a Events,
+    pub(crate) keep: usize,
+    pub(crate) reads: AtomicUsize,
+}
+
+#[async_trait]
+impl EventSource for ReadAhead<'_> {
+    async fn events_naming(&self, identifier: &str) -> Result<Vec<StoredEvent>, StoreError> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        self.events.events_naming(identifier).await
+    }
+
+    async fn events_naming_any(
+        &self,
+        identifiers: &[Identifier],
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        self.events.events_naming_any(identifiers).await
+    }
+
+    async fn reachable(
+        &self,
+        start: &Identifier,
+        direction: Direction,
+        _limits: Limits,
+    ) -> Result<Vec<Identifier>, StoreError> {
+        let mut reached = vec![start.as_str().to_owned()];
+        let mut next = 0;
+        while next < reached.len() {
+            for stored in &self.events.0 {
+                for link in stored.event.lot_links() {
+                    let (from, to) = link.step(direction);
+                    if from == reached[next] && !reached.iter().any(|r| r == to) {
+                        reached.push(to.to_owned());
+                    }
+                }
+            }
+            next += 1;
+        }
+        Ok(reached
+            .iter()
+            .take(self.keep)
+            .map(|r| Identifier::indexed(r))
             .collect())
     }
 }

@@ -5,7 +5,9 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
-use nguon_domain::{Action, EventType, IdentifierRole, NewEvent, OrganisationId, StoredEvent};
+use nguon_domain::{
+    Action, EventType, IdentifierRole, LinkKind, NewEvent, OrganisationId, StoredEvent,
+};
 use nguon_epcis::identifier::index_form;
 use nguon_epcis::json_ld::read_stored_event;
 use nguon_epcis::model::{Event, EventBody, QuantityElement, TypedValue};
@@ -26,17 +28,36 @@ pub trait EventSource: Send + Sync {
     /// most [`MAX_EVENTS_PER_IDENTIFIER`].
     async fn events_naming(&self, identifier: &str) -> Result<Vec<StoredEvent>, StoreError>;
 
-    /// [`EventSource::events_naming`] for each of `identifiers`, one list per identifier in the
-    /// same order. A store answers a whole level of a walk in one call.
-    async fn events_naming_each(
+    /// The events naming any of `identifiers`, each once, in capture order: for each identifier
+    /// what [`EventSource::events_naming`] gives. A store answers a level of a walk, or all of
+    /// one read ahead, in one call.
+    async fn events_naming_any(
         &self,
         identifiers: &[Identifier],
-    ) -> Result<Vec<Vec<StoredEvent>>, StoreError> {
-        let mut lists = Vec::with_capacity(identifiers.len());
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let mut seen = HashSet::new();
+        let mut events = Vec::new();
         for identifier in identifiers {
-            lists.push(self.events_naming(identifier.as_str()).await?);
+            for event in self.events_naming(identifier.as_str()).await? {
+                if seen.insert((event.event.owner, event.sequence)) {
+                    events.push(event);
+                }
+            }
         }
-        Ok(lists)
+        events.sort_by_key(|event| event.sequence);
+        Ok(events)
+    }
+
+    /// The identifiers a walk from `start` in `direction` within `limits` is likely to reach, so
+    /// that their events can be read in one call before it starts: possibly not all of them,
+    /// and none from a source that keeps no link index. The walk reads anything missing itself.
+    async fn reachable(
+        &self,
+        _start: &Identifier,
+        _direction: Direction,
+        _limits: Limits,
+    ) -> Result<Vec<Identifier>, StoreError> {
+        Ok(Vec::new())
     }
 }
 
@@ -47,47 +68,37 @@ impl<S: Store + ?Sized> EventSource for S {
             .await
     }
 
-    async fn events_naming_each(
+    async fn events_naming_any(
         &self,
         identifiers: &[Identifier],
-    ) -> Result<Vec<Vec<StoredEvent>>, StoreError> {
+    ) -> Result<Vec<StoredEvent>, StoreError> {
         let keys: Vec<String> = identifiers.iter().map(|i| i.as_str().to_owned()).collect();
-        let position: HashMap<&str, usize> =
-            (0..).zip(&keys).map(|(n, key)| (key.as_str(), n)).collect();
-        let mut lists = vec![Vec::new(); identifiers.len()];
-        for (hit, event) in self
-            .events_with_identifiers(&keys, MAX_EVENTS_PER_IDENTIFIER)
-            .await?
-        {
-            let n = position.get(hit.as_str()).copied().ok_or_else(|| {
-                StoreError::Internal(format!("the store answered for {hit}, which was not asked"))
-            })?;
-            lists[n].push(event);
-        }
-        Ok(lists)
+        Store::events_naming_any(self, &keys, MAX_EVENTS_PER_IDENTIFIER).await
+    }
+
+    async fn reachable(
+        &self,
+        start: &Identifier,
+        direction: Direction,
+        limits: Limits,
+    ) -> Result<Vec<Identifier>, StoreError> {
+        // A walk of `max_nodes` nodes goes no deeper than that. Rows beyond twice the nodes
+        // would be identifiers met again at other depths, or ones the walk cuts.
+        let nodes = u32::try_from(limits.max_nodes).unwrap_or(u32::MAX);
+        let found = self
+            .linked_identifiers(
+                start.as_str(),
+                direction,
+                limits.max_depth.min(nodes),
+                nodes.saturating_mul(2),
+            )
+            .await?;
+        Ok(found.iter().map(|id| Identifier::indexed(id)).collect())
     }
 }
 
 /// Which way to walk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    /// Toward the origins: from outputs to inputs, from containers to their contents.
-    Back,
-    /// Toward the recipients: from inputs to outputs, from contents to their containers.
-    Forward,
-}
-
-impl Direction {
-    /// Reads `back` or `forward`.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "back" => Some(Self::Back),
-            "forward" => Some(Self::Forward),
-            _ => None,
-        }
-    }
-}
+pub use nguon_domain::TraceDirection as Direction;
 
 /// How far a walk may go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,6 +135,20 @@ pub enum Relation {
     UnpackedInto,
     /// Back through aggregation DELETE: a child to the container it was taken out of.
     UnpackedFrom,
+}
+
+impl Relation {
+    /// How a link of `kind` reads when walked in `direction`.
+    fn of(kind: LinkKind, direction: Direction) -> Self {
+        match (kind, direction) {
+            (LinkKind::Transformation, Direction::Forward) => Self::TransformedInto,
+            (LinkKind::Transformation, Direction::Back) => Self::MadeFrom,
+            (LinkKind::Packing, Direction::Forward) => Self::PackedInto,
+            (LinkKind::Packing, Direction::Back) => Self::Contains,
+            (LinkKind::Unpacking, Direction::Forward) => Self::UnpackedInto,
+            (LinkKind::Unpacking, Direction::Back) => Self::UnpackedFrom,
+        }
+    }
 }
 
 /// An amount of a class-level identifier in one event.
@@ -243,9 +268,11 @@ pub struct Trace {
 
 /// Walks from `start` in `direction`, within `limits`. `None` when no event names `start`.
 ///
-/// One store call per level of the walk, and each event's document read once however many nodes
-/// it links. A stored event whose document cannot be read back is an internal error: the store
-/// only keeps documents that were read once.
+/// The walk first asks the source which identifiers it will likely reach and reads all their
+/// events in one call: two round trips for a whole trace on a store with a link index. Then,
+/// level by level, it reads in one call the events of any identifier not read yet. Each event's
+/// document is read once however many nodes it links. A stored event whose document cannot be
+/// read back is an internal error: the store only keeps documents that were read once.
 pub async fn trace<S: EventSource + ?Sized>(
     source: &S,
     start: &Identifier,
@@ -264,21 +291,95 @@ pub async fn trace<S: EventSource + ?Sized>(
         seen: HashSet::from([start.clone()]),
         read: HashMap::new(),
     };
+    let mut held = Held::default();
+    let ahead = source.reachable(start, direction, limits).await?;
+    if !ahead.is_empty() {
+        held.add(source.events_naming_any(&ahead).await?, &ahead);
+    }
     let mut level = vec![start.clone()];
     let mut depth = 0;
     while !level.is_empty() {
-        let found = source.events_naming_each(&level).await?;
-        if depth == 0 && found.iter().all(Vec::is_empty) {
+        let missing: Vec<Identifier> = level
+            .iter()
+            .filter(|identifier| !held.knows(identifier))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            held.add(source.events_naming_any(&missing).await?, &missing);
+        }
+        if depth == 0 && held.naming(start).next().is_none() {
             return Ok(None);
         }
         let mut next = Vec::new();
-        for (identifier, stored) in level.into_iter().zip(found) {
+        for identifier in level {
+            let stored: Vec<&StoredEvent> = held.naming(&identifier).collect();
             walk.visit(identifier, &stored, depth, &mut next)?;
         }
         level = next;
         depth += 1;
     }
     Ok(Some(walk.trace))
+}
+
+/// The events read so far, each once, and for each identifier asked about, the first
+/// [`MAX_EVENTS_PER_IDENTIFIER`] naming it, in capture order.
+#[derive(Default)]
+struct Held {
+    events: Vec<StoredEvent>,
+    /// Where each event is in `events`, by owner and store sequence.
+    positions: HashMap<(OrganisationId, i64), usize>,
+    /// The events of each identifier asked about, as positions in `events`.
+    by_identifier: HashMap<String, Vec<usize>>,
+}
+
+impl Held {
+    /// Whether the events naming `identifier` were read.
+    fn knows(&self, identifier: &Identifier) -> bool {
+        self.by_identifier.contains_key(identifier.as_str())
+    }
+
+    /// The events naming `identifier`, in capture order; none if it was not asked about.
+    fn naming(&self, identifier: &Identifier) -> impl Iterator<Item = &StoredEvent> {
+        self.by_identifier
+            .get(identifier.as_str())
+            .into_iter()
+            .flatten()
+            .map(|&position| &self.events[position])
+    }
+
+    /// Keeps `events`, a source's answer (in capture order) for `asked`.
+    fn add(&mut self, events: Vec<StoredEvent>, asked: &[Identifier]) {
+        let mut new: HashSet<&str> = HashSet::new();
+        for identifier in asked {
+            if let Entry::Vacant(unknown) = self.by_identifier.entry(identifier.as_str().to_owned())
+            {
+                unknown.insert(Vec::new());
+                new.insert(identifier.as_str());
+            }
+        }
+        for event in events {
+            let position = match self.positions.entry((event.event.owner, event.sequence)) {
+                Entry::Occupied(held) => *held.get(),
+                Entry::Vacant(unheld) => {
+                    self.events.push(event);
+                    *unheld.insert(self.events.len() - 1)
+                }
+            };
+            let mut named: Vec<&str> = Vec::new();
+            for (_, value) in &self.events[position].event.identifiers {
+                if new.contains(value.as_str()) && !named.contains(&value.as_str()) {
+                    named.push(value);
+                }
+            }
+            for value in named {
+                if let Some(list) = self.by_identifier.get_mut(value)
+                    && list.len() < MAX_EVENTS_PER_IDENTIFIER as usize
+                {
+                    list.push(position);
+                }
+            }
+        }
+    }
 }
 
 /// A walk in progress.
@@ -297,7 +398,7 @@ impl Walk {
     fn visit(
         &mut self,
         identifier: Identifier,
-        stored: &[StoredEvent],
+        stored: &[&StoredEvent],
         depth: u32,
         next: &mut Vec<Identifier>,
     ) -> Result<(), StoreError> {
@@ -362,57 +463,21 @@ pub(crate) fn read_back(event: &NewEvent) -> Result<Event, StoreError> {
     })
 }
 
-/// The identifiers `event` leads to from `identifier` in `direction`, each once.
+/// The identifiers `event` leads to from `identifier` in `direction`, each once, by the links
+/// it makes ([`NewEvent::lot_links`]).
 fn links(
     event: &NewEvent,
     identifier: &Identifier,
     direction: Direction,
 ) -> Vec<(Relation, Identifier)> {
-    use IdentifierRole::{Epc, EpcClass, Input, InputClass, Output, OutputClass, Parent};
-    const INPUTS: &[IdentifierRole] = &[Input, InputClass];
-    const OUTPUTS: &[IdentifierRole] = &[Output, OutputClass];
-    const PARENT: &[IdentifierRole] = &[Parent];
-    const CHILDREN: &[IdentifierRole] = &[Epc, EpcClass];
-    let (from, to, relation) = match (event.event_type, event.action, direction) {
-        (EventType::TransformationEvent, _, Direction::Forward) => {
-            (INPUTS, OUTPUTS, Relation::TransformedInto)
-        }
-        (EventType::TransformationEvent, _, Direction::Back) => {
-            (OUTPUTS, INPUTS, Relation::MadeFrom)
-        }
-        (EventType::AggregationEvent, Some(Action::Delete), Direction::Forward) => {
-            (PARENT, CHILDREN, Relation::UnpackedInto)
-        }
-        (EventType::AggregationEvent, Some(Action::Delete), Direction::Back) => {
-            (CHILDREN, PARENT, Relation::UnpackedFrom)
-        }
-        (EventType::AggregationEvent, _, Direction::Forward) => {
-            (CHILDREN, PARENT, Relation::PackedInto)
-        }
-        (EventType::AggregationEvent, _, Direction::Back) => (PARENT, CHILDREN, Relation::Contains),
-        // Object and transaction events keep an identifier what it is; association events tie
-        // it to a sensor or device, not to other goods.
-        _ => return Vec::new(),
-    };
-    let in_roles = |roles: &[IdentifierRole], value: &str| {
-        event
-            .identifiers
-            .iter()
-            .any(|(role, v)| roles.contains(role) && v == value)
-    };
-    if !in_roles(from, identifier.as_str()) {
-        return Vec::new();
-    }
-    let mut reached: Vec<(Relation, Identifier)> = Vec::new();
-    for (role, value) in &event.identifiers {
-        if to.contains(role)
-            && value != identifier.as_str()
-            && !reached.iter().any(|(_, r)| r.as_str() == value)
-        {
-            reached.push((relation, Identifier::indexed(value)));
-        }
-    }
-    reached
+    event
+        .lot_links()
+        .filter_map(|link| {
+            let (from, to) = link.step(direction);
+            (from == identifier.as_str())
+                .then(|| (Relation::of(link.kind, direction), Identifier::indexed(to)))
+        })
+        .collect()
 }
 
 /// What `event` says about `identifier`.
@@ -577,6 +642,7 @@ mod tests {
     use super::*;
     use crate::testing::*;
     use serde_json::json;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn reached(trace: &Trace) -> Vec<&str> {
         trace.nodes.iter().map(|n| n.identifier.as_str()).collect()
@@ -748,6 +814,77 @@ mod tests {
         assert!(
             cut.edges.iter().all(|e| e.to.as_str() != FROZEN),
             "no edge to a node left out"
+        );
+    }
+
+    #[tokio::test]
+    async fn reading_ahead_all_part_or_beyond_the_limits_walks_the_same() {
+        let owner = OrganisationId::generate();
+        let mut cycle = Events::default();
+        cycle
+            .add(
+                owner,
+                1,
+                transform(
+                    json!({"inputQuantityList": [lot(SEED, 1.0, "KGM")]}),
+                    json!({"outputQuantityList": [lot(POND, 1.0, "KGM")]}),
+                ),
+            )
+            .add(
+                owner,
+                2,
+                transform(
+                    json!({"inputQuantityList": [lot(POND, 1.0, "KGM")]}),
+                    json!({"outputQuantityList": [lot(SEED, 1.0, "KGM"), lot(FROZEN, 1.0, "KGM")]}),
+                ),
+            )
+            .add(owner, 3, aggregate("ADD", PALLET, &[CARTON_1]))
+            .add(owner, 4, aggregate("DELETE", PALLET, &[CARTON_1]));
+        let chain = shrimp_chain(owner, OrganisationId::generate());
+        let cut = Limits {
+            max_nodes: 2,
+            max_depth: u32::MAX,
+        };
+        let shallow = Limits {
+            max_nodes: 10_000,
+            max_depth: 1,
+        };
+        let mut compared = 0;
+        for events in [&chain, &cycle] {
+            for start in [SEED, POND, FROZEN, CARTON_1, CARTON_2, PALLET] {
+                for direction in [Direction::Back, Direction::Forward] {
+                    for limits in [Limits::default(), cut, shallow] {
+                        let plain = trace(events, &id(start), direction, limits).await.unwrap();
+                        for keep in [1, 2, usize::MAX] {
+                            let ahead = ReadAhead {
+                                events,
+                                keep,
+                                reads: AtomicUsize::new(0),
+                            };
+                            let read = trace(&ahead, &id(start), direction, limits).await.unwrap();
+                            assert_eq!(read, plain, "{start} {direction:?} {limits:?} {keep}");
+                            compared += usize::from(plain.is_some());
+                        }
+                    }
+                }
+            }
+        }
+        assert!(compared > 100, "{compared} walks compared");
+
+        let whole = ReadAhead {
+            events: &chain,
+            keep: usize::MAX,
+            reads: AtomicUsize::new(0),
+        };
+        let back = trace(&whole, &id(PALLET), Direction::Back, Limits::default())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(back.nodes.len(), 6);
+        assert_eq!(
+            whole.reads.load(Ordering::Relaxed),
+            1,
+            "everything read ahead in one call"
         );
     }
 
