@@ -265,6 +265,8 @@ pub struct EpcisConfig {
     pub capture_limit: usize,
     /// Largest capture document in bytes (`GS1-EPCIS-Capture-File-Size-Limit`).
     pub capture_file_size_limit: usize,
+    /// Most events accepted and not stored yet; a capture beyond it answers `503`.
+    pub capture_backlog: usize,
 }
 
 impl Default for EpcisConfig {
@@ -273,6 +275,7 @@ impl Default for EpcisConfig {
         Self {
             capture_limit: defaults.capture_limit,
             capture_file_size_limit: defaults.capture_file_size_limit,
+            capture_backlog: nguon_web::epcis::capture::CaptureQueue::DEFAULT_BACKLOG,
         }
     }
 }
@@ -385,10 +388,18 @@ pub fn load(file: &ConfigFile) -> anyhow::Result<Config> {
     } else if file.required {
         bail!("config file {} does not exist", file.path.display());
     }
-    figment
+    let config: Config = figment
         .merge(Env::prefixed(ENV_PREFIX).split("__").ignore(ENV_NOT_CONFIG))
         .extract()
-        .context("invalid configuration")
+        .context("invalid configuration")?;
+    if config.epcis.capture_backlog < config.epcis.capture_limit {
+        bail!(
+            "invalid configuration: epcis.capture_backlog ({}) must be at least epcis.capture_limit ({}), or a full document could never be accepted",
+            config.epcis.capture_backlog,
+            config.epcis.capture_limit
+        );
+    }
+    Ok(config)
 }
 
 impl Config {
@@ -714,6 +725,27 @@ mod tests {
             jail.set_env("NGUON_METRICS__LISTEN", "everywhere");
             let error = format!("{:#}", load(&ConfigFile::default()).unwrap_err());
             assert!(error.contains("invalid socket address"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_capture_backlog_holds_at_least_one_full_document() {
+        jail(|jail| {
+            assert_eq!(load(&ConfigFile::default())?.epcis.capture_backlog, 100_000);
+            jail.create_file(
+                "nguon.toml",
+                "[epcis]\ncapture_limit = 5000\ncapture_backlog = 4999\n",
+            )?;
+            let error = format!("{:#}", load(&ConfigFile::default()).unwrap_err());
+            assert!(
+                error.contains(
+                    "epcis.capture_backlog (4999) must be at least epcis.capture_limit (5000)"
+                ),
+                "{error}"
+            );
+            jail.set_env("NGUON_EPCIS__CAPTURE_BACKLOG", "20000");
+            assert_eq!(load(&ConfigFile::default())?.epcis.capture_backlog, 20_000);
             Ok(())
         });
     }
