@@ -19,6 +19,7 @@ mod links;
 mod nav;
 mod organisations;
 mod pages;
+mod privacy;
 mod partners;
 mod products;
 pub mod public_page;
@@ -182,6 +183,16 @@ pub fn all_pages() -> Pages {
             "/organisations/{id}/address",
             get(organisations::address_form).post(organisations::set_address),
         )
+        .route("/organisations/{id}/privacy", get(privacy::show))
+        .route(
+            "/organisations/{id}/privacy/consent",
+            post(privacy::record_consent),
+        )
+        .route(
+            "/organisations/{id}/privacy/export",
+            get(privacy::export),
+        )
+        .route("/organisations/{id}/privacy/erase", post(privacy::erase))
         .route(
             "/organisations/{id}/status",
             post(organisations::set_status),
