@@ -59,8 +59,9 @@ pub use facility::{
     OfficialCode,
 };
 pub use id::{
-    ApiKeyId, AuditEntryId, CaptureJobId, ConsentId, GrantId, GuidanceId, MediaId, OrganisationId, PartnerId,
-    RecallId, RecordId, ResolverLinkId, SessionId, StampRunId, SubscriptionId, TrainingId, UserId,
+    ApiKeyId, AuditEntryId, CaptureJobId, ConsentId, GrantId, GuidanceId, MediaId, OrganisationId,
+    PartnerId, RecallId, RecordId, ResolverLinkId, SessionId, StampRunId, SubscriptionId,
+    TrainingId, UserId,
 };
 pub use master_data::VocabularyElement;
 pub use name::OrganisationName;
@@ -71,8 +72,7 @@ pub use outreach::{
 pub use partner::{Grant, NewPartner, Partner, PartnerKind, PartnerStatus, Permission};
 pub use privacy::{
     Consent, ConsentBasis, ERASED_FIELDS, Erasure, ErasureReason, NewConsent, PersonalField,
-    PublicIdentity, Pseudonym, RETENTION_FLOOR_DAYS, RetentionPolicy, address_line,
-    publishes,
+    Pseudonym, PublicIdentity, RETENTION_FLOOR_DAYS, RetentionPolicy, address_line, publishes,
 };
 pub use product::{
     Image, ImageType, NetContent, Product, ProductDetails, ProductForm, ProductGroup,

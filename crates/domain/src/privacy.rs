@@ -259,7 +259,8 @@ impl Pseudonym {
         }
         let digest = Sha256::digest(organisation.id.as_uuid().as_bytes());
         let short: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
-        let number = u64::from_be_bytes(digest[4..12].try_into().unwrap_or_default()) % 1_000_000_000;
+        let number =
+            u64::from_be_bytes(digest[4..12].try_into().unwrap_or_default()) % 1_000_000_000;
         Ok(Self {
             name: OrganisationName::parse(&format!("Hộ sản xuất #{short}"))?,
             tax_code: TaxCode::parse(&format!("000{number:09}"))?,
@@ -374,7 +375,10 @@ impl RetentionPolicy {
         if default_days < RETENTION_FLOOR_DAYS {
             return Err(short("privacy.retention_days".to_owned(), default_days));
         }
-        if let Some((group, &days)) = by_group.iter().find(|(_, days)| **days < RETENTION_FLOOR_DAYS) {
+        if let Some((group, &days)) = by_group
+            .iter()
+            .find(|(_, days)| **days < RETENTION_FLOOR_DAYS)
+        {
             return Err(short(format!("privacy.retention.{group}"), days));
         }
         Ok(Self {
@@ -524,7 +528,10 @@ mod tests {
         assert_eq!(pseudonym.tax_code.as_str().len(), 12);
         let address = pseudonym.address.unwrap();
         assert_eq!(address.street(), Address::NO_STREET);
-        assert_eq!(Some(address.commune()), household.address.as_ref().map(Address::commune));
+        assert_eq!(
+            Some(address.commune()),
+            household.address.as_ref().map(Address::commune)
+        );
         let mut other = household;
         other.id = OrganisationId::generate();
         assert_ne!(Pseudonym::of(&other).unwrap().name, pseudonym.name);
@@ -568,7 +575,15 @@ mod tests {
         assert_eq!(policy.days_for([&rice, &shrimp]), 1825);
         assert_eq!(policy.days_for([]), 800);
         let now = time::macros::datetime!(2030-01-01 00:00:00 UTC);
-        assert!(RetentionPolicy::is_past(now - Duration::days(801), 800, now));
-        assert!(!RetentionPolicy::is_past(now - Duration::days(800), 800, now));
+        assert!(RetentionPolicy::is_past(
+            now - Duration::days(801),
+            800,
+            now
+        ));
+        assert!(!RetentionPolicy::is_past(
+            now - Duration::days(800),
+            800,
+            now
+        ));
     }
 }

@@ -9,8 +9,8 @@
 use std::collections::BTreeSet;
 
 use nguon_domain::{
-    FacilityDetails, FacilityKind, Organisation, OrganisationId, PublicIdentity, Registered, TaxCode,
-    TimeRange,
+    FacilityDetails, FacilityKind, Organisation, OrganisationId, PublicIdentity, Registered,
+    TaxCode, TimeRange,
 };
 use nguon_report::{Cell, Column, MapPoint, PointMap, Table, pdf_with_map};
 use nguon_store::{OrganisationQuery, RecordQuery, Registry, Store};

@@ -62,7 +62,9 @@ impl<S: Store + ?Sized> ExportSource for S {
         match self.organisation(id).await {
             Ok(organisation) => {
                 let consent = self.current_consent(id).await?;
-                Ok(Some(PublicIdentity::of(&organisation, consent.as_ref()).name))
+                Ok(Some(
+                    PublicIdentity::of(&organisation, consent.as_ref()).name,
+                ))
             }
             Err(StoreError::NotFound { .. }) => Ok(None),
             Err(other) => Err(other),

@@ -838,10 +838,7 @@ mod tests {
             assert_eq!(config.privacy.retention.days_for([&shrimp]), 1825);
             assert_eq!(config.privacy.retention.days_for([]), 1000);
 
-            jail.create_file(
-                "nguon.toml",
-                "[privacy.retention]\nmuoi = 365\n",
-            )?;
+            jail.create_file("nguon.toml", "[privacy.retention]\nmuoi = 365\n")?;
             let error = format!("{:#}", load(&ConfigFile::default()).unwrap_err());
             assert!(
                 error.contains("privacy.retention.muoi: must be at least 730 days"),
@@ -849,7 +846,10 @@ mod tests {
             );
             jail.create_file("nguon.toml", "[privacy]\nretention_days = 700\n")?;
             let error = format!("{:#}", load(&ConfigFile::default()).unwrap_err());
-            assert!(error.contains("privacy.retention_days: must be at least 730 days"), "{error}");
+            assert!(
+                error.contains("privacy.retention_days: must be at least 730 days"),
+                "{error}"
+            );
             Ok(())
         });
     }

@@ -4,8 +4,8 @@
 //! retention period with no activity.
 
 use anyhow::Context;
-use nguon_domain::{Actor, ErasureReason, TaxCode};
-use nguon_store::{PrivacyStore, Store, personal_data_export, retention_due};
+use nguon_domain::{Actor, ErasureReason, RetentionPolicy, TaxCode};
+use nguon_store::{Store, personal_data_export, retention_due};
 
 use crate::cli::DatabaseArg;
 use crate::config::Config;
@@ -49,13 +49,18 @@ pub async fn run(config: Config, command: PrivacyCommand) -> anyhow::Result<()> 
         PrivacyCommand::Export(args) | PrivacyCommand::Erase(args) => &args.database,
         PrivacyCommand::Retention(args) => &args.database,
     };
-    let store = database::open_configured(&config, database.url.clone()).await?;
-    let outcome = privacy(&*store, &config, &command).await;
+    let retention = config.privacy.retention.clone();
+    let store = database::open_configured(config, database.url.clone()).await?;
+    let outcome = privacy(&*store, &retention, &command).await;
     store.close().await;
     outcome
 }
 
-async fn privacy(store: &dyn Store, config: &Config, command: &PrivacyCommand) -> anyhow::Result<()> {
+async fn privacy(
+    store: &dyn Store,
+    retention: &RetentionPolicy,
+    command: &PrivacyCommand,
+) -> anyhow::Result<()> {
     match command {
         PrivacyCommand::Export(args) => {
             let organisation = household(store, &args.org).await?;
@@ -71,7 +76,7 @@ async fn privacy(store: &dyn Store, config: &Config, command: &PrivacyCommand) -
         }
         PrivacyCommand::Retention(args) => {
             let now = nguon_store::now_utc();
-            let due = retention_due(store, &config.privacy.retention, now).await?;
+            let due = retention_due(store, retention, now).await?;
             for household in &due {
                 let last = household
                     .last_activity
@@ -96,7 +101,11 @@ async fn privacy(store: &dyn Store, config: &Config, command: &PrivacyCommand) -
             eprintln!(
                 "{} household(s) past retention{}",
                 due.len(),
-                if args.apply { ", pseudonymised" } else { "; --apply pseudonymises them" }
+                if args.apply {
+                    ", pseudonymised"
+                } else {
+                    "; --apply pseudonymises them"
+                }
             );
         }
     }
@@ -104,7 +113,10 @@ async fn privacy(store: &dyn Store, config: &Config, command: &PrivacyCommand) -
 }
 
 /// The id of the organisation registered under `tax_code`.
-async fn household(store: &dyn Store, tax_code: &str) -> anyhow::Result<nguon_domain::OrganisationId> {
+async fn household(
+    store: &dyn Store,
+    tax_code: &str,
+) -> anyhow::Result<nguon_domain::OrganisationId> {
     let tax_code = TaxCode::parse(tax_code).with_context(|| format!("--org {tax_code:?}"))?;
     Ok(nguon_export::organisation_by_tax_code(store, &tax_code)
         .await?

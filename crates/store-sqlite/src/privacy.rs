@@ -5,9 +5,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use nguon_domain::{
-    Actor, Consent, Erasure, ErasureReason, NewConsent, OrganisationId, Pseudonym,
-};
+use nguon_domain::{Actor, Consent, Erasure, ErasureReason, NewConsent, OrganisationId, Pseudonym};
 use nguon_store::{
     ConsentRecord, OrganisationColumns, PrivacyStore, StoreError, already_erased, consent_audit,
     consent_fields_column, consent_of, erasure_audit, erasure_withdrawal, now_utc,
@@ -21,11 +19,7 @@ use crate::{SqliteStore, fetch_organisation};
 
 #[async_trait]
 impl PrivacyStore for SqliteStore {
-    async fn record_consent(
-        &self,
-        new: &NewConsent,
-        actor: Actor,
-    ) -> Result<Consent, StoreError> {
+    async fn record_consent(&self, new: &NewConsent, actor: Actor) -> Result<Consent, StoreError> {
         let mut tx = self.write().await?;
         fetch_organisation(&mut tx, new.organisation).await?;
         if fetch_erasure(&mut tx, new.organisation).await?.is_some() {
@@ -90,11 +84,12 @@ impl PrivacyStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(store_error)?;
-        let users: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT id FROM users WHERE organisation_id = ?")
-            .bind(organisation.as_uuid())
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(store_error)?;
+        let users: Vec<uuid::Uuid> =
+            sqlx::query_scalar("SELECT id FROM users WHERE organisation_id = ?")
+                .bind(organisation.as_uuid())
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(store_error)?;
         for &user in &users {
             let id = nguon_domain::UserId::from_uuid(user)?;
             sqlx::query(
@@ -107,12 +102,14 @@ impl PrivacyStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(store_error)?;
-            sqlx::query("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
-                .bind(now)
-                .bind(user)
-                .execute(&mut *tx)
-                .await
-                .map_err(store_error)?;
+            sqlx::query(
+                "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(user)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
         }
         insert_consent(&mut tx, &erasure_withdrawal(organisation, actor, now)).await?;
         let erasure = Erasure {
@@ -195,7 +192,9 @@ async fn fetch_erasure(
         return Ok(None);
     };
     let corrupt = |error: &dyn std::fmt::Display| {
-        StoreError::Internal(format!("stored erasure of {organisation} is invalid: {error}"))
+        StoreError::Internal(format!(
+            "stored erasure of {organisation} is invalid: {error}"
+        ))
     };
     let reason: String = row.try_get("reason").map_err(store_error)?;
     let users: i64 = row.try_get("users").map_err(store_error)?;

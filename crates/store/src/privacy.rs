@@ -22,8 +22,7 @@ pub trait PrivacyStore: Send + Sync {
     /// Records a consent statement, with its audit entry, in one transaction. An unknown
     /// organisation is [`StoreError::NotFound`]; an erased one is a [`StoreError::Conflict`]
     /// (its personal fields are gone, so there is nothing left to publish).
-    async fn record_consent(&self, new: &NewConsent, actor: Actor)
-    -> Result<Consent, StoreError>;
+    async fn record_consent(&self, new: &NewConsent, actor: Actor) -> Result<Consent, StoreError>;
 
     /// Every consent statement of `organisation`, newest first: the first is the current one.
     async fn consents(&self, organisation: OrganisationId) -> Result<Vec<Consent>, StoreError>;
@@ -45,7 +44,9 @@ pub trait PrivacyStore: Send + Sync {
     async fn erasure(&self, organisation: OrganisationId) -> Result<Option<Erasure>, StoreError>;
 
     /// When each organisation that has events last captured one (its latest record time).
-    async fn last_capture_times(&self) -> Result<BTreeMap<OrganisationId, OffsetDateTime>, StoreError>;
+    async fn last_capture_times(
+        &self,
+    ) -> Result<BTreeMap<OrganisationId, OffsetDateTime>, StoreError>;
 
     /// The current consent statement of `organisation`, if it ever gave one.
     async fn current_consent(
@@ -108,7 +109,11 @@ pub fn consent_fields_column(consent: &Consent) -> String {
 }
 
 /// The statement an erasure adds: every consent withdrawn.
-pub fn erasure_withdrawal(organisation: OrganisationId, actor: Actor, at: OffsetDateTime) -> Consent {
+pub fn erasure_withdrawal(
+    organisation: OrganisationId,
+    actor: Actor,
+    at: OffsetDateTime,
+) -> Consent {
     Consent {
         id: ConsentId::generate(),
         organisation,
@@ -188,7 +193,12 @@ pub async fn personal_data_export(
         .iter()
         .map(snapshot::user)
         .collect();
-    let consents: Vec<Value> = store.consents(id).await?.iter().map(Consent::to_json).collect();
+    let consents: Vec<Value> = store
+        .consents(id)
+        .await?
+        .iter()
+        .map(Consent::to_json)
+        .collect();
     let erasure = store.erasure(id).await?.map(|e| e.to_json());
     let mut audit = Vec::new();
     let mut query = AuditQuery {
@@ -348,7 +358,9 @@ pub async fn retention_due(
             let last_activity = captures
                 .get(&organisation.id)
                 .copied()
-                .map_or(organisation.updated_at, |at| at.max(organisation.updated_at));
+                .map_or(organisation.updated_at, |at| {
+                    at.max(organisation.updated_at)
+                });
             if RetentionPolicy::is_past(last_activity, days, now) {
                 due.push(RetentionDue {
                     organisation,

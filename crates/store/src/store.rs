@@ -16,8 +16,7 @@ use time::OffsetDateTime;
 
 use crate::{
     AuditPage, ChainStore, OutreachStore, PartnerStore, PlanStore, PrivacyStore, QualityStore,
-    RecallStore,
-    RegistryStore, ResolverStore, StampStore, StoreError, SyncStore,
+    RecallStore, RegistryStore, ResolverStore, StampStore, StoreError, SyncStore,
 };
 
 /// Everything Nguồn keeps, behind one object-safe trait so the server holds an `Arc<dyn Store>`

@@ -74,11 +74,21 @@ async fn salt_household(app: &TestApp) -> (OrganisationId, String) {
     );
     for approved in [
         store
-            .register(Some(household.id), &product, ApprovalStatus::Approved, Actor::Cli)
+            .register(
+                Some(household.id),
+                &product,
+                ApprovalStatus::Approved,
+                Actor::Cli,
+            )
             .await
             .map(|_| ()),
         store
-            .register(Some(household.id), &field, ApprovalStatus::Approved, Actor::Cli)
+            .register(
+                Some(household.id),
+                &field,
+                ApprovalStatus::Approved,
+                Actor::Cli,
+            )
             .await
             .map(|_| ()),
     ] {
@@ -125,7 +135,11 @@ async fn salt_household(app: &TestApp) -> (OrganisationId, String) {
 async fn exports(app: &TestApp, key: &str) -> (String, String) {
     let lot = percent_encode(LOT);
     let fsma = app
-        .get(key, &format!("/api/v1/exports/fsma?lot={lot}&format=csv"), &[])
+        .get(
+            key,
+            &format!("/api/v1/exports/fsma?lot={lot}&format=csv"),
+            &[],
+        )
         .await;
     assert_eq!(fsma.status, StatusCode::OK, "{}", fsma.body);
     let gdst = app
@@ -175,7 +189,10 @@ async fn a_household_is_masked_until_it_consents_on_the_page_and_in_exports() {
 
     // Withdrawing the address masks it again; the name stays.
     let body = json!({"fields": ["name"], "basis": "Rút đồng ý địa chỉ"});
-    assert_eq!(app.post_json(&key, &path, &body).await.status, StatusCode::CREATED);
+    assert_eq!(
+        app.post_json(&key, &path, &body).await.status,
+        StatusCode::CREATED
+    );
     let (fsma, gdst) = exports(&app, &province).await;
     assert!(fsma.contains(FULL_NAME) && !fsma.contains(STREET), "{fsma}");
     assert!(!gdst.contains(STREET), "{gdst}");
@@ -196,7 +213,12 @@ async fn consent_export_and_erasure_answer_the_household_and_the_province_only()
     // Another organisation's key finds nothing; a partner-less organisation cannot consent.
     for path in [&consents, &export] {
         let reply = app.get(&enterprise_key, path, &[]).await;
-        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}: {}", reply.body);
+        assert_eq!(
+            reply.status,
+            StatusCode::NOT_FOUND,
+            "{path}: {}",
+            reply.body
+        );
     }
     let refused = app.post_json(&enterprise_key, &erasure, &json!({})).await;
     assert_eq!(refused.status, StatusCode::NOT_FOUND);
@@ -204,11 +226,19 @@ async fn consent_export_and_erasure_answer_the_household_and_the_province_only()
         .post_json(&key, &consents, &json!({"fields": ["cccd"], "basis": "x"}))
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    assert!(bad.body.contains("fields") && bad.body.contains("cccd"), "{}", bad.body);
+    assert!(
+        bad.body.contains("fields") && bad.body.contains("cccd"),
+        "{}",
+        bad.body
+    );
     let bad = app
         .post_json(&key, &consents, &json!({"fields": [], "basis": " "}))
         .await;
-    assert!(bad.status == StatusCode::BAD_REQUEST && bad.body.contains("basis"), "{}", bad.body);
+    assert!(
+        bad.status == StatusCode::BAD_REQUEST && bad.body.contains("basis"),
+        "{}",
+        bad.body
+    );
     let legal_body = app
         .post_json(
             &enterprise_key,
@@ -216,7 +246,12 @@ async fn consent_export_and_erasure_answer_the_household_and_the_province_only()
             &json!({"fields": ["name"], "basis": "x"}),
         )
         .await;
-    assert_eq!(legal_body.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", legal_body.body);
+    assert_eq!(
+        legal_body.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        legal_body.body
+    );
 
     // The data-subject export: the record whole, to the household and the province.
     for caller in [&key, &province] {
@@ -271,7 +306,10 @@ async fn the_household_admin_manages_consent_and_erasure_in_the_portal() {
     staff.sign_in("staff@example.vn", PASSWORD).await;
     let csrf = staff.csrf(&page).await;
     let refused = staff
-        .post(&format!("{page}/consent"), &[("name", "on"), ("basis", "x"), ("csrf", &csrf)])
+        .post(
+            &format!("{page}/consent"),
+            &[("name", "on"), ("basis", "x"), ("csrf", &csrf)],
+        )
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 
@@ -283,37 +321,60 @@ async fn the_household_admin_manages_consent_and_erasure_in_the_portal() {
     assert!(shown.body.contains("Không công bố thông tin nào"));
     let csrf = admin.csrf(&page).await;
     let missing = admin
-        .post(&format!("{page}/consent"), &[("name", "on"), ("csrf", &csrf)])
+        .post(
+            &format!("{page}/consent"),
+            &[("name", "on"), ("csrf", &csrf)],
+        )
         .await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(missing.body.contains("Hãy ghi căn cứ"), "{}", missing.body);
     let recorded = admin
         .post(
             &format!("{page}/consent"),
-            &[("name", "on"), ("phone", "on"), ("basis", "Phiếu số 7"), ("csrf", &csrf)],
+            &[
+                ("name", "on"),
+                ("phone", "on"),
+                ("basis", "Phiếu số 7"),
+                ("csrf", &csrf),
+            ],
         )
         .await;
     assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
     assert_eq!(location(&recorded), page);
     let shown = admin.get(&page).await;
-    assert!(shown.body.contains("Họ tên, Số điện thoại"), "{}", shown.body);
+    assert!(
+        shown.body.contains("Họ tên, Số điện thoại"),
+        "{}",
+        shown.body
+    );
     assert!(shown.body.contains("Phiếu số 7"));
 
     let download = admin.get(&format!("{page}/export")).await;
     assert_eq!(download.status, StatusCode::OK);
     assert_eq!(download.header("content-type"), Some("application/json"));
-    assert_eq!(download.json()["consents"][0]["fields"], json!(["name", "phone"]));
+    assert_eq!(
+        download.json()["consents"][0]["fields"],
+        json!(["name", "phone"])
+    );
 
-    let unconfirmed = admin.post(&format!("{page}/erase"), &[("csrf", &csrf)]).await;
+    let unconfirmed = admin
+        .post(&format!("{page}/erase"), &[("csrf", &csrf)])
+        .await;
     assert_eq!(unconfirmed.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(unconfirmed.body.contains("Hãy đánh dấu ô xác nhận"));
     let erased = admin
-        .post(&format!("{page}/erase"), &[("confirm", "on"), ("csrf", &csrf)])
+        .post(
+            &format!("{page}/erase"),
+            &[("confirm", "on"), ("csrf", &csrf)],
+        )
         .await;
     assert_eq!(erased.status, StatusCode::SEE_OTHER, "{}", erased.body);
     // The household's own accounts are disabled and signed out with it.
     let after = admin.get(&page).await;
     assert_ne!(after.status, StatusCode::OK);
     let stored = app.state.store.organisation(household).await.unwrap();
-    assert!(stored.name.as_str().starts_with("Hộ sản xuất #"), "{stored:?}");
+    assert!(
+        stored.name.as_str().starts_with("Hộ sản xuất #"),
+        "{stored:?}"
+    );
 }

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use nguon_domain::{
     Access, Action, Actor, Address, AdminUnits, ApprovalStatus, AuditAction, AuditQuery,
     ConsentBasis, DomainError, Email, ErasureReason, EventType, FacilityDetails, FacilityKind,
-    IdentifierRole, NewConsent, NewUser, OrganisationKind, PasswordHash, PersonName,
-    PersonalField, RecordName, RetentionPolicy, Role, UserStatus,
+    IdentifierRole, NewConsent, NewUser, OrganisationKind, PasswordHash, PersonName, PersonalField,
+    RecordName, RetentionPolicy, Role, UserStatus,
 };
 use nguon_gs1::Gln;
 use nguon_store::{Registry, Store, StoreError, personal_data_export, retention_due};
@@ -27,15 +27,23 @@ pub async fn privacy_chapter(store: &Arc<dyn Store>) {
     let commune = units.communes_of(province).unwrap()[0].code();
     let household = store
         .create_organisation(
-            &new(OrganisationKind::Household, "Hộ bà Lê Thị Muối", "096185004321")
-                .with_address(Address::new(units, "Ấp Tân Hưng, số 12", commune).unwrap()),
+            &new(
+                OrganisationKind::Household,
+                "Hộ bà Lê Thị Muối",
+                "096185004321",
+            )
+            .with_address(Address::new(units, "Ấp Tân Hưng, số 12", commune).unwrap()),
             Actor::Cli,
         )
         .await
         .expect("register the household");
     let enterprise = store
         .create_organisation(
-            &new(OrganisationKind::Enterprise, "Công ty Muối Bạc Liêu", "2009000001"),
+            &new(
+                OrganisationKind::Enterprise,
+                "Công ty Muối Bạc Liêu",
+                "2009000001",
+            ),
             Actor::Cli,
         )
         .await
@@ -124,7 +132,12 @@ pub async fn privacy_chapter(store: &Arc<dyn Store>) {
         Gln::parse(POND_GLN).unwrap(),
     );
     store
-        .register(Some(household.id), &pond, ApprovalStatus::Approved, Actor::Cli)
+        .register(
+            Some(household.id),
+            &pond,
+            ApprovalStatus::Approved,
+            Actor::Cli,
+        )
         .await
         .unwrap();
     let location = format!("https://id.gs1.org/414/{POND_GLN}");
@@ -134,9 +147,15 @@ pub async fn privacy_chapter(store: &Arc<dyn Store>) {
         EventType::ObjectEvent,
         Some(Action::Observe),
         &location,
-        &[(IdentifierRole::Epc, "https://id.gs1.org/01/08934673000012/10/MUOI1")],
+        &[(
+            IdentifierRole::Epc,
+            "https://id.gs1.org/01/08934673000012/10/MUOI1",
+        )],
     );
-    store.append_events(std::slice::from_ref(&harvest)).await.unwrap();
+    store
+        .append_events(std::slice::from_ref(&harvest))
+        .await
+        .unwrap();
     let before = store.event(household.id, &harvest.event_id).await.unwrap();
 
     // The data-subject export holds the record, the user, both statements, the audit entries
@@ -168,7 +187,10 @@ pub async fn privacy_chapter(store: &Arc<dyn Store>) {
         .await
         .unwrap_err();
     assert!(
-        matches!(refused, StoreError::Domain(DomainError::NotAHousehold { .. })),
+        matches!(
+            refused,
+            StoreError::Domain(DomainError::NotAHousehold { .. })
+        ),
         "{refused:?}"
     );
     let erasure = store
@@ -176,9 +198,15 @@ pub async fn privacy_chapter(store: &Arc<dyn Store>) {
         .await
         .expect("erase the household");
     assert_eq!((erasure.users, erasure.reason), (1, ErasureReason::Request));
-    assert_eq!(store.erasure(household.id).await.unwrap(), Some(erasure.clone()));
+    assert_eq!(
+        store.erasure(household.id).await.unwrap(),
+        Some(erasure.clone())
+    );
     let erased = store.organisation(household.id).await.unwrap();
-    assert!(erased.name.as_str().starts_with("Hộ sản xuất #"), "{erased:?}");
+    assert!(
+        erased.name.as_str().starts_with("Hộ sản xuất #"),
+        "{erased:?}"
+    );
     assert!(erased.tax_code.as_str().starts_with("000"));
     let address = erased.address.clone().unwrap();
     assert_eq!(address.street(), Address::NO_STREET);
@@ -188,11 +216,17 @@ pub async fn privacy_chapter(store: &Arc<dyn Store>) {
     assert!(user.email.as_str().ends_with("@nguon.invalid"), "{user:?}");
     assert_eq!((user.name, user.status), (None, UserStatus::Disabled));
     assert_eq!(
-        store.user_by_email(&Email::parse("muoi@example.vn").unwrap()).await.unwrap(),
+        store
+            .user_by_email(&Email::parse("muoi@example.vn").unwrap())
+            .await
+            .unwrap(),
         None
     );
     // The event, its hash and its place in the log are untouched.
-    assert_eq!(store.event(household.id, &harvest.event_id).await.unwrap(), before);
+    assert_eq!(
+        store.event(household.id, &harvest.event_id).await.unwrap(),
+        before
+    );
     // A withdrawal closes the history, which stays.
     let consents = store.consents(household.id).await.unwrap();
     assert_eq!(consents.len(), 3);
@@ -209,7 +243,10 @@ pub async fn privacy_chapter(store: &Arc<dyn Store>) {
         .unwrap();
     let text = serde_json::to_string(&entry.entries[0].after).unwrap();
     assert!(text.contains("organisation.tax_code") && text.contains("Hộ sản xuất #"));
-    assert!(!text.contains("Lê Thị Muối") && !text.contains("Tân Hưng"), "{text}");
+    assert!(
+        !text.contains("Lê Thị Muối") && !text.contains("Tân Hưng"),
+        "{text}"
+    );
     // Irreversible: neither a second erasure nor a new consent.
     for refused in [
         store
@@ -242,7 +279,11 @@ pub async fn privacy_chapter(store: &Arc<dyn Store>) {
     assert_eq!(captures.get(&household.id), Some(&before.record_time));
     let idle = store
         .create_organisation(
-            &new(OrganisationKind::Household, "Hộ ông Trần Văn Tám", "096185004322"),
+            &new(
+                OrganisationKind::Household,
+                "Hộ ông Trần Văn Tám",
+                "096185004322",
+            ),
             Actor::Cli,
         )
         .await

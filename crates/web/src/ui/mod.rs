@@ -19,8 +19,8 @@ mod links;
 mod nav;
 mod organisations;
 mod pages;
-mod privacy;
 mod partners;
+mod privacy;
 mod products;
 pub mod public_page;
 mod quality_page;
@@ -188,10 +188,7 @@ pub fn all_pages() -> Pages {
             "/organisations/{id}/privacy/consent",
             post(privacy::record_consent),
         )
-        .route(
-            "/organisations/{id}/privacy/export",
-            get(privacy::export),
-        )
+        .route("/organisations/{id}/privacy/export", get(privacy::export))
         .route("/organisations/{id}/privacy/erase", post(privacy::erase))
         .route(
             "/organisations/{id}/status",

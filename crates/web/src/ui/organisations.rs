@@ -415,7 +415,11 @@ struct DetailPage {
 
 /// The organisation `id`, if `who` may see it: province roles see every one, organisation
 /// users only their own.
-pub(super) async fn visible(state: &AppState, who: &SignedIn, id: &str) -> Result<Organisation, Response> {
+pub(super) async fn visible(
+    state: &AppState,
+    who: &SignedIn,
+    id: &str,
+) -> Result<Organisation, Response> {
     let Ok(id) = OrganisationId::parse(id) else {
         return Err(not_found(who));
     };

@@ -171,7 +171,11 @@ async fn page(
 }
 
 /// `GET /organisations/{id}/privacy`: the household's consent, its history and the actions.
-pub async fn show(State(state): State<AppState>, who: SignedIn, Path(id): Path<String>) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+) -> Response {
     match subject(&state, &who, &id).await {
         Ok(organisation) => {
             page(
@@ -224,7 +228,9 @@ pub async fn record_consent(
         .record_consent(&new, Actor::User(who.user.id))
         .await
     {
-        Ok(_) => Redirect::to(&format!("/organisations/{}/privacy", organisation.id)).into_response(),
+        Ok(_) => {
+            Redirect::to(&format!("/organisations/{}/privacy", organisation.id)).into_response()
+        }
         Err(StoreError::Conflict { .. }) => StatusCode::CONFLICT.into_response(),
         Err(error) => UiError::from(error).into_page(who.lang),
     }
@@ -246,7 +252,10 @@ pub async fn export(
                 (header::CONTENT_TYPE, "application/json".to_owned()),
                 (
                     header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"personal-data-{}.json\"", organisation.id),
+                    format!(
+                        "attachment; filename=\"personal-data-{}.json\"",
+                        organisation.id
+                    ),
                 ),
             ],
             serde_json::to_string_pretty(&export).unwrap_or_default(),
@@ -283,7 +292,15 @@ pub async fn erase(
         let mut errors = FieldErrors::default();
         errors.add("confirm", message);
         let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return page(&state, &who, &organisation, ConsentForm::default(), errors, status).await;
+        return page(
+            &state,
+            &who,
+            &organisation,
+            ConsentForm::default(),
+            errors,
+            status,
+        )
+        .await;
     }
     match state
         .store
@@ -294,7 +311,9 @@ pub async fn erase(
         )
         .await
     {
-        Ok(_) => Redirect::to(&format!("/organisations/{}/privacy", organisation.id)).into_response(),
+        Ok(_) => {
+            Redirect::to(&format!("/organisations/{}/privacy", organisation.id)).into_response()
+        }
         Err(StoreError::Conflict { .. }) => StatusCode::CONFLICT.into_response(),
         Err(error) => UiError::from(error).into_page(who.lang),
     }

@@ -26,8 +26,8 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use nguon_domain::{
-    AdminUnits, ApprovalStatus, Certificate, Consent, DeviceKind, FacilityDetails, Geometry, NewScan,
-    Organisation, OrganisationId, PersonalField, ProductDetails, PublicIdentity, Recall,
+    AdminUnits, ApprovalStatus, Certificate, Consent, DeviceKind, FacilityDetails, Geometry,
+    NewScan, Organisation, OrganisationId, PersonalField, ProductDetails, PublicIdentity, Recall,
     Registered, ScanSignal, ScanTally, StampState, address_line, flag, publishes,
 };
 use nguon_gs1::{CANONICAL_BASE, DigitalLink, KeyKind};
