@@ -34,6 +34,8 @@ use time::OffsetDateTime;
 
 #[path = "story/partners.rs"]
 mod partners;
+#[path = "story/privacy.rs"]
+mod privacy;
 
 const POSTGRES_ENV: &str = "NGUON_TEST_DATABASE_URL";
 
@@ -417,6 +419,7 @@ async fn run_story(store: Arc<dyn Store>) {
     batch_organisations_chapter(&store).await;
     stamps_chapter(&store, farm.id, hatchery.id).await;
     sync_chapter(&store, farm.id, hatchery.id).await;
+    privacy::privacy_chapter(&store).await;
 
     // Shutting down: once closed, the store says it is unavailable instead of hanging.
     store.close().await;

@@ -16,6 +16,7 @@ pub mod integrity;
 pub mod metrics;
 pub mod partners_api;
 pub mod password;
+pub mod privacy_api;
 pub mod quality;
 pub mod recall;
 pub mod registry_api;
@@ -183,6 +184,12 @@ pub fn router(state: AppState) -> Router {
             partners_api::create_grant
         ))
         .routes(routes!(partners_api::revoke_grant))
+        .routes(routes!(
+            privacy_api::list_consents,
+            privacy_api::record_consent
+        ))
+        .routes(routes!(privacy_api::personal_data))
+        .routes(routes!(privacy_api::erase))
         .routes(routes!(scans::signals))
         .routes(routes!(sync_api::list))
         .routes(routes!(sync_api::retry))
