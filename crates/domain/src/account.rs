@@ -178,6 +178,23 @@ impl Access {
         }
     }
 
+    /// Whether the holder may read the personal data the system holds on household
+    /// `organisation` (its consent history, the data-subject export): the province's officers
+    /// and the household's own users, and nobody else.
+    pub fn can_read_personal_data(&self, organisation: OrganisationId) -> bool {
+        self.can_see_organisation(organisation)
+    }
+
+    /// Whether the holder may record consent statements of household `organisation` and erase
+    /// its personal data: the province admin for any, the household's admin for its own.
+    pub fn can_manage_personal_data(&self, organisation: OrganisationId) -> bool {
+        match self.role {
+            Role::ProvinceAdmin => true,
+            Role::OrgAdmin => self.organisation == Some(organisation),
+            Role::Inspector | Role::OrgStaff => false,
+        }
+    }
+
     /// Whether the holder may register partner systems, issue and revoke their API keys, and
     /// suspend or reinstate them (the province admin).
     pub fn can_manage_partners(&self) -> bool {
@@ -535,6 +552,12 @@ mod tests {
         assert!(org_admin.can_manage_grants(own));
         assert!(!org_admin.can_manage_grants(other));
         assert!(!staff.can_manage_grants(own) && !admin.can_manage_grants(own));
+
+        assert!(admin.can_manage_personal_data(other) && org_admin.can_manage_personal_data(own));
+        assert!(!org_admin.can_manage_personal_data(other));
+        assert!(!inspector.can_manage_personal_data(own) && !staff.can_manage_personal_data(own));
+        assert!(inspector.can_read_personal_data(other) && staff.can_read_personal_data(own));
+        assert!(!org_admin.can_read_personal_data(other));
 
         assert!(org_admin.can_grant(&staff));
         assert!(!org_admin.can_grant(&admin));

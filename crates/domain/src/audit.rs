@@ -142,6 +142,10 @@ pub enum AuditAction {
     CompanyPrefixAdd,
     /// An organisation's address was set, changed or cleared.
     OrganisationAddress,
+    /// A household's consent to publish personal fields was recorded (or withdrawn).
+    ConsentRecord,
+    /// A household's personal fields were pseudonymised.
+    PersonalDataErase,
     /// An API key was created.
     ApiKeyCreate,
     /// An API key was revoked.
@@ -196,11 +200,13 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 35] = [
+    pub const ALL: [Self; 37] = [
         Self::OrganisationCreate,
         Self::ApprovalStatus,
         Self::CompanyPrefixAdd,
         Self::OrganisationAddress,
+        Self::ConsentRecord,
+        Self::PersonalDataErase,
         Self::ApiKeyCreate,
         Self::ApiKeyRevoke,
         Self::UserCreate,
@@ -241,6 +247,8 @@ impl AuditAction {
             Self::ApprovalStatus => "organisation.status",
             Self::CompanyPrefixAdd => "organisation.company_prefix",
             Self::OrganisationAddress => "organisation.address",
+            Self::ConsentRecord => "organisation.consent",
+            Self::PersonalDataErase => "organisation.erase",
             Self::ApiKeyCreate => "api_key.create",
             Self::ApiKeyRevoke => "api_key.revoke",
             Self::UserCreate => "user.create",
@@ -291,7 +299,9 @@ impl AuditAction {
             Self::OrganisationCreate
             | Self::ApprovalStatus
             | Self::CompanyPrefixAdd
-            | Self::OrganisationAddress => EntityKind::Organisation,
+            | Self::OrganisationAddress
+            | Self::ConsentRecord
+            | Self::PersonalDataErase => EntityKind::Organisation,
             Self::ApiKeyCreate | Self::ApiKeyRevoke => EntityKind::ApiKey,
             Self::UserCreate | Self::UserAccess | Self::UserStatus | Self::UserPassword => {
                 EntityKind::User

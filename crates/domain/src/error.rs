@@ -503,6 +503,34 @@ pub enum DomainError {
         /// The district given.
         given: DistrictCode,
     },
+    /// A personal field name that is not one of [`crate::PersonalField::ALL`].
+    #[error("personal field: must be one of name, address, phone; found {found:?}")]
+    UnknownPersonalField {
+        /// The text found.
+        found: String,
+    },
+    /// Consent or erasure asked of an organisation that is not a household.
+    #[error("organisation: only a household holds personal data, not a {kind}")]
+    NotAHousehold {
+        /// The organisation's kind.
+        kind: OrganisationKind,
+    },
+    /// An erasure reason that is not one of [`crate::ErasureReason::ALL`].
+    #[error("erasure reason: must be request or retention; found {found:?}")]
+    UnknownErasureReason {
+        /// The text found.
+        found: String,
+    },
+    /// A retention period shorter than the floor.
+    #[error("{key}: must be at least {floor} days (FSMA 204 keeps records 2 years); found {days}")]
+    RetentionTooShort {
+        /// The config key.
+        key: String,
+        /// The period given.
+        days: u32,
+        /// The shortest period accepted.
+        floor: u32,
+    },
 }
 
 #[cfg(test)]

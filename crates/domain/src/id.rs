@@ -245,6 +245,13 @@ uuid_v7_id!(
 );
 
 uuid_v7_id!(
+    /// The id of a household's consent statement: a UUID version 7, so later statements sort
+    /// after earlier ones.
+    ConsentId,
+    "consent id"
+);
+
+uuid_v7_id!(
     /// The id of an audit log entry: a UUID version 7, so the log pages newest first by id alone.
     AuditEntryId,
     "audit entry id"

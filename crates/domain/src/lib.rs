@@ -22,6 +22,7 @@ mod name;
 mod organisation;
 mod outreach;
 mod partner;
+mod privacy;
 mod product;
 mod quality;
 mod query;
@@ -59,8 +60,9 @@ pub use facility::{
     OfficialCode,
 };
 pub use id::{
-    ApiKeyId, AuditEntryId, CaptureJobId, GrantId, GuidanceId, MediaId, OrganisationId, PartnerId,
-    RecallId, RecordId, ResolverLinkId, SessionId, StampRunId, SubscriptionId, TrainingId, UserId,
+    ApiKeyId, AuditEntryId, CaptureJobId, ConsentId, GrantId, GuidanceId, MediaId, OrganisationId,
+    PartnerId, RecallId, RecordId, ResolverLinkId, SessionId, StampRunId, SubscriptionId,
+    TrainingId, UserId,
 };
 pub use master_data::VocabularyElement;
 pub use name::OrganisationName;
@@ -69,6 +71,10 @@ pub use outreach::{
     DocumentFile, DocumentType, Guidance, NewGuidance, NewTraining, Participant, Training,
 };
 pub use partner::{Grant, NewPartner, Partner, PartnerKind, PartnerStatus, Permission};
+pub use privacy::{
+    Consent, ConsentBasis, ERASED_FIELDS, Erasure, ErasureReason, NewConsent, PersonalField,
+    Pseudonym, PublicIdentity, RETENTION_FLOOR_DAYS, RetentionPolicy, address_line, publishes,
+};
 pub use product::{
     Image, ImageType, NetContent, Product, ProductDetails, ProductForm, ProductGroup,
     ProductGroupCode, ProductGroupDetails, StandardRef,

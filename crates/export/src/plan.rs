@@ -9,7 +9,8 @@
 use std::collections::BTreeSet;
 
 use nguon_domain::{
-    FacilityDetails, FacilityKind, Organisation, OrganisationId, Registered, TaxCode, TimeRange,
+    FacilityDetails, FacilityKind, Organisation, OrganisationId, PublicIdentity, Registered,
+    TaxCode, TimeRange,
 };
 use nguon_report::{Cell, Column, MapPoint, PointMap, Table, pdf_with_map};
 use nguon_store::{OrganisationQuery, RecordQuery, Registry, Store};
@@ -37,9 +38,9 @@ pub struct GrowingArea {
 /// What a plan says; [`Plan::pdf`] writes it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
-    /// The organisation's registered name.
+    /// The organisation's name as exports show it (a household's under its consent).
     pub organisation: String,
-    /// Its tax code.
+    /// Its tax code; a personal ID number masked.
     pub tax_code: String,
     /// The foods it records: product descriptions, else GTINs.
     pub foods: Vec<String>,
@@ -187,9 +188,11 @@ pub async fn gather_plan<S: Store + ?Sized>(
             }
         }
     }
+    let consent = store.current_consent(organisation.id).await?;
+    let public = PublicIdentity::of(organisation, consent.as_ref());
     Ok(Plan {
-        organisation: organisation.name.to_string(),
-        tax_code: organisation.tax_code.to_string(),
+        organisation: public.name,
+        tax_code: public.tax_code,
         foods: foods.into_iter().collect(),
         areas,
     })

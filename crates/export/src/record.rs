@@ -272,6 +272,10 @@ pub(crate) async fn walk<S: ExportSource + ?Sized>(
         .ok_or_else(|| ExportError::UnknownLot(lot.as_str().to_owned()))
 }
 
+/// The master-data attributes that locate a home to the street: left out for a household's
+/// place unless it consented to publishing its address.
+const STREET_ATTRIBUTES: [&str; 2] = ["streetAddressOne", "streetAddressTwo"];
+
 /// A place from master data.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Place {
@@ -364,7 +368,13 @@ impl Lookups {
         }
         let mut lookups = Self::default();
         for id in places {
-            if let Some(element) = place(source, &id).await? {
+            if let Some(mut element) = place(source, &id).await? {
+                if !source.place_street_shown(&id).await? {
+                    element.attributes.retain(|(attribute, _)| {
+                        let local = attribute.rsplit(['#', ':']).next().unwrap_or_default();
+                        !STREET_ATTRIBUTES.contains(&local)
+                    });
+                }
                 lookups.places.insert(id, Place::of(&element.attributes));
                 lookups.elements.push(element);
             }

@@ -65,6 +65,10 @@ impl ExportSource for Memory {
             .map(|(_, n)| n.clone()))
     }
 
+    async fn place_street_shown(&self, _id: &str) -> Result<bool, StoreError> {
+        Ok(true)
+    }
+
     async fn events_in(
         &self,
         owner: Option<OrganisationId>,

@@ -199,11 +199,20 @@ async fn measure(
     cycles_per_document: u32,
 ) -> anyhow::Result<Figures> {
     let token = prepare(url).await?;
-    let (mut server, address) = start_server(url).await?;
+    let metrics = free_local_address()?;
+    let (mut server, address) =
+        start_server(url, &[("NGUON_METRICS__LISTEN", metrics.clone())]).await?;
     let pid = server.id().context("the server exited at once")?;
     let figures = async {
         let events_per_second =
             capture(&address, &token, args, documents, cycles_per_document).await?;
+        // The queries are measured alone, not beside the rescoring the captures queued.
+        let started = Instant::now();
+        rescoring_settled(&metrics).await?;
+        println!(
+            "  lots rescored after the captures in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
         let cycles = documents * cycles_per_document;
         let latencies = query(&address, &token, args.queries, cycles).await?;
         let (rss_kib, peak_rss_kib) = memory(pid)?;
@@ -221,10 +230,12 @@ async fn measure(
     figures
 }
 
-/// Starts `nguon serve` on `url` on a free port and returns the child and the address it
-/// listens on. The child is killed when dropped, so a benchmark that fails leaves no server.
+/// Starts `nguon serve` on `url` on a free port, with `env` added to its environment, and
+/// returns the child and the address it listens on. The child is killed when dropped, so a
+/// benchmark that fails leaves no server.
 pub(crate) async fn start_server(
     url: &DatabaseUrl,
+    env: &[(&str, String)],
 ) -> anyhow::Result<(tokio::process::Child, String)> {
     // The URL goes in the environment: a command line would show its password to every user.
     let database = match url {
@@ -241,6 +252,7 @@ pub(crate) async fn start_server(
         // Warnings and the line saying where it listens, never a line per request: under load
         // that would measure the logger.
         .env("RUST_LOG", "warn,nguon::serve=info")
+        .envs(env.iter().map(|(name, value)| (name, value)))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
@@ -318,6 +330,43 @@ async fn prepare(url: &DatabaseUrl) -> anyhow::Result<String> {
         .await?;
     store.close().await;
     Ok(token)
+}
+
+/// A local address no one listens on now: for a listener of the server's own, which has no
+/// `:0` to report back.
+fn free_local_address() -> anyhow::Result<String> {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(probe.local_addr()?.to_string())
+}
+
+/// Waits until the server's rescoring backlog (its Prometheus gauge) is empty.
+async fn rescoring_settled(metrics: &str) -> anyhow::Result<()> {
+    let gauge = format!("{} ", nguon_web::quality::RESCORE_BACKLOG);
+    let deadline = Instant::now() + Duration::from_secs(1_800);
+    let mut sender = connect(metrics).await?;
+    loop {
+        let request = Request::get("/metrics")
+            .header("host", metrics)
+            .body(Full::new(Bytes::new()))?;
+        let (status, _, body) = send(&mut sender, request).await?;
+        if status != 200 {
+            bail!("the metrics listener answered {status}");
+        }
+        let text = String::from_utf8_lossy(&body);
+        // Absent until a capture names a lot: nothing queued then.
+        let left = text
+            .lines()
+            .find_map(|line| line.strip_prefix(&gauge))
+            .map_or(Ok(0.0), |value| value.trim().parse::<f64>())
+            .context("the rescoring gauge is not a number")?;
+        if left == 0.0 {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("{left} lots still queued for rescoring after 30 minutes");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Reads the server's log until it says where it listens.

@@ -130,7 +130,7 @@ pub async fn run(args: BenchPublicArgs) -> anyhow::Result<()> {
     scratch.store.close().await;
 
     let measured_from = time::OffsetDateTime::now_utc();
-    let (mut server, address) = start_server(&scratch.url).await?;
+    let (mut server, address) = start_server(&scratch.url, &[]).await?;
     let hello = hello_world().await?;
     let outcome = async {
         let resolver_path = lot

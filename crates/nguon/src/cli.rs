@@ -90,6 +90,11 @@ pub enum Command {
     /// Measure the time from a lot to a complete recall report (drill, CSV, XLSX, PDF) on a
     /// scratch SQLite file of generated shrimp-chain events; print the figures and delete it.
     BenchRecall(crate::bench_recall::BenchRecallArgs),
+    /// Households' personal data (Law 91/2025): `export` prints it as JSON, `erase`
+    /// pseudonymises it, `retention` lists (and with --apply pseudonymises) those past the
+    /// retention period.
+    #[command(subcommand)]
+    Privacy(crate::privacy_cmd::PrivacyCommand),
     /// Data-quality scores: `refresh` rescores every lot.
     #[command(subcommand)]
     Quality(QualityCommand),

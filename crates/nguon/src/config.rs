@@ -69,6 +69,47 @@ pub struct Config {
     /// Tamper evidence: the signing key and how often checkpoints are signed.
     #[serde(default)]
     pub integrity: IntegrityConfig,
+    /// Households' personal data: how long it is kept.
+    #[serde(default)]
+    pub privacy: PrivacyConfig,
+}
+
+/// The `[privacy]` table: how long households' personal fields are kept after their last
+/// activity, `retention_days` by default and `[privacy.retention]` per product group code, each
+/// at least [`nguon_domain::RETENTION_FLOOR_DAYS`] (checked here, naming the key).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(try_from = "PrivacyTable")]
+pub struct PrivacyConfig {
+    /// The policy `nguon privacy retention` applies.
+    pub retention: nguon_domain::RetentionPolicy,
+}
+
+/// The `[privacy]` table as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PrivacyTable {
+    retention_days: Option<u32>,
+    #[serde(default)]
+    retention: BTreeMap<String, u32>,
+}
+
+impl TryFrom<PrivacyTable> for PrivacyConfig {
+    type Error = String;
+
+    fn try_from(table: PrivacyTable) -> Result<Self, Self::Error> {
+        let mut by_group = BTreeMap::new();
+        for (code, days) in table.retention {
+            let group = nguon_domain::ProductGroupCode::parse(&code)
+                .map_err(|error| format!("privacy.retention.{code}: {error}"))?;
+            by_group.insert(group, days);
+        }
+        let default_days = table
+            .retention_days
+            .unwrap_or_else(|| nguon_domain::RetentionPolicy::default().days_for([]));
+        let retention = nguon_domain::RetentionPolicy::new(default_days, by_group)
+            .map_err(|error| error.to_string())?;
+        Ok(Self { retention })
+    }
 }
 
 /// The `[integrity]` table: the province's signing key and its checkpoints.
@@ -265,6 +306,8 @@ pub struct EpcisConfig {
     pub capture_limit: usize,
     /// Largest capture document in bytes (`GS1-EPCIS-Capture-File-Size-Limit`).
     pub capture_file_size_limit: usize,
+    /// Most events accepted and not stored yet; a capture beyond it answers `503`.
+    pub capture_backlog: usize,
 }
 
 impl Default for EpcisConfig {
@@ -273,6 +316,7 @@ impl Default for EpcisConfig {
         Self {
             capture_limit: defaults.capture_limit,
             capture_file_size_limit: defaults.capture_file_size_limit,
+            capture_backlog: nguon_web::epcis::capture::CaptureQueue::DEFAULT_BACKLOG,
         }
     }
 }
@@ -385,10 +429,18 @@ pub fn load(file: &ConfigFile) -> anyhow::Result<Config> {
     } else if file.required {
         bail!("config file {} does not exist", file.path.display());
     }
-    figment
+    let config: Config = figment
         .merge(Env::prefixed(ENV_PREFIX).split("__").ignore(ENV_NOT_CONFIG))
         .extract()
-        .context("invalid configuration")
+        .context("invalid configuration")?;
+    if config.epcis.capture_backlog < config.epcis.capture_limit {
+        bail!(
+            "invalid configuration: epcis.capture_backlog ({}) must be at least epcis.capture_limit ({}), or a full document could never be accepted",
+            config.epcis.capture_backlog,
+            config.epcis.capture_limit
+        );
+    }
+    Ok(config)
 }
 
 impl Config {
@@ -459,6 +511,7 @@ mod tests {
                         sync: nguon_sync::SyncConfig::default(),
                         metrics: MetricsConfig::default(),
                         integrity: IntegrityConfig::default(),
+                        privacy: PrivacyConfig::default(),
                     }
                 )
             );
@@ -719,6 +772,27 @@ mod tests {
     }
 
     #[test]
+    fn the_capture_backlog_holds_at_least_one_full_document() {
+        jail(|jail| {
+            assert_eq!(load(&ConfigFile::default())?.epcis.capture_backlog, 100_000);
+            jail.create_file(
+                "nguon.toml",
+                "[epcis]\ncapture_limit = 5000\ncapture_backlog = 4999\n",
+            )?;
+            let error = format!("{:#}", load(&ConfigFile::default()).unwrap_err());
+            assert!(
+                error.contains(
+                    "epcis.capture_backlog (4999) must be at least epcis.capture_limit (5000)"
+                ),
+                "{error}"
+            );
+            jail.set_env("NGUON_EPCIS__CAPTURE_BACKLOG", "20000");
+            assert_eq!(load(&ConfigFile::default())?.epcis.capture_backlog, 20_000);
+            Ok(())
+        });
+    }
+
+    #[test]
     fn debug_redacts_the_database_password() {
         let config = Config {
             database_url: url("postgres://nguon:s3cret@db/nguon"),
@@ -734,6 +808,7 @@ mod tests {
             sync: nguon_sync::SyncConfig::default(),
             metrics: MetricsConfig::default(),
             integrity: IntegrityConfig::default(),
+            privacy: PrivacyConfig::default(),
         };
         let debug = format!("{config:?}");
         assert!(!debug.contains("s3cret"), "{debug}");
@@ -779,6 +854,34 @@ mod tests {
             )?;
             let error = format!("{:#}", load(&ConfigFile::default()).unwrap_err());
             assert!(error.contains("sync target name"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn retention_comes_from_the_privacy_table_with_a_floor_naming_the_key() {
+        jail(|jail| {
+            jail.create_file(
+                "nguon.toml",
+                "[privacy]\nretention_days = 1000\n[privacy.retention]\ntom-nuoi = 1825\n",
+            )?;
+            let config = load(&ConfigFile::default())?;
+            let shrimp = nguon_domain::ProductGroupCode::parse("tom-nuoi")?;
+            assert_eq!(config.privacy.retention.days_for([&shrimp]), 1825);
+            assert_eq!(config.privacy.retention.days_for([]), 1000);
+
+            jail.create_file("nguon.toml", "[privacy.retention]\nmuoi = 365\n")?;
+            let error = format!("{:#}", load(&ConfigFile::default()).unwrap_err());
+            assert!(
+                error.contains("privacy.retention.muoi: must be at least 730 days"),
+                "{error}"
+            );
+            jail.create_file("nguon.toml", "[privacy]\nretention_days = 700\n")?;
+            let error = format!("{:#}", load(&ConfigFile::default()).unwrap_err());
+            assert!(
+                error.contains("privacy.retention_days: must be at least 730 days"),
+                "{error}"
+            );
             Ok(())
         });
     }

@@ -74,6 +74,7 @@ async fn import_file(config: Config, args: ImportArgs) -> anyhow::Result<ExitCod
         let bar = Bar::new();
         let started = std::time::Instant::now();
         let result = import::import(importer, kind, format, &bytes, &bar).await;
+        state.rescorer.settled().await;
         bar.0.finish_and_clear();
         Ok((result, started.elapsed()))
     }

@@ -104,6 +104,7 @@ async fn print(config: Config, args: LabelsArgs) -> anyhow::Result<ExitCode> {
     let store = database::open_configured(config.clone(), args.database.url).await?;
     let state = serve::app_state(&config, store.clone());
     let printed = stamps::print(&state, &request, None, Actor::Cli).await;
+    state.rescorer.settled().await;
     let outcome = match printed {
         Ok((run, sheet)) => {
             let safe_lot: String = lot_number
@@ -208,6 +209,7 @@ async fn change(config: Config, args: RunArg, to: StampState) -> anyhow::Result<
         }
     }
     .await;
+    state.rescorer.settled().await;
     store.close().await;
     outcome
 }

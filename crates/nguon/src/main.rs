@@ -21,6 +21,7 @@ mod import_cmd;
 mod labels_cmd;
 mod logging;
 mod migrate;
+mod privacy_cmd;
 mod quality_cmd;
 mod recall_cmd;
 mod serve;
@@ -84,6 +85,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .map(|()| ExitCode::SUCCESS),
         Command::Verify(args) => verify_cmd::run(config, args).await,
         Command::Export(command) => export_cmd::run(config, command)
+            .await
+            .map(|()| ExitCode::SUCCESS),
+        Command::Privacy(command) => privacy_cmd::run(config, command)
             .await
             .map(|()| ExitCode::SUCCESS),
         Command::BenchRecall(args) => bench_recall::run(args).await.map(|()| ExitCode::SUCCESS),

@@ -178,6 +178,7 @@ fn spawn_checkpoints(
 pub fn app_state(config: &Config, store: Arc<dyn Store>) -> AppState {
     AppState {
         scan_log: Arc::new(nguon_web::scan_log::ScanLog::new(Arc::clone(&store))),
+        rescorer: Arc::new(nguon_web::quality::Rescorer::new(Arc::clone(&store))),
         store,
         epcis: Arc::new(EpcisSettings {
             prefix_lengths: config.gs1.prefix_lengths.clone(),
@@ -194,7 +195,9 @@ pub fn app_state(config: &Config, store: Arc<dyn Store>) -> AppState {
         limits: Arc::new(config.limits.request_limits()),
         resolver_links: Arc::default(),
         public_pages: Arc::default(),
-        capture_slots: Arc::new(tokio::sync::Semaphore::new(nguon_web::CAPTURE_JOBS_AT_ONCE)),
+        capture_queue: Arc::new(nguon_web::epcis::capture::CaptureQueue::new(
+            config.epcis.capture_backlog,
+        )),
         signing_key: None,
     }
     .with_cache_ttl(std::time::Duration::from_secs(

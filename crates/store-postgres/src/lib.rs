@@ -17,6 +17,7 @@ mod events;
 mod outreach;
 mod partners;
 mod plan;
+mod privacy;
 mod quality;
 mod recalls;
 mod registry;

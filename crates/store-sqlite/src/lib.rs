@@ -16,6 +16,7 @@ mod events;
 mod outreach;
 mod partners;
 mod plan;
+mod privacy;
 mod quality;
 mod recalls;
 mod registry;
@@ -53,7 +54,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteRow, SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{Connection, QueryBuilder, Row, Sqlite};
 use uuid::Uuid;
 
 use crate::accounts::{UserChange, insert_audit};
@@ -65,6 +66,19 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
 /// How long a statement waits for another connection's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Whether a pooled connection may be handed out: not when it is stuck inside a transaction.
+/// SQLite rolls a transaction back by itself when a write fails for a full disk (or I/O); the
+/// driver's own `ROLLBACK` then fails, its count of open transactions stays at one, and every
+/// later `BEGIN` on that connection would be refused. Such a connection is closed instead. A
+/// rollback still queued from a dropped transaction is let through first (the ping waits behind
+/// it).
+async fn out_of_transaction(connection: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    if connection.is_in_transaction() {
+        connection.ping().await?;
+    }
+    Ok(!connection.is_in_transaction())
+}
 
 /// How long a caller waits for a free pooled connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -119,6 +133,7 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            .before_acquire(|connection, _| Box::pin(out_of_transaction(connection)))
             .connect_with(options)
             .await
             .map_err(store_error)?;

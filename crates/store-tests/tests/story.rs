@@ -36,6 +36,8 @@ use time::OffsetDateTime;
 mod links;
 #[path = "story/partners.rs"]
 mod partners;
+#[path = "story/privacy.rs"]
+mod privacy;
 
 const POSTGRES_ENV: &str = "NGUON_TEST_DATABASE_URL";
 
@@ -419,6 +421,7 @@ async fn run_story(store: Arc<dyn Store>) {
     batch_organisations_chapter(&store).await;
     stamps_chapter(&store, farm.id, hatchery.id).await;
     sync_chapter(&store, farm.id, hatchery.id).await;
+    privacy::privacy_chapter(&store).await;
     links::links_chapter(&store, farm.id, hatchery.id).await;
 
     // Shutting down: once closed, the store says it is unavailable instead of hanging.

@@ -12,6 +12,7 @@ mod event;
 mod outreach;
 mod partners;
 mod plan;
+mod privacy;
 mod quality;
 mod query;
 mod recall;
@@ -52,6 +53,11 @@ pub use partners::{
 pub use plan::{
     Dimension, DimensionTally, OrganisationTally, PlanStore, ShapeRow, ShapeTally, count_of,
     organisation_tally, product_chain,
+};
+pub use privacy::{
+    ConsentRecord, MAX_LISTED_EVENTS, PrivacyStore, RetentionDue, already_erased, consent_audit,
+    consent_fields_column, consent_of, erasure_audit, erasure_withdrawal, personal_data_export,
+    retention_due,
 };
 pub use quality::{
     LotQualityRecord, MAX_QUALITY_PAGE, OrganisationQualityRecord, QualityStore, breakdown_json,

@@ -15,8 +15,8 @@ use nguon_gs1::CompanyPrefix;
 use time::OffsetDateTime;
 
 use crate::{
-    AuditPage, ChainStore, OutreachStore, PartnerStore, PlanStore, QualityStore, RecallStore,
-    RegistryStore, ResolverStore, StampStore, StoreError, SyncStore,
+    AuditPage, ChainStore, OutreachStore, PartnerStore, PlanStore, PrivacyStore, QualityStore,
+    RecallStore, RegistryStore, ResolverStore, StampStore, StoreError, SyncStore,
 };
 
 /// Everything Nguồn keeps, behind one object-safe trait so the server holds an `Arc<dyn Store>`
@@ -29,7 +29,8 @@ use crate::{
 /// [`QualityStore`] half, resolver links the [`ResolverStore`] half, stamp runs the
 /// [`StampStore`] half, partner systems and their grants the [`PartnerStore`] half, deliveries to
 /// the national portal the [`SyncStore`] half, the event chains and their checkpoints the
-/// [`ChainStore`] half, each kept in its own file.
+/// [`ChainStore`] half, households' consent statements and erasures the [`PrivacyStore`] half,
+/// each kept in its own file.
 #[async_trait]
 pub trait Store:
     RecallStore
@@ -42,6 +43,7 @@ pub trait Store:
     + SyncStore
     + PartnerStore
     + ChainStore
+    + PrivacyStore
     + Send
     + Sync
 {

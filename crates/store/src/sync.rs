@@ -109,7 +109,8 @@ pub fn outbox_subject(entry: &NewAuditEntry) -> Option<(OrganisationId, SyncSubj
         AuditAction::OrganisationCreate
         | AuditAction::ApprovalStatus
         | AuditAction::CompanyPrefixAdd
-        | AuditAction::OrganisationAddress => Some((organisation, SyncSubject::Organisation)),
+        | AuditAction::OrganisationAddress
+        | AuditAction::PersonalDataErase => Some((organisation, SyncSubject::Organisation)),
         AuditAction::RecordCreate(RegistryKind::Product)
         | AuditAction::RecordUpdate(RegistryKind::Product)
         | AuditAction::RecordStatus(RegistryKind::Product) => {

@@ -13,7 +13,8 @@
 //! * Server errors (5xx) never carry internals: no SQL, driver text, file paths or host names.
 //!   The full reason is logged instead (`error` for 500, `warn` for 503), so an operator can
 //!   match a response to a log line by time and path.
-//! * An unavailable database is 503 (retry later); anything unexpected is 500.
+//! * An unavailable database is 503, and so is a server holding as much accepted work as it may
+//!   (a capture flood); both say when to retry in `Retry-After`. Anything unexpected is 500.
 
 use axum::Json;
 use axum::http::{StatusCode, header};
@@ -43,6 +44,14 @@ pub enum ApiError {
         field: &'static str,
         /// The rule it broke.
         rule: String,
+    },
+    /// The server holds as much accepted work as it may: always 503 with `Retry-After`.
+    #[error("{detail}")]
+    Busy {
+        /// What is full, and what to do.
+        detail: String,
+        /// When to send again.
+        retry_after: std::time::Duration,
     },
     /// An EPCIS exception, with the status the REST bindings give it.
     #[error("{exception:?}: {detail}")]
@@ -185,6 +194,16 @@ pub mod responses {
         content_type = "application/problem+json"
     )]
     pub struct TooManyRequests(Problem);
+
+    /// 503 when accepted captures wait for the database.
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 503,
+        description = "The server holds as many captured events waiting to be stored as it may ([epcis] capture_backlog), or the database is unavailable; nothing of the request was kept; Retry-After says how many seconds to wait",
+        headers(("Retry-After" = u64, description = "Seconds to wait")),
+        content_type = "application/problem+json"
+    )]
+    pub struct CaptureBusy(Problem);
 
     /// 400 for a malformed path parameter.
     #[derive(utoipa::IntoResponses)]
@@ -362,6 +381,10 @@ impl ApiError {
                 tracing::warn!(reason = %error, "readiness check failed");
                 unavailable()
             }
+            Self::Busy { detail, .. } => {
+                tracing::warn!(%detail, "busy");
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, Some(detail.clone()))
+            }
             Self::BadRequest { .. } => {
                 Problem::new(StatusCode::BAD_REQUEST, Some(self.to_string()))
             }
@@ -390,9 +413,30 @@ impl ApiError {
     }
 }
 
+/// How long a client should wait before trying a database that was unavailable.
+const UNAVAILABLE_RETRY: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl ApiError {
+    /// When a client may send again: for the 503s, which pass.
+    fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Self::Busy { retry_after, .. } => Some(*retry_after),
+            Self::Store(StoreError::Unavailable(_)) | Self::NotReady(_) => Some(UNAVAILABLE_RETRY),
+            _ => None,
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        self.problem().into_response()
+        let retry_after = self.retry_after();
+        let mut response = self.problem().into_response();
+        if let Some(wait) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, crate::throttle::retry_after(wait));
+        }
+        response
     }
 }
 

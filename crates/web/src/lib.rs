@@ -16,6 +16,7 @@ pub mod integrity;
 pub mod metrics;
 pub mod partners_api;
 pub mod password;
+pub mod privacy_api;
 pub mod quality;
 pub mod recall;
 pub mod registry_api;
@@ -69,18 +70,16 @@ pub struct AppState {
     pub resolver_links: Arc<cache::TtlCache<String, Arc<resolver::Resolved>>>,
     /// The public page's chain per code and language, for as long.
     pub public_pages: Arc<cache::TtlCache<String, Arc<ui::public_page::Chain>>>,
-    /// Capture jobs storing at once ([`CAPTURE_JOBS_AT_ONCE`]); the others wait their turn.
-    pub capture_slots: Arc<tokio::sync::Semaphore>,
+    /// Capture jobs accepted and not finished: how many store at once and how many events wait.
+    pub capture_queue: Arc<epcis::capture::CaptureQueue>,
     /// The public pages' views of lots and products, written in batches after the answer.
     pub scan_log: Arc<scan_log::ScanLog>,
+    /// The lots captures named, rescored one at a time after the answer.
+    pub rescorer: Arc<quality::Rescorer>,
     /// The public half of the province's checkpoint signing key, published at
     /// [`integrity::SIGNING_KEY_PATH`] and on the public page; `None` publishes none.
     pub signing_key: Option<nguon_integrity::PublicKey>,
 }
-
-/// How many capture jobs store at once. Each holds a database connection and its document's
-/// events while it stores, and more at once would only queue on the database's write lock.
-pub const CAPTURE_JOBS_AT_ONCE: usize = 4;
 
 impl AppState {
     /// State over `store` with default EPCIS settings.
@@ -94,8 +93,9 @@ impl AppState {
             limits: Arc::default(),
             resolver_links: Arc::default(),
             public_pages: Arc::default(),
-            capture_slots: Arc::new(tokio::sync::Semaphore::new(CAPTURE_JOBS_AT_ONCE)),
+            capture_queue: Arc::default(),
             scan_log: Arc::new(scan_log::ScanLog::new(Arc::clone(&store))),
+            rescorer: Arc::new(quality::Rescorer::new(Arc::clone(&store))),
             store,
             signing_key: None,
         }
@@ -184,6 +184,12 @@ pub fn router(state: AppState) -> Router {
             partners_api::create_grant
         ))
         .routes(routes!(partners_api::revoke_grant))
+        .routes(routes!(
+            privacy_api::list_consents,
+            privacy_api::record_consent
+        ))
+        .routes(routes!(privacy_api::personal_data))
+        .routes(routes!(privacy_api::erase))
         .routes(routes!(scans::signals))
         .routes(routes!(sync_api::list))
         .routes(routes!(sync_api::retry))
@@ -263,14 +269,19 @@ impl utoipa::Modify for ApiKeyScheme {
     }
 }
 
-/// Serves [`router`] on `listener` until `shutdown` completes, then stops accepting connections
-/// and waits for requests in flight to finish.
+/// How long a stopping server goes on rescoring the lots captures named.
+const RESCORING_AT_SHUTDOWN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serves [`router`] on `listener` until `shutdown` completes, then stops accepting connections,
+/// waits for requests in flight to finish, writes the queued scan log and finishes the queued
+/// rescoring (for at most [`RESCORING_AT_SHUTDOWN`]).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let scan_log = Arc::clone(&state.scan_log);
+    let rescorer = Arc::clone(&state.rescorer);
     // The client's address feeds the sign-in throttle.
     axum::serve(
         listener,
@@ -279,5 +290,15 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await?;
     scan_log.flush().await;
+    // A lot left unscored keeps its old score until the next capture that names it.
+    if tokio::time::timeout(RESCORING_AT_SHUTDOWN, rescorer.settled())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            lots = rescorer.backlog(),
+            "stopped before every captured lot was rescored; they keep their old scores"
+        );
+    }
     Ok(())
 }

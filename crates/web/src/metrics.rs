@@ -1,6 +1,7 @@
 //! Prometheus metrics, served on a listener of their own so the scrape endpoint is never
 //! exposed with the portal: [`install`] installs the process-wide recorder the `metrics` facade
-//! writes to (the sync worker records its attempts, request times and lag through it), and
+//! writes to (the sync worker records its attempts, request times and lag through it, and the
+//! rescoring queue its backlog), and
 //! [`render`] answers a scrape after setting the sync gauges from the store.
 //!
 //! Gauges are read from the store at each scrape rather than kept up to date by the code that
@@ -65,6 +66,10 @@ pub fn install() -> Result<PrometheusHandle, BuildError> {
         "Age of the oldest sync delivery per target and status"
     );
     metrics::describe_gauge!(BACKLOG, "Outbox rows a sync target has not taken yet");
+    metrics::describe_gauge!(
+        crate::quality::RESCORE_BACKLOG,
+        "Lots this server has queued for rescoring after captures and not finished yet"
+    );
     metrics::describe_counter!(
         ATTEMPTS_TOTAL,
         "Sync attempts per target and outcome (accepted, confirmed, retry, failed)"

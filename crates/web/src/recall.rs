@@ -17,8 +17,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use nguon_domain::{
-    NewRecall, OrganisationId, Recall, RecallId, RecallReason, RecallRole, RecallStatus,
-    RecalledLot,
+    NewRecall, OrganisationId, PublicIdentity, Recall, RecallId, RecallReason, RecallRole,
+    RecallStatus, RecalledLot,
 };
 use nguon_report::{Cell, Column, Format, ReportError, Table};
 use nguon_store::{MAX_RECALLS_PAGE, Store, StoreError};
@@ -356,7 +356,8 @@ pub fn recalled_lots(drill: &Drill) -> Vec<RecalledLot> {
     affected.chain(suspects).collect()
 }
 
-/// The names of the organisations holding `lots`; people read names, not ids.
+/// The names of the organisations holding `lots`; people read names, not ids. The report goes
+/// to every organisation the recall concerns, so a household's name is its public one.
 pub async fn organisation_names(
     store: &dyn Store,
     lots: &[RecalledLot],
@@ -364,7 +365,9 @@ pub async fn organisation_names(
     let mut names = BTreeMap::new();
     for id in lots.iter().filter_map(|lot| lot.organisation) {
         if let std::collections::btree_map::Entry::Vacant(entry) = names.entry(id) {
-            entry.insert(store.organisation(id).await?.name.to_string());
+            let organisation = store.organisation(id).await?;
+            let consent = store.current_consent(id).await?;
+            entry.insert(PublicIdentity::of(&organisation, consent.as_ref()).name);
         }
     }
     Ok(names)

@@ -303,6 +303,32 @@ const ROUTES: &[Route] = &[
     route("GET", "/api/v1/grants", AnyKey, Own),
     route("POST", "/api/v1/grants", OrgKey, Own).with(Payload::Json("grant")),
     route("POST", "/api/v1/grants/{grant}/revoke", OrgKey, B).consuming(),
+    // Personal data (B is a legal body: consent and erasure answer 422 to those allowed).
+    route(
+        "GET",
+        "/api/v1/organisations/{organisation}/consents",
+        MemberKey,
+        B,
+    ),
+    route(
+        "POST",
+        "/api/v1/organisations/{organisation}/consents",
+        MemberKey,
+        B,
+    )
+    .with(Payload::Json("consent")),
+    route(
+        "GET",
+        "/api/v1/organisations/{organisation}/personal-data",
+        MemberKey,
+        B,
+    ),
+    route(
+        "POST",
+        "/api/v1/organisations/{organisation}/erasure",
+        MemberKey,
+        B,
+    ),
     // Recalls.
     route("GET", "/api/v1/recalls", MemberKey, Own),
     route("POST", "/api/v1/recalls", ProvinceKey, Own).with(Payload::Json("recall")),
@@ -409,6 +435,27 @@ const ROUTES: &[Route] = &[
         B,
     )
     .with(CSRF_ONLY),
+    route("GET", "/organisations/{organisation}/privacy", Session, B),
+    route(
+        "POST",
+        "/organisations/{organisation}/privacy/consent",
+        EditorSession,
+        B,
+    )
+    .with(Payload::Form(&[("name", "on"), ("basis", "Phiếu số 1")])),
+    route(
+        "GET",
+        "/organisations/{organisation}/privacy/export",
+        Session,
+        B,
+    ),
+    route(
+        "POST",
+        "/organisations/{organisation}/privacy/erase",
+        EditorSession,
+        B,
+    )
+    .with(Payload::Form(&[("confirm", "on")])),
     // The province's pages.
     route("GET", "/admin/dashboard", ProvinceSession, Own),
     route(
@@ -883,6 +930,10 @@ async fn world(app: &TestApp) -> World<'_> {
     );
     json_bodies.insert("recall", recall_body);
     json_bodies.insert("recall_status", json!({"status": "notified"}));
+    json_bodies.insert(
+        "consent",
+        json!({"fields": ["name"], "basis": "Phiếu số 1"}),
+    );
     json_bodies.insert("link", link_body);
     json_bodies.insert("query", json!({"name": "matrix-new", "query": {}}));
     json_bodies.insert("subscription", subscription_body);

@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use nguon_domain::{
     Actor, ApiKeyScope, NewPartner, OrganisationId, Partner, PartnerStatus, Permission,
 };
+use nguon_web::epcis::capture::CaptureQueue;
 use serde_json::{Value, json};
 use support::TestApp;
 
@@ -265,7 +266,7 @@ async fn a_revoke_between_the_202_and_the_job_run_stores_nothing_and_the_job_say
     // One job at a time, and the test holds the slot: the job is accepted but cannot run yet.
     let app = TestApp::new()
         .await
-        .with_state(|state| state.capture_slots = Arc::new(tokio::sync::Semaphore::new(1)));
+        .with_state(|state| state.capture_queue = Arc::new(CaptureQueue::with_slots(1, 100)));
     let (a, a_key) = app
         .named_organisation("Công ty CP Chế biến Bạc Liêu", "0310000021")
         .await;
@@ -273,7 +274,8 @@ async fn a_revoke_between_the_202_and_the_job_run_stores_nothing_and_the_job_say
     let delegation = grant(&app, a, &provider, Permission::Capture).await;
     let slot = app
         .state
-        .capture_slots
+        .capture_queue
+        .slots
         .clone()
         .acquire_owned()
         .await

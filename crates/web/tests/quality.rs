@@ -21,7 +21,10 @@ use nguon_store::Registry;
 use nguon_trace::quality::{ERROR_FINDING, KDE_MISSING};
 use serde_json::{Value, json};
 use support::TestApp;
-use support::chain::{FARM_NAME, FROZEN, HATCHERY_NAME, POND, PROCESSOR_NAME, SEED, shrimp_chain};
+use support::chain::{
+    FARM_NAME, FROZEN, HATCHERY_NAME, POND, POND_PLACE, PROCESSOR_NAME, SEED,
+    commissioning_document, shrimp_chain,
+};
 use support::portal::{Browser, PASSWORD, user};
 
 /// The pond lot's score from the API.
@@ -209,6 +212,37 @@ async fn a_missing_kde_and_a_mass_balance_error_cost_their_documented_points() {
     let bad = app.get(&key, "/api/v1/trace/hello/quality", &[]).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
     assert!(bad.body.contains("id"), "{}", bad.body);
+}
+
+#[tokio::test]
+async fn captures_queue_their_lots_and_the_stored_score_follows_without_a_page_view() {
+    let app = TestApp::new().await;
+    let [_, farm, _] = shrimp_chain(&app).await;
+    app.state.rescorer.settled().await;
+    assert_eq!(app.state.rescorer.backlog(), 0);
+    let before = app.state.store.lot_quality(POND).await.unwrap().unwrap();
+    assert_eq!(
+        before.score.chain, None,
+        "its product is not registered yet"
+    );
+
+    // Once its product names a chain, the next capture naming the lot rescores it against it.
+    register_pond_product(&app, farm).await;
+    let key = app.key(ApiKeyScope::Organisation(farm)).await;
+    let job = app
+        .capture(
+            &key,
+            "application/ld+json",
+            &commissioning_document(POND, "https://id.gs1.org/414/8931234560027", POND_PLACE),
+            &[],
+        )
+        .await
+        .unwrap_or_else(|reply| panic!("{}: {}", reply.status, reply.body));
+    assert_eq!(job["success"], true, "{job}");
+    app.state.rescorer.settled().await;
+    let after = app.state.store.lot_quality(POND).await.unwrap().unwrap();
+    assert_eq!(after.score.chain.as_deref(), Some("farmed-shrimp"));
+    assert!(after.computed_at > before.computed_at);
 }
 
 #[tokio::test]

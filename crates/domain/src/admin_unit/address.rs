@@ -24,6 +24,9 @@ impl Address {
     /// The longest street line accepted, in characters.
     pub const STREET_MAX: usize = 200;
 
+    /// The street line of an address cut to its commune (a household's after erasure).
+    pub const NO_STREET: &'static str = "—";
+
     /// An address in a current commune, removing surrounding whitespace from the street line.
     pub fn new(
         units: &AdminUnits,
@@ -110,6 +113,15 @@ impl Address {
                 legacy_district: Some(old),
                 ..self
             }),
+        }
+    }
+
+    /// The same address with its street line replaced by [`Address::NO_STREET`]: the commune,
+    /// province and legacy codes name an area, not a home, so they stay.
+    pub fn without_street(&self) -> Self {
+        Self {
+            street: Self::NO_STREET.to_owned(),
+            ..self.clone()
         }
     }
 

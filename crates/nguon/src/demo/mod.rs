@@ -72,7 +72,9 @@ pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
     let url = DatabaseUrl::Sqlite(args.database.clone());
     let store = database::open(&url).await?;
     let started = Instant::now();
-    let built = build(&serve::app_state(&config, store.clone())).await;
+    let state = serve::app_state(&config, store.clone());
+    let built = build(&state).await;
+    state.rescorer.settled().await;
     store.close().await;
     let built = built?;
     let listen = args.listen.unwrap_or(config.listen);

@@ -10,6 +10,9 @@
 //! that organisation delegated capture to it ([`crate::auth::KeyHolder::capture_target`]); the
 //! job asks again before it stores, so a delegation revoked after the `202` stores nothing.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -26,12 +29,81 @@ use nguon_epcis::validate::ValidationIssue;
 use nguon_epcis::{json_ld, xml};
 use nguon_store::StoreError;
 use serde::{Deserialize, Serialize};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::index::{IndexError, new_event};
 use super::respond::{Binding, validation_failed};
 use crate::auth::{CaptureTarget, KeyHolder, capture_refusal};
 use crate::error::{ApiError, EpcisException, EpcisQuery};
 use crate::{AppState, EpcisSettings};
+
+/// Capture jobs accepted and not finished: how many store at once, and how many events may wait
+/// in memory for their turn. The second bounds what a flood of captures can hold: a document
+/// that would take the waiting events past it answers `503` with `Retry-After`, before any job
+/// is made.
+pub struct CaptureQueue {
+    /// One permit per job storing; the others wait their turn.
+    pub slots: Arc<Semaphore>,
+    /// One permit per event accepted and not stored yet.
+    waiting: Arc<Semaphore>,
+}
+
+impl CaptureQueue {
+    /// How many capture jobs store at once. Each holds a database connection and its
+    /// document's events while it stores, and more at once would only queue on the database's
+    /// write lock.
+    pub const JOBS_AT_ONCE: usize = 4;
+    /// Events accepted and not stored yet, at most, unless configured (`[epcis]
+    /// capture_backlog`): ten full documents.
+    pub const DEFAULT_BACKLOG: usize = 100_000;
+    /// When a client turned away should send again.
+    const RETRY_AFTER: Duration = Duration::from_secs(10);
+
+    /// A queue holding at most `backlog` events waiting.
+    pub fn new(backlog: usize) -> Self {
+        Self::with_slots(Self::JOBS_AT_ONCE, backlog)
+    }
+
+    /// A queue storing `slots` jobs at once and holding at most `backlog` events waiting.
+    pub fn with_slots(slots: usize, backlog: usize) -> Self {
+        Self {
+            slots: Arc::new(Semaphore::new(slots)),
+            waiting: Arc::new(Semaphore::new(backlog.min(Semaphore::MAX_PERMITS))),
+        }
+    }
+
+    /// Turns a capture away before its body is read when nothing more fits.
+    fn check_room(&self) -> Result<(), ApiError> {
+        if self.waiting.available_permits() == 0 {
+            return Err(Self::full());
+        }
+        Ok(())
+    }
+
+    /// Holds room for `events` until the returned permit is dropped, or turns them away.
+    fn admit(&self, events: usize) -> Result<OwnedSemaphorePermit, ApiError> {
+        u32::try_from(events)
+            .ok()
+            .and_then(|events| self.waiting.clone().try_acquire_many_owned(events).ok())
+            .ok_or_else(Self::full)
+    }
+
+    fn full() -> ApiError {
+        ApiError::Busy {
+            detail: "the server holds as many captured events waiting to be stored as it may \
+                     ([epcis] capture_backlog); nothing of this document was kept; send it again \
+                     after Retry-After"
+                .to_owned(),
+            retry_after: Self::RETRY_AFTER,
+        }
+    }
+}
+
+impl Default for CaptureQueue {
+    fn default() -> Self {
+        Self::new(Self::DEFAULT_BACKLOG)
+    }
+}
 
 /// The `errors` a job reports are capped so one bad million-event document cannot make a
 /// multi-megabyte job record.
@@ -177,6 +249,7 @@ async fn read_document(text: String, binding: Binding) -> Result<ReadDocument, A
         (status = 413, description = "CaptureLimitExceededException or QueryTooLargeException", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "UnsupportedMediaTypeException", body = crate::error::Problem, content_type = "application/problem+json"),
         crate::error::responses::TooManyRequests,
+        crate::error::responses::CaptureBusy,
         crate::error::responses::ImplementationFailed
     ),
     security(("api_key" = []))
@@ -189,6 +262,7 @@ pub async fn capture(
     body: Body,
 ) -> Result<Response, ApiError> {
     let CaptureTarget { owner, partner } = holder.capture_target(&*state.store, &headers).await?;
+    state.capture_queue.check_room()?;
     let binding = Binding::of_body(&headers)?;
     let behaviour = match headers
         .get("GS1-Capture-Error-Behaviour")
@@ -222,6 +296,7 @@ pub async fn capture(
     if behaviour == CaptureErrorBehaviour::Rollback && !errors.is_empty() {
         return Err(validation_failed(errors));
     }
+    let room = state.capture_queue.admit(events.len())?;
     let job = state
         .store
         .create_capture_job(&NewCaptureJob {
@@ -236,10 +311,11 @@ pub async fn capture(
     let store = state.store.clone();
     let notify = state.captured.clone();
     let skipped: Vec<String> = errors.drain(..).map(|issue| issue.to_string()).collect();
-    let slots = state.capture_slots.clone();
+    let slots = state.capture_queue.slots.clone();
+    let rescorer = state.rescorer.clone();
     tokio::spawn(async move {
         // Waits its turn; the semaphore is never closed, so a permit always comes.
-        let _slot = slots.acquire_owned().await;
+        let slot = slots.acquire_owned().await;
         let refusal = match &partner {
             Some(partner) => capture_refusal(&*store, owner, partner)
                 .await
@@ -254,16 +330,13 @@ pub async fn capture(
         if captured > 0 {
             // Wakes streams and webhook deliveries; nobody listening is fine.
             let _ = notify.send(owner);
+            // Queued before the job says it is done, so whoever saw it done finds its lots
+            // in the backlog.
+            rescorer.enqueue(&events);
         }
-        if let Err(error) = store
-            .finish_capture_job(job_id, success, captured, &errors)
-            .await
-        {
-            tracing::error!(%error, job = %job_id, "capture job could not be finished");
-        }
-        if captured > 0 {
-            crate::quality::rescore_in_background(store, &events);
-        }
+        // The next job may store, and the events' room is free, while this one is recorded.
+        drop((slot, room, events));
+        finish_job(&*store, job_id, success, captured, &errors).await;
     });
     let location = format!("/epcis/capture/{job_id}");
     Ok((
@@ -359,11 +432,48 @@ async fn store_job(
     (success, u32::try_from(captured).unwrap_or(u32::MAX), errors)
 }
 
-/// A store failure as a job error: what a client can act on, never internals.
+/// Records how a job ended, trying again while the database is unavailable: a job left
+/// running would never tell its client to send again. A server stopped meanwhile marks the job
+/// failed when it starts.
+async fn finish_job(
+    store: &dyn nguon_store::Store,
+    job: CaptureJobId,
+    success: bool,
+    captured: u32,
+    errors: &[String],
+) {
+    let mut pause = Duration::from_millis(100);
+    loop {
+        match store
+            .finish_capture_job(job, success, captured, errors)
+            .await
+        {
+            Ok(_) => return,
+            Err(StoreError::Unavailable(reason)) => {
+                tracing::warn!(%reason, %job, "capture job cannot be recorded as finished yet; retrying");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(5));
+            }
+            Err(error) => {
+                tracing::error!(%error, %job, "capture job could not be finished");
+                return;
+            }
+        }
+    }
+}
+
+/// A store failure as a job error: what a client can act on, never internals (an unavailable
+/// database's reason is one of the store's own plain phrases, such as "the disk is full").
 fn job_error(error: &StoreError) -> String {
     match error {
         StoreError::Conflict { .. } | StoreError::NotFound { .. } | StoreError::Domain(_) => {
             error.to_string()
+        }
+        StoreError::Unavailable(reason) => {
+            tracing::warn!(%reason, "capture job failed: the database is unavailable");
+            format!(
+                "the database is unavailable ({reason}); nothing of this document was kept, send it again"
+            )
         }
         other => {
             tracing::error!(error = %other, "capture job failed");
@@ -654,7 +764,7 @@ pub async fn append_and_notify(
         Ok(_) => {
             // Wakes streams and webhook deliveries; nobody listening is fine.
             let _ = state.captured.send(owner);
-            crate::quality::rescore_in_background(state.store.clone(), events);
+            state.rescorer.enqueue(events);
             Ok(())
         }
         Err(StoreError::Conflict { detail, .. }) => Err(StoreEventError::Duplicate(detail)),

@@ -10,7 +10,6 @@
 
 mod events;
 mod registry;
-pub mod sheet;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -19,47 +18,12 @@ use nguon_chains::{ChainTemplate, Stage};
 use nguon_domain::{Actor, Organisation, OrganisationId, ProductGroupDetails, ProvinceCode};
 use nguon_store::{RecordQuery, Registry, Store, StoreError};
 
-pub use sheet::{FileFormat, Sheet, SheetRow};
+pub use nguon_sheet as sheet;
+pub use nguon_sheet::{Column, FileFormat, Sheet, SheetRow};
 
 use crate::AppState;
 use crate::quality::CHAINS as CATALOGUE;
 use crate::ui::i18n::Lang;
-
-/// A column of an import file and of the matching export.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Column {
-    /// The machine name, in parentheses in the header: `name`, `gln`, a KDE key.
-    pub field: String,
-    /// The Vietnamese name that starts the header.
-    pub vi: String,
-    /// The English name.
-    pub en: String,
-    /// Whether every row must fill it.
-    pub required: bool,
-    /// What a value must be, in Vietnamese.
-    pub rule_vi: String,
-    /// What a value must be, in English.
-    pub rule_en: String,
-    /// The value of the template's example row.
-    pub example: String,
-}
-
-impl Column {
-    /// The header as templates and exports write it: `Tên cơ sở (name)`.
-    pub fn header(&self) -> String {
-        format!("{} ({})", self.vi, self.field)
-    }
-
-    /// Whether a file's header names this column: the full header, the machine name or the
-    /// Vietnamese name, without regard to case.
-    fn named_by(&self, header: &str) -> bool {
-        let header = header.trim().to_lowercase();
-        [self.header(), self.field.clone(), self.vi.clone()]
-            .iter()
-            .any(|name| name.to_lowercase() == header)
-            || header.ends_with(&format!("({})", self.field.to_lowercase()))
-    }
-}
 
 /// One problem of an import file: where it is and the rule broken, in both languages.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -74,6 +38,12 @@ pub struct Problem {
     pub vi: String,
     /// The rule broken, in English.
     pub en: String,
+}
+
+impl From<sheet::SheetError> for Problem {
+    fn from(error: sheet::SheetError) -> Self {
+        Self::file(error.vi, error.en)
+    }
 }
 
 impl Problem {
@@ -340,7 +310,7 @@ pub async fn import(
         )
         .into());
     }
-    let sheet = sheet::read(format, bytes)?;
+    let sheet = sheet::read(format, bytes).map_err(Problem::from)?;
     let context = Context::of(importer.state).await?;
     let columns = columns(kind, &context);
     let rows = rows(&columns, &sheet).map_err(ImportError::Refused)?;

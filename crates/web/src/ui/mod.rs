@@ -20,6 +20,7 @@ mod nav;
 mod organisations;
 mod pages;
 mod partners;
+mod privacy;
 mod products;
 pub mod public_page;
 mod quality_page;
@@ -182,6 +183,13 @@ pub fn all_pages() -> Pages {
             "/organisations/{id}/address",
             get(organisations::address_form).post(organisations::set_address),
         )
+        .route("/organisations/{id}/privacy", get(privacy::show))
+        .route(
+            "/organisations/{id}/privacy/consent",
+            post(privacy::record_consent),
+        )
+        .route("/organisations/{id}/privacy/export", get(privacy::export))
+        .route("/organisations/{id}/privacy/erase", post(privacy::erase))
         .route(
             "/organisations/{id}/status",
             post(organisations::set_status),

@@ -406,6 +406,8 @@ struct DetailPage {
     created: String,
     actions: Vec<(&'static str, String)>,
     can_edit: bool,
+    /// Whether the organisation is a household, whose personal-data page the viewer may open.
+    household: bool,
     facilities: Vec<RecordLink>,
     products: Vec<RecordLink>,
     history: Vec<StatusChange>,
@@ -413,7 +415,11 @@ struct DetailPage {
 
 /// The organisation `id`, if `who` may see it: province roles see every one, organisation
 /// users only their own.
-async fn visible(state: &AppState, who: &SignedIn, id: &str) -> Result<Organisation, Response> {
+pub(super) async fn visible(
+    state: &AppState,
+    who: &SignedIn,
+    id: &str,
+) -> Result<Organisation, Response> {
     let Ok(id) = OrganisationId::parse(id) else {
         return Err(not_found(who));
     };
@@ -578,6 +584,7 @@ pub async fn detail(
             Vec::new()
         },
         can_edit: who.user.access.can_edit_organisation(organisation.id),
+        household: organisation.kind == OrganisationKind::Household,
         facilities,
         products,
         history,

@@ -6,8 +6,9 @@
 //! drawn here, without map tiles from anyone.
 //!
 //! It is served at `/p/{Digital Link path}`, where the resolver's `gs1:traceability` link leads.
-//! Household producers are people, so their names are cut to initials and their addresses to
-//! the commune (Law 91/2025). No script; one stylesheet shared with the portal.
+//! Household producers are people, so unless they consented their names are cut to initials and
+//! their addresses to the commune (Law 91/2025, [`PublicIdentity`]). No script; one stylesheet
+//! shared with the portal.
 //!
 //! Never a dead end: a code that cannot be read answers 400 with the rule, one nobody
 //! registered or recorded 404, a product or producer the province suspended 410, each with a
@@ -25,9 +26,9 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use nguon_domain::{
-    AdminUnits, ApprovalStatus, Certificate, DeviceKind, FacilityDetails, Geometry, NewScan,
-    Organisation, OrganisationId, OrganisationKind, ProductDetails, Recall, Registered, ScanSignal,
-    ScanTally, StampState, flag,
+    AdminUnits, ApprovalStatus, Certificate, Consent, DeviceKind, FacilityDetails, Geometry,
+    NewScan, Organisation, OrganisationId, PersonalField, ProductDetails, PublicIdentity, Recall,
+    Registered, ScanSignal, ScanTally, StampState, address_line, flag, publishes,
 };
 use nguon_gs1::{CANONICAL_BASE, DigitalLink, KeyKind};
 use nguon_store::{Registry, Store};
@@ -477,13 +478,13 @@ async fn chain(
     };
     let registrant = Some(product.organisation);
     let owner = match product.organisation {
-        Some(id) => Some(store.organisation(id).await?),
+        Some(id) => Some(shown(state, store.organisation(id).await?).await?),
         None => None,
     };
     let suspended = product.status == ApprovalStatus::Suspended
         || owner
             .as_ref()
-            .is_some_and(|o| o.status == ApprovalStatus::Suspended);
+            .is_some_and(|o| o.organisation.status == ApprovalStatus::Suspended);
     let outcome = match back {
         _ if suspended => Outcome::Status(StatusCode::GONE, tr.t("public-gone"), card.clone()),
         Some(back) => {
@@ -685,7 +686,7 @@ async fn page_view(
     tr: Tr,
     headers: &HeaderMap,
     link: &DigitalLink,
-    registered: Option<(Registered<ProductDetails>, Option<Organisation>)>,
+    registered: Option<(Registered<ProductDetails>, Option<Shown>)>,
     back: Trace,
     recalls: &[Recall],
 ) -> Result<Outcome, UiError> {
@@ -700,7 +701,7 @@ async fn page_view(
             stage: stage(tr, event.biz_step.as_deref()),
             organisation: organisations
                 .get(&event.owner)
-                .map(|o| public_name(o.kind, o.name.as_str()))
+                .map(|o| o.public.name.clone())
                 .unwrap_or_default(),
             place: location(event)
                 .and_then(|l| places.get(l))
@@ -727,7 +728,7 @@ async fn page_view(
     let producer_place = producer_org.and_then(|o| {
         events
             .iter()
-            .filter(|(_, e)| e.owner == o.id)
+            .filter(|(_, e)| e.owner == o.organisation.id)
             .find_map(|(_, e)| location(e).and_then(|l| places.get(l)))
     });
     let produced_at = start.events.first().map(|e| e.event_time);
@@ -808,14 +809,33 @@ fn chain_events(back: &Trace) -> Vec<(&Identifier, &NodeEvent)> {
 async fn organisations_of(
     state: &AppState,
     events: &[(&Identifier, &NodeEvent)],
-) -> Result<HashMap<OrganisationId, Organisation>, UiError> {
+) -> Result<HashMap<OrganisationId, Shown>, UiError> {
     let mut organisations = HashMap::new();
     for (_, event) in events {
         if let std::collections::hash_map::Entry::Vacant(slot) = organisations.entry(event.owner) {
-            slot.insert(state.store.organisation(event.owner).await?);
+            let organisation = state.store.organisation(event.owner).await?;
+            slot.insert(shown(state, organisation).await?);
         }
     }
     Ok(organisations)
+}
+
+/// An organisation on the page, with its current consent and what the public may see of it.
+struct Shown {
+    organisation: Organisation,
+    consent: Option<Consent>,
+    public: PublicIdentity,
+}
+
+/// `organisation` as the page shows it, under its current consent.
+async fn shown(state: &AppState, organisation: Organisation) -> Result<Shown, UiError> {
+    let consent = state.store.current_consent(organisation.id).await?;
+    let public = PublicIdentity::of(&organisation, consent.as_ref());
+    Ok(Shown {
+        organisation,
+        consent,
+        public,
+    })
 }
 
 /// A place on the chain: its name and, when registered, its facility record.
@@ -858,48 +878,27 @@ async fn places_of(
     Ok(places)
 }
 
-/// A name the public may see: a household's is cut to initials after its first word and any
-/// lower-case words ("Hộ bà Lê Thị Muối" → "Hộ bà L. T. M."), since it names a person.
-fn public_name(kind: OrganisationKind, name: &str) -> String {
-    if kind != OrganisationKind::Household {
-        return name.to_owned();
-    }
-    name.split_whitespace()
-        .enumerate()
-        .map(|(position, word)| {
-            let first = word.chars().next().unwrap_or(' ');
-            if position == 0 || !first.is_uppercase() {
-                word.to_owned()
-            } else {
-                format!("{first}.")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// The producer's public name and address: street, commune and province; a household's
-/// street is left out. Without a registered address, the place the producer worked at.
-fn producer(organisation: &Organisation, place: Option<&Place>) -> Producer {
-    let address = organisation
-        .address
-        .as_ref()
-        .or_else(|| place.and_then(|p| p.facility.as_ref()?.address.as_ref()));
-    let address = address
-        .map(|address| {
-            let mut parts = Vec::new();
-            if organisation.kind != OrganisationKind::Household {
-                parts.push(address.street().to_owned());
-            }
-            if let Ok((commune, province)) = AdminUnits::embedded().commune(address.commune()) {
-                parts.push(commune.name().to_owned());
-                parts.push(province.name().to_owned());
-            }
-            parts.join(", ")
+/// The producer's public name and address: street, commune and province, a household's street
+/// only with its consent. Without a registered address, the place the producer worked at, under
+/// the same rule.
+fn producer(shown: &Shown, place: Option<&Place>) -> Producer {
+    let units = AdminUnits::embedded();
+    let address = shown
+        .public
+        .address_line(units)
+        .or_else(|| {
+            let address = place?.facility.as_ref()?.address.as_ref()?;
+            let street = publishes(
+                &shown.organisation,
+                shown.consent.as_ref(),
+                PersonalField::Address,
+            )
+            .then(|| address.street());
+            Some(address_line(street, address, units))
         })
         .unwrap_or_default();
     Producer {
-        name: public_name(organisation.kind, organisation.name.as_str()),
+        name: shown.public.name.clone(),
         address,
     }
 }
@@ -1226,14 +1225,6 @@ mod tests {
         assert!(!taking("gzip;q=0"));
         assert!(!taking("identity"));
         assert!(!takes_gzip(&HeaderMap::new()));
-    }
-
-    #[test]
-    fn households_are_shown_by_initials() {
-        let household = public_name(OrganisationKind::Household, "Hộ bà Lê Thị Muối");
-        assert_eq!(household, "Hộ bà L. T. M.");
-        let company = public_name(OrganisationKind::Enterprise, "Công ty Chế biến Cà Mau");
-        assert_eq!(company, "Công ty Chế biến Cà Mau");
     }
 
     #[test]

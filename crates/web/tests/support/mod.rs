@@ -84,6 +84,15 @@ impl TestApp {
         }
     }
 
+    /// An app over `store`, with default settings.
+    pub fn over(store: Arc<dyn nguon_store::Store>) -> Self {
+        Self {
+            state: AppState::new(store),
+            _dir: Arc::new(tempfile::tempdir().expect("temp dir")),
+            _database: None,
+        }
+    }
+
     /// The app on every store the tests can reach: SQLite always, and PostgreSQL in a scratch
     /// database when `NGUON_TEST_DATABASE_URL` names a server (CI sets it and must not skip).
     pub async fn on_every_store() -> Vec<Self> {

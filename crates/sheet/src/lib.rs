@@ -1,13 +1,73 @@
 //! Import and export files as rows of text: CSV (UTF-8, a byte-order mark allowed, as Excel
 //! writes it) and XLSX (the first sheet). Every cell is read as text, so a GTIN keeps its
 //! leading zero and a date typed into Excel comes back as `2026-05-04`.
+//!
+//! This crate knows files, rows and column headers; what a cell must hold is the importer's
+//! business. It stands alone so the fuzz target can read hostile files without the server.
 
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
-use crate::import::{Column, Problem};
+/// Why a file cannot be read as rows, in both languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetError {
+    /// In Vietnamese.
+    pub vi: String,
+    /// In English.
+    pub en: String,
+}
+
+impl SheetError {
+    fn new(vi: String, en: String) -> Self {
+        Self { vi, en }
+    }
+}
+
+impl std::fmt::Display for SheetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.en)
+    }
+}
+
+impl std::error::Error for SheetError {}
+
+/// A column of an import file and of the matching export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    /// The machine name, in parentheses in the header: `name`, `gln`, a KDE key.
+    pub field: String,
+    /// The Vietnamese name that starts the header.
+    pub vi: String,
+    /// The English name.
+    pub en: String,
+    /// Whether every row must fill it.
+    pub required: bool,
+    /// What a value must be, in Vietnamese.
+    pub rule_vi: String,
+    /// What a value must be, in English.
+    pub rule_en: String,
+    /// The value of the template's example row.
+    pub example: String,
+}
+
+impl Column {
+    /// The header as templates and exports write it: `Tên cơ sở (name)`.
+    pub fn header(&self) -> String {
+        format!("{} ({})", self.vi, self.field)
+    }
+
+    /// Whether a file's header names this column: the full header, the machine name or the
+    /// Vietnamese name, without regard to case.
+    pub fn named_by(&self, header: &str) -> bool {
+        let header = header.trim().to_lowercase();
+        [self.header(), self.field.clone(), self.vi.clone()]
+            .iter()
+            .any(|name| name.to_lowercase() == header)
+            || header.ends_with(&format!("({})", self.field.to_lowercase()))
+    }
+}
 
 /// A file format imports read and exports write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,7 +150,7 @@ const MAX_WIDTH: usize = 60;
 
 /// Reads a file: every row as text cells. A file that is not of its format, or holds no header
 /// row, is a problem of the file as a whole (row 0).
-pub fn read(format: FileFormat, bytes: &[u8]) -> Result<Sheet, Problem> {
+pub fn read(format: FileFormat, bytes: &[u8]) -> Result<Sheet, SheetError> {
     let rows = match format {
         FileFormat::Csv => read_csv(bytes)?,
         FileFormat::Xlsx => read_xlsx(bytes)?,
@@ -99,13 +159,13 @@ pub fn read(format: FileFormat, bytes: &[u8]) -> Result<Sheet, Problem> {
         .into_iter()
         .filter(|row| row.cells.iter().any(|cell| !cell.is_empty()));
     let Some(first) = rows.next() else {
-        return Err(Problem::file(
+        return Err(SheetError::new(
             "tệp không có dòng tiêu đề nào".into(),
             "the file has no header row".into(),
         ));
     };
     if first.number != 1 {
-        return Err(Problem::file(
+        return Err(SheetError::new(
             "dòng 1 phải là dòng tiêu đề của mẫu".into(),
             "row 1 must be the template's header row".into(),
         ));
@@ -116,7 +176,7 @@ pub fn read(format: FileFormat, bytes: &[u8]) -> Result<Sheet, Problem> {
     })
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Vec<SheetRow>, Problem> {
+fn read_csv(bytes: &[u8]) -> Result<Vec<SheetRow>, SheetError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -128,7 +188,7 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<SheetRow>, Problem> {
             let row = error
                 .position()
                 .map_or(index + 1, |p| p.record() as usize + 1);
-            Problem::file(
+            SheetError::new(
                 format!("dòng {row}: không đọc được tệp CSV (cần UTF-8, phân cách bằng dấu phẩy)"),
                 format!("row {row}: not a readable CSV file (UTF-8, comma-separated): {error}"),
             )
@@ -141,9 +201,9 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<SheetRow>, Problem> {
     Ok(rows)
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<SheetRow>, Problem> {
+fn read_xlsx(bytes: &[u8]) -> Result<Vec<SheetRow>, SheetError> {
     let unreadable = |error: &dyn std::fmt::Display| {
-        Problem::file(
+        SheetError::new(
             "không đọc được tệp XLSX (bảng tính Excel)".into(),
             format!("not a readable XLSX workbook: {error}"),
         )
