@@ -1,7 +1,7 @@
 //! Events read back into the model, with the goods each names, and the master data they point
 //! at, resolved once per export.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use nguon_domain::{OrganisationId, TimeRange, VocabularyElement};
 use nguon_epcis::identifier::index_form;

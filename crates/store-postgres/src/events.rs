@@ -37,24 +37,43 @@ macro_rules! event_columns {
 /// identifiers and its fields as parallel arrays — one round trip per read.
 macro_rules! event_select_columns {
     () => {
+        concat!(
+            lineage_select_columns!(),
+            ", fs.field_names, fs.field_texts, fs.field_numbers, fs.field_times"
+        )
+    };
+}
+
+/// The columns [`lineage_event_from_row`] reads: an event without its field index; with
+/// [`event_identifiers_lateral`].
+macro_rules! lineage_select_columns {
+    () => {
         "e.owner_id, e.sequence, e.event_id, e.event_hash, e.event_type, e.action, e.event_time, \
          e.event_time_zone_offset, e.record_time, e.biz_step, e.disposition, e.read_point, \
-         e.biz_location, e.document, ids.roles, ids.identifiers, fs.field_names, fs.field_texts, \
-         fs.field_numbers, fs.field_times"
+         e.biz_location, e.document, ids.roles, ids.identifiers"
+    };
+}
+
+/// Gathers an event's identifiers; follows `FROM events e` (or a join ending in it).
+macro_rules! event_identifiers_lateral {
+    () => {
+        " CROSS JOIN LATERAL (SELECT array_agg(i.role) AS roles, array_agg(i.identifier) AS \
+         identifiers FROM event_identifiers i WHERE i.owner_id = e.owner_id AND i.sequence = \
+         e.sequence) ids "
     };
 }
 
 /// Gathers an event's identifiers and fields; follows `FROM events e` (or a join ending in it).
 macro_rules! identifiers_lateral {
     () => {
-        " CROSS JOIN LATERAL (SELECT array_agg(i.role) AS roles, array_agg(i.identifier) AS \
-         identifiers FROM event_identifiers i WHERE i.owner_id = e.owner_id AND i.sequence = \
-         e.sequence) ids \
-         CROSS JOIN LATERAL (SELECT array_agg(f.name ORDER BY f.position) AS field_names, \
-         array_agg(f.text ORDER BY f.position) AS field_texts, \
-         array_agg(f.number ORDER BY f.position) AS field_numbers, \
-         array_agg(f.time ORDER BY f.position) AS field_times FROM event_fields f \
-         WHERE f.owner_id = e.owner_id AND f.sequence = e.sequence) fs "
+        concat!(
+            event_identifiers_lateral!(),
+            "CROSS JOIN LATERAL (SELECT array_agg(f.name ORDER BY f.position) AS field_names, \
+             array_agg(f.text ORDER BY f.position) AS field_texts, \
+             array_agg(f.number ORDER BY f.position) AS field_numbers, \
+             array_agg(f.time ORDER BY f.position) AS field_times FROM event_fields f \
+             WHERE f.owner_id = e.owner_id AND f.sequence = e.sequence) fs "
+        )
     };
 }
 
@@ -486,9 +505,9 @@ impl PostgresStore {
              (SELECT DISTINCT identifier FROM unnest($1::text[]) AS u(identifier)) wanted \
              CROSS JOIN LATERAL (SELECT DISTINCT i.owner_id, i.sequence FROM event_identifiers i \
              WHERE i.identifier = wanted.identifier ORDER BY i.sequence LIMIT $2) hit) SELECT ",
-            event_select_columns!(),
+            lineage_select_columns!(),
             " FROM hits JOIN events e ON e.owner_id = hits.owner_id AND e.sequence = hits.sequence",
-            identifiers_lateral!(),
+            event_identifiers_lateral!(),
             "ORDER BY e.sequence"
         ))
         .bind(identifiers)
@@ -496,7 +515,7 @@ impl PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(store_error)?;
-        rows.iter().map(event_from_row).collect()
+        rows.iter().map(lineage_event_from_row).collect()
     }
 
     /// [`Store::linked_identifiers`]: one recursive query over `lot_edges`, bounded by depth and
@@ -818,14 +837,6 @@ fn epc_roles() -> String {
 }
 
 fn event_from_row(row: &PgRow) -> Result<StoredEvent, StoreError> {
-    // array_agg over no rows is NULL: an event without identifiers.
-    let roles: Option<Vec<String>> = row.try_get("roles").map_err(store_error)?;
-    let identifiers: Option<Vec<String>> = row.try_get("identifiers").map_err(store_error)?;
-    let identifiers = roles
-        .unwrap_or_default()
-        .into_iter()
-        .zip(identifiers.unwrap_or_default())
-        .collect();
     let names: Option<Vec<String>> = row.try_get("field_names").map_err(store_error)?;
     let texts: Option<Vec<Option<String>>> = row.try_get("field_texts").map_err(store_error)?;
     let numbers: Option<Vec<Option<f64>>> = row.try_get("field_numbers").map_err(store_error)?;
@@ -844,7 +855,29 @@ fn event_from_row(row: &PgRow) -> Result<StoredEvent, StoreError> {
             time,
         })
         .collect();
-    EventRecord {
+    event_record(row)?.into_stored_event(identifiers_of(row)?, fields)
+}
+
+/// A row of [`lineage_select_columns`]: the event without its field index.
+fn lineage_event_from_row(row: &PgRow) -> Result<StoredEvent, StoreError> {
+    event_record(row)?.into_stored_event(identifiers_of(row)?, Vec::new())
+}
+
+/// The `roles` and `identifiers` columns of a row, paired.
+fn identifiers_of(row: &PgRow) -> Result<Vec<(String, String)>, StoreError> {
+    // array_agg over no rows is NULL: an event without identifiers.
+    let roles: Option<Vec<String>> = row.try_get("roles").map_err(store_error)?;
+    let identifiers: Option<Vec<String>> = row.try_get("identifiers").map_err(store_error)?;
+    Ok(roles
+        .unwrap_or_default()
+        .into_iter()
+        .zip(identifiers.unwrap_or_default())
+        .collect())
+}
+
+/// The `events` columns of a row.
+fn event_record(row: &PgRow) -> Result<EventRecord, StoreError> {
+    Ok(EventRecord {
         sequence: row.try_get("sequence").map_err(store_error)?,
         owner_id: row.try_get("owner_id").map_err(store_error)?,
         event_id: row.try_get("event_id").map_err(store_error)?,
@@ -859,8 +892,7 @@ fn event_from_row(row: &PgRow) -> Result<StoredEvent, StoreError> {
         read_point: row.try_get("read_point").map_err(store_error)?,
         biz_location: row.try_get("biz_location").map_err(store_error)?,
         document: row.try_get("document").map_err(store_error)?,
-    }
-    .into_stored_event(identifiers, fields)
+    })
 }
 
 /// Narrows a statement to the rows of `owners` by `column` (a constant name): nothing for

@@ -45,21 +45,30 @@ macro_rules! event_columns {
     };
 }
 
-/// An event row as [`event_from_row`] reads it: the columns of `events e` and, in the same
-/// statement, its identifiers as a JSON array of `[role, identifier]` pairs and its fields as a
-/// JSON array of `[name, text, number, time_us]` — one statement per read, since each costs a
-/// round trip to sqlx's SQLite thread. Numbers travel as 17-digit text, which round-trips every
-/// f64 exactly (JSON rendering of REAL may not).
-macro_rules! stored_event_columns {
+/// The columns of `events e` and, in the same statement, the event's identifiers as a JSON
+/// array of `[role, identifier]` pairs — one statement per read, since each costs a round trip
+/// to sqlx's SQLite thread. What [`lineage_event_from_row`] reads.
+macro_rules! lineage_event_columns {
     () => {
         "e.sequence, e.owner_id, e.event_id, e.event_hash, e.event_type, e.action, \
          e.event_time_us, e.event_time_zone_offset, e.record_time_us, e.biz_step, e.disposition, \
          e.read_point, e.biz_location, e.document, \
          (SELECT json_group_array(json_array(i.role, i.identifier)) FROM event_identifiers i \
-          WHERE i.sequence = e.sequence) AS identifiers, \
-         (SELECT json_group_array(json_array(f.name, f.text, \
+          WHERE i.sequence = e.sequence) AS identifiers"
+    };
+}
+
+/// An event row as [`event_from_row`] reads it: [`lineage_event_columns`] and its fields as a
+/// JSON array of `[name, text, number, time_us]`. Numbers travel as 17-digit text, which
+/// round-trips every f64 exactly (JSON rendering of REAL may not).
+macro_rules! stored_event_columns {
+    () => {
+        concat!(
+            lineage_event_columns!(),
+            ", (SELECT json_group_array(json_array(f.name, f.text, \
             CASE WHEN f.number IS NULL THEN NULL ELSE printf('%!.17g', f.number) END, f.time_us) \
             ORDER BY f.position) FROM event_fields f WHERE f.sequence = e.sequence) AS fields"
+        )
     };
 }
 
@@ -520,15 +529,16 @@ impl SqliteStore {
              (PARTITION BY identifier ORDER BY sequence) AS n FROM (SELECT DISTINCT identifier, \
              sequence FROM event_identifiers WHERE identifier IN (SELECT value FROM json_each(?1)))) \
              WHERE n <= ?2) ",
-            select_events!(),
-            "WHERE e.sequence IN hits ORDER BY e.sequence"
+            "SELECT ",
+            lineage_event_columns!(),
+            " FROM events e WHERE e.sequence IN hits ORDER BY e.sequence"
         ))
         .bind(wanted)
         .bind(i64::from(limit_each.clamp(1, MAX_EVENTS_PER_LOOKUP)))
         .fetch_all(&self.pool)
         .await
         .map_err(store_error)?;
-        rows.iter().map(event_from_row).collect()
+        rows.iter().map(lineage_event_from_row).collect()
     }
 
     /// [`Store::linked_identifiers`]: one recursive query over `lot_edges`, bounded by depth and
@@ -785,10 +795,6 @@ fn epc_roles() -> String {
 }
 
 fn event_from_row(row: &SqliteRow) -> Result<StoredEvent, StoreError> {
-    let identifiers: String = row.try_get("identifiers").map_err(store_error)?;
-    let identifiers: Vec<(String, String)> = serde_json::from_str(&identifiers).map_err(|e| {
-        StoreError::Internal(format!("stored identifiers are not a JSON list: {e}"))
-    })?;
     let fields: String = row.try_get("fields").map_err(store_error)?;
     type FieldRow = (String, Option<String>, Option<String>, Option<i64>);
     let fields = serde_json::from_str::<Vec<FieldRow>>(&fields)
@@ -809,7 +815,24 @@ fn event_from_row(row: &SqliteRow) -> Result<StoredEvent, StoreError> {
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-    EventRecord {
+    event_record(row)?.into_stored_event(identifiers_of(row)?, fields)
+}
+
+/// A row of [`lineage_event_columns`]: the event without its field index.
+fn lineage_event_from_row(row: &SqliteRow) -> Result<StoredEvent, StoreError> {
+    event_record(row)?.into_stored_event(identifiers_of(row)?, Vec::new())
+}
+
+/// The `identifiers` column of a row: its JSON array of `[role, identifier]` pairs.
+fn identifiers_of(row: &SqliteRow) -> Result<Vec<(String, String)>, StoreError> {
+    let identifiers: String = row.try_get("identifiers").map_err(store_error)?;
+    serde_json::from_str(&identifiers)
+        .map_err(|e| StoreError::Internal(format!("stored identifiers are not a JSON list: {e}")))
+}
+
+/// The `events` columns of a row.
+fn event_record(row: &SqliteRow) -> Result<EventRecord, StoreError> {
+    Ok(EventRecord {
         sequence: row.try_get("sequence").map_err(store_error)?,
         owner_id: row.try_get("owner_id").map_err(store_error)?,
         event_id: row.try_get("event_id").map_err(store_error)?,
@@ -824,8 +847,7 @@ fn event_from_row(row: &SqliteRow) -> Result<StoredEvent, StoreError> {
         read_point: row.try_get("read_point").map_err(store_error)?,
         biz_location: row.try_get("biz_location").map_err(store_error)?,
         document: row.try_get("document").map_err(store_error)?,
-    }
-    .into_stored_event(identifiers, fields)
+    })
 }
 
 /// Narrows a statement to the rows of `owners` by `column` (a constant name): nothing for

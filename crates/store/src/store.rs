@@ -164,6 +164,10 @@ pub trait Store:
     /// The events naming any of `identifiers` in any role, each once, in capture order: for
     /// each identifier its first `limit_each` (clamped to 1..=10,000). One round trip for a
     /// level of a trace, or for all of one read ahead.
+    ///
+    /// Read as a genealogy walk and the evidence packs use them: without the field index, so
+    /// each event's `fields` is empty. That index serves queries only, and the document holds
+    /// the same values; leaving it out halves the cost of the read.
     async fn events_naming_any(
         &self,
         identifiers: &[String],

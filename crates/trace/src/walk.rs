@@ -389,7 +389,7 @@ struct Walk {
     /// Identifiers already queued, the start included.
     seen: HashSet<Identifier>,
     /// Events already read back, by owner and store sequence.
-    read: HashMap<(OrganisationId, i64), Event>,
+    read: HashMap<(OrganisationId, i64), ReadEvent>,
 }
 
 impl Walk {
@@ -409,7 +409,7 @@ impl Walk {
             let key = (stored.event.owner, stored.sequence);
             let model = match self.read.entry(key) {
                 Entry::Occupied(read) => read.into_mut(),
-                Entry::Vacant(unread) => unread.insert(read_back(&stored.event)?),
+                Entry::Vacant(unread) => unread.insert(ReadEvent::new(read_back(&stored.event)?)),
             };
             if depth < self.limits.max_depth {
                 for (relation, to) in links(&stored.event, &identifier, trace.direction) {
@@ -422,7 +422,7 @@ impl Walk {
                         next.push(to.clone());
                     }
                     trace.edges.push(Edge {
-                        quantity: quantity_of(model, to.as_str()),
+                        quantity: model.quantity_of(to.as_str()),
                         from: identifier.clone(),
                         to,
                         relation,
@@ -481,7 +481,8 @@ fn links(
 }
 
 /// What `event` says about `identifier`.
-fn node_event(event: &NewEvent, model: &Event, identifier: &Identifier) -> NodeEvent {
+fn node_event(event: &NewEvent, read: &ReadEvent, identifier: &Identifier) -> NodeEvent {
+    let model = &read.model;
     let references = |values: &[TypedValue]| {
         values
             .iter()
@@ -506,7 +507,7 @@ fn node_event(event: &NewEvent, model: &Event, identifier: &Identifier) -> NodeE
             .filter(|(_, value)| value == identifier.as_str())
             .map(|(role, _)| *role)
             .collect(),
-        quantity: quantity_of(model, identifier.as_str()),
+        quantity: read.quantity_of(identifier.as_str()),
         sources: references(&model.source_list),
         destinations: references(&model.destination_list),
         biz_transactions: references(&model.biz_transaction_list),
@@ -515,6 +516,13 @@ fn node_event(event: &NewEvent, model: &Event, identifier: &Identifier) -> NodeE
 
 /// The quantity a quantity list of `event` gives `identifier`, if one names it with an amount.
 pub(crate) fn quantity_of(event: &Event, identifier: &str) -> Option<Quantity> {
+    quantity_elements(event)
+        .find(|element| index_form(&element.epc_class) == identifier)
+        .and_then(amount_of)
+}
+
+/// The elements of `event`'s quantity lists, in document order.
+fn quantity_elements(event: &Event) -> impl Iterator<Item = &QuantityElement> {
     let lists: [&[QuantityElement]; 2] = match &event.body {
         EventBody::Object { quantity_list, .. } | EventBody::Transaction { quantity_list, .. } => {
             [quantity_list, &[]]
@@ -533,16 +541,39 @@ pub(crate) fn quantity_of(event: &Event, identifier: &str) -> Option<Quantity> {
             ..
         } => [input_quantity_list, output_quantity_list],
     };
-    lists
-        .into_iter()
-        .flatten()
-        .find(|element| index_form(&element.epc_class) == identifier)
-        .and_then(|element| {
-            Some(Quantity {
-                amount: element.quantity.as_deref()?.parse().ok()?,
-                uom: element.uom.clone(),
-            })
-        })
+    lists.into_iter().flatten()
+}
+
+/// The amount and unit of `element`, if it has an amount.
+fn amount_of(element: &QuantityElement) -> Option<Quantity> {
+    Some(Quantity {
+        amount: element.quantity.as_deref()?.parse().ok()?,
+        uom: element.uom.clone(),
+    })
+}
+
+/// An event a walk has read back, with its quantity elements' classes in index form: a walk
+/// asks for them once per node and per edge, and each asks would otherwise parse every class.
+struct ReadEvent {
+    model: Event,
+    quantities: Vec<(String, Option<Quantity>)>,
+}
+
+impl ReadEvent {
+    fn new(model: Event) -> Self {
+        let quantities = quantity_elements(&model)
+            .map(|element| (index_form(&element.epc_class), amount_of(element)))
+            .collect();
+        Self { model, quantities }
+    }
+
+    /// [`quantity_of`] for this event.
+    fn quantity_of(&self, identifier: &str) -> Option<Quantity> {
+        self.quantities
+            .iter()
+            .find(|(class, _)| class == identifier)
+            .and_then(|(_, quantity)| quantity.clone())
+    }
 }
 
 /// One identifier reached in one step, with who linked it and who held it.

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use nguon_domain::TraceDirection::{Back, Forward};
-use nguon_domain::{Action, EventType, IdentifierRole, OrganisationId, TraceDirection};
+use nguon_domain::{
+    Action, EventType, IdentifierRole, IndexedField, OrganisationId, TraceDirection,
+};
 use nguon_store::Store;
 
 use super::{POND7, STORE, event};
@@ -18,7 +20,7 @@ pub async fn links_chapter(store: &Arc<dyn Store>, farm: OrganisationId, process
     const CARTON: &str = "urn:epc:id:sgtin:0614141.700004.1";
     const PALLET: &str = "urn:epc:id:sscc:0614141.7000050000";
     use IdentifierRole::{Epc, EpcClass, InputClass, OutputClass, Parent};
-    let events = [
+    let mut events = [
         event(
             farm,
             700_001,
@@ -65,6 +67,7 @@ pub async fn links_chapter(store: &Arc<dyn Store>, farm: OrganisationId, process
             &[(InputClass, HARVEST), (OutputClass, SEED)],
         ),
     ];
+    events[0].fields = vec![IndexedField::number("quantity_KGM", 850.0)];
     store
         .append_events(&events)
         .await
@@ -140,4 +143,16 @@ pub async fn links_chapter(store: &Arc<dyn Store>, farm: OrganisationId, process
         all[..2],
         "the harvest's first event and the carton's"
     );
+    // Without the field index, everything else as stored.
+    let lean = store
+        .events_naming_any(&[HARVEST.to_owned()], 10)
+        .await
+        .unwrap();
+    let full = store.events_with_identifier(HARVEST, &[], 10).await.unwrap();
+    assert_eq!(full[0].event.fields.len(), 1, "the harvest's field is stored");
+    assert_eq!(lean.len(), full.len());
+    for (lean, mut full) in lean.into_iter().zip(full) {
+        full.event.fields.clear();
+        assert_eq!(lean, full);
+    }
 }
