@@ -120,7 +120,7 @@ fn attachment(name: &str, extension: &str, content_type: &str, bytes: Vec<u8>) -
         ("lot" = Option<String>, Query, description = "The traceability lot code (Digital Link, EPC URN or element string)"),
         ("from" = Option<String>, Query, description = "Start of a range: YYYY-MM-DD (Vietnam time) or RFC 3339"),
         ("to" = Option<String>, Query, description = "End of a range: YYYY-MM-DD (included) or RFC 3339 (excluded)"),
-        ("format" = Option<String>, Query, description = "csv (default) or xlsx")
+        ("format" = Option<String>, Query, pattern = "^(csv|xlsx)$", description = "csv (default) or xlsx")
     ),
     responses(
         (status = 200, description = "The spreadsheet, as an attachment"),
@@ -159,7 +159,7 @@ pub async fn fsma(
     tag = "Exports",
     summary = "The FSMA 204 traceability plan of an organisation, as PDF",
     description = "Procedures, point of contact, how traceability lot codes are assigned, the foods recorded, and a farm map of the registered ponds and fields and the located places of the organisation's events.",
-    params(("org" = String, Query, description = "The organisation's tax code")),
+    params(("org" = String, Query, pattern = "^([0-9]{10}(-[0-9]{3})?|[0-9]{12})$", description = "The organisation's tax code")),
     responses(
         (status = 200, description = "The plan, as a PDF attachment"),
         (status = 400, description = "A bad tax code", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -200,7 +200,7 @@ macro_rules! lot_route {
             description = $description,
             params(
                 ("lot" = String, Query, description = "The lot (Digital Link, EPC URN or element string)"),
-                ("format" = Option<String>, Query, description = "csv (default), xlsx or pdf")
+                ("format" = Option<String>, Query, pattern = "^(csv|xlsx|pdf)$", description = "csv (default), xlsx or pdf")
             ),
             responses(
                 (status = 200, description = "The record, as an attachment"),

@@ -24,6 +24,7 @@ pub mod resolver;
 pub mod resolver_api;
 pub mod scan_log;
 pub mod scans;
+pub mod schema;
 pub mod security;
 pub mod stamps;
 pub mod sync_api;

@@ -87,8 +87,10 @@ pub struct GrantView {
 #[serde(deny_unknown_fields)]
 pub struct GrantBody {
     /// The partner's id (`GET /api/v1/partners`).
+    #[schema(schema_with = crate::schema::uuid7)]
     partner: String,
     /// `capture` or `read`.
+    #[schema(pattern = "^(capture|read)$")]
     permission: String,
 }
 
@@ -198,7 +200,7 @@ pub async fn create_grant(
     tag = "Partners",
     summary = "Revoke a grant",
     description = "Takes effect on the partner's next request; a capture job already accepted stores nothing if its grant is revoked before it runs. Revoking again changes nothing.",
-    params(("id" = String, Path, description = "The grant's id")),
+    params(("id" = inline(crate::schema::Uuid7), Path, description = "The grant's id")),
     responses(
         (status = 200, description = "The grant, revoked", body = GrantView),
         crate::error::responses::Unauthorized,

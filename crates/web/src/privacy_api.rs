@@ -58,7 +58,7 @@ async fn subject(state: &AppState, caller: &Caller, id: &str) -> Result<Organisa
     tag = "Personal data",
     summary = "A household's consent statements, newest first",
     description = "Each statement names the whole set of personal fields the household agreed to publish on public pages and in exports (`name`, `address`, `phone`), with its evidence, who recorded it and when; the first is the current one. A withdrawal is a statement with fewer fields or none. Needs the household's key or a province key.",
-    params(("id" = String, Path, description = "The organisation's id")),
+    params(("id" = inline(crate::schema::Uuid7), Path, description = "The organisation's id")),
     responses(
         (status = 200, description = "The statements: id, organisation, fields, basis, recorded_by, recorded_at", body = serde_json::Value),
         crate::error::responses::Unauthorized,
@@ -83,7 +83,7 @@ pub async fn list_consents(
     tag = "Personal data",
     summary = "Record a household's consent statement (or its withdrawal)",
     description = "Body: `{\"fields\": [\"name\", \"address\"], \"basis\": \"…\"}`, the whole set of fields the household now agrees to publish; `[]` withdraws every consent. Earlier statements stay. Audited. Needs the household's key or a province key.",
-    params(("id" = String, Path, description = "The organisation's id")),
+    params(("id" = inline(crate::schema::Uuid7), Path, description = "The organisation's id")),
     request_body(content = ConsentBody, content_type = "application/json"),
     responses(
         (status = 201, description = "The statement", body = serde_json::Value),
@@ -131,7 +131,7 @@ pub async fn record_consent(
     tag = "Personal data",
     summary = "Everything held on an organisation as personal data",
     description = "The data-subject export (Law 91/2025/QH15), meant for households: the organisation record with its tax code or personal ID number whole, its users (no password hashes), its consent history, its erasure if any, every audit entry filed under it, its facilities with the count and ids of the events at them, and how many events it captured. Needs the organisation's key or a province key.",
-    params(("id" = String, Path, description = "The organisation's id")),
+    params(("id" = inline(crate::schema::Uuid7), Path, description = "The organisation's id")),
     responses(
         (status = 200, description = "The export", body = serde_json::Value),
         crate::error::responses::Unauthorized,
@@ -157,7 +157,7 @@ pub async fn personal_data(
     tag = "Personal data",
     summary = "Erase a household's personal data (irreversible)",
     description = "Pseudonymises the household: its name becomes \"Hộ sản xuất #<hash>\", its tax code or personal ID number a pseudonymous one, its address the commune only; its users get a pseudonymous address, lose their names, are disabled and signed out; every consent is withdrawn. Its id, events, chain and hashes stay, so traceability and `nguon verify` hold. Recorded and audited; the national portal receives the pseudonymised record. Needs the household's key or a province key.",
-    params(("id" = String, Path, description = "The organisation's id")),
+    params(("id" = inline(crate::schema::Uuid7), Path, description = "The organisation's id")),
     responses(
         (status = 200, description = "The erasure: organisation, reason, fields, users, erased_by, erased_at", body = serde_json::Value),
         crate::error::responses::Unauthorized,

@@ -137,7 +137,7 @@ pub async fn raise(
     tag = "Recalls",
     summary = "Recalls, newest first",
     params(
-        ("status" = Option<String>, Query, description = "open, notified or closed; all when left out"),
+        ("status" = Option<String>, Query, pattern = "^(open|notified|closed)$", description = "open, notified or closed; all when left out"),
         ("limit" = Option<u32>, Query, description = "At most this many (1 to 500, default 50)")
     ),
     responses(
@@ -198,7 +198,7 @@ pub async fn list(
     path = "/api/v1/recalls/{id}",
     tag = "Recalls",
     summary = "One recall with the identifiers it names",
-    params(("id" = String, Path, description = "The recall id (a UUID)")),
+    params(("id" = inline(crate::schema::Uuid7), Path, description = "The recall id")),
     responses(
         (status = 200, description = "recall and lots (identifier, role affected or suspect, kind, organisation, quantity, uom)", body = serde_json::Value),
         (status = 400, description = "`id` is not a recall id", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -223,7 +223,7 @@ pub async fn one(
     tag = "Recalls",
     summary = "Move a recall to its next status",
     description = "Body: `{\"status\": \"notified\"}` or `{\"status\": \"closed\"}`. A recall moves open → notified → closed, one step at a time; the change is stamped with the time and the key. Needs a province key.",
-    params(("id" = String, Path, description = "The recall id (a UUID)")),
+    params(("id" = inline(crate::schema::Uuid7), Path, description = "The recall id")),
     request_body(content = serde_json::Value, content_type = "application/json"),
     responses(
         (status = 200, description = "The recall after the change", body = serde_json::Value),
@@ -261,7 +261,7 @@ macro_rules! report_route {
             tag = "Recalls",
             summary = $what,
             description = "The recall report: the recall's reason, start, status and stamps, then one row per identifier (role, identifier, kind, organisation, quantity, unit), affected first. Vietnamese and English headers.",
-            params(("id" = String, Path, description = "The recall id (a UUID)")),
+            params(("id" = inline(crate::schema::Uuid7), Path, description = "The recall id")),
             responses(
                 (status = 200, description = "The report file, as an attachment"),
                 (status = 400, description = "`id` is not a recall id", body = crate::error::Problem, content_type = "application/problem+json"),

@@ -309,7 +309,7 @@ macro_rules! collection {
             path = concat!("/api/v1/", $path, "/{id}"),
             tag = $tag,
             summary = concat!("Read a ", $what),
-            params(("id" = String, Path, description = "The record's id")),
+            params(("id" = inline(crate::schema::Uuid7), Path, description = "The record's id")),
             responses(
                 (status = 200, description = concat!("The ", $what), body = serde_json::Value),
                 crate::error::responses::MalformedId,
@@ -333,7 +333,7 @@ macro_rules! collection {
             tag = $tag,
             summary = concat!("Replace a ", $what, "'s details"),
             description = "Body: the new details. The key (GLN, GTIN, group code) cannot change once registered, since it may be printed.",
-            params(("id" = String, Path, description = "The record's id")),
+            params(("id" = inline(crate::schema::Uuid7), Path, description = "The record's id")),
             request_body(content = serde_json::Value, content_type = "application/json"),
             responses(
                 (status = 200, description = concat!("The ", $what, " as stored"), body = serde_json::Value),
@@ -405,7 +405,7 @@ macro_rules! review_route {
             tag = "Registry",
             summary = concat!("Approve or suspend a ", $what),
             description = "Body: `{\"status\": \"approved\"|\"suspended\"|\"pending\"}`, along the approval lifecycle. Needs a province key.",
-            params(("id" = String, Path, description = "The record's id")),
+            params(("id" = inline(crate::schema::Uuid7), Path, description = "The record's id")),
             request_body(content = serde_json::Value, content_type = "application/json"),
             responses(
                 (status = 200, description = concat!("The ", $what, " with its new status"), body = serde_json::Value),

@@ -200,7 +200,7 @@ pub async fn create_link(
     path = "/api/v1/resolver/links/{id}",
     tag = "Resolver",
     summary = "Read a resolver link",
-    params(("id" = String, Path, description = "The link's id")),
+    params(("id" = inline(crate::schema::Uuid7), Path, description = "The link's id")),
     responses(
         (status = 200, description = "The link", body = serde_json::Value),
         crate::error::responses::MalformedId,
@@ -223,7 +223,7 @@ pub async fn link(
     path = "/api/v1/resolver/links/{id}",
     tag = "Resolver",
     summary = "Replace a resolver link",
-    params(("id" = String, Path, description = "The link's id")),
+    params(("id" = inline(crate::schema::Uuid7), Path, description = "The link's id")),
     request_body(content = LinkBody, content_type = "application/json"),
     responses(
         (status = 200, description = "The link as stored now", body = serde_json::Value),
@@ -259,7 +259,7 @@ pub async fn replace_link(
     path = "/api/v1/resolver/links/{id}",
     tag = "Resolver",
     summary = "Remove a resolver link",
-    params(("id" = String, Path, description = "The link's id")),
+    params(("id" = inline(crate::schema::Uuid7), Path, description = "The link's id")),
     responses(
         (status = 204, description = "Removed"),
         crate::error::responses::MalformedId,

@@ -136,7 +136,7 @@ pub fn days(given: Option<&str>) -> Result<u32, ApiError> {
     summary = "Scans of the caller's codes and their counterfeit signals",
     description = "Tallies the public-page scans of the last `days` days: of the GTINs the caller's organisation registered, or of every code for a province key. A code (GTIN, lot, serial) is flagged when it was scanned while its stamp run was not yet activated (`before_activation`), after it was deactivated (`after_deactivation`), while its lot was recalled (`after_recall`), with a serial no run of the lot issued (`unknown_serial`); and, for a serial, when it was scanned more often (`over_threshold`), over more days (`spread_in_time`) or from more places (`spread_in_place`) than the province's thresholds allow, or under more than one lot (`two_lots`).",
     params(
-        ("days" = Option<u32>, Query, description = "The window in days, 1 to 3650 (default 90)")
+        ("days" = Option<u32>, Query, minimum = 1, maximum = 3650, description = "The window in days, 1 to 3650 (default 90)")
     ),
     responses(
         (status = 200, description = "since, thresholds {copied_after, spread_days, spread_places}, scans, lots: [{gtin, lot, organisation, scans, serials, flagged, last}], flagged: [{gtin, lot, serial, organisation, scans, first, last, places, clients, inactive, deactivated, unknown, recalled, signals: [{signal, …}]}]", body = serde_json::Value),

@@ -283,10 +283,10 @@ pub struct DeliveryList {
     description = "Each outbox change (an organisation's profile, a product, a run of captured events) on its way to one target, with its status (pending, sent, confirmed, failed), attempts, the target's reference and, when an attempt did not succeed, the reason in Vietnamese and English. A province key reads every organisation's deliveries; an organisation key reads only its own (asking for another organisation's is 403). A full page has a `next` path with `before` set to its last id, also sent as `Link: <…>; rel=\"next\"`.",
     params(
         ("target" = Option<String>, Query, description = "Only this target's (e.g. most)"),
-        ("status" = Option<String>, Query, description = "pending, sent, confirmed or failed"),
-        ("organisation" = Option<String>, Query, description = "Only this organisation's (its id)"),
-        ("before" = Option<i64>, Query, description = "Only deliveries older than this id: the previous page's last"),
-        ("limit" = Option<u32>, Query, description = "At most this many (1 to 500, default 50)")
+        ("status" = Option<String>, Query, pattern = "^(pending|sent|confirmed|failed)$", description = "pending, sent, confirmed or failed"),
+        ("organisation" = Option<inline(crate::schema::Uuid7)>, Query, description = "Only this organisation's (its id)"),
+        ("before" = Option<i64>, Query, minimum = 1, description = "Only deliveries older than this id: the previous page's last"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "At most this many (1 to 500, default 50)")
     ),
     responses(
         (status = 200, description = "deliveries: [{id, target, organisation, subject {kind organisation | product {product} | events {first, last}}, status, attempts, nextAttemptAt, remoteReference, reason {vi, en}, createdAt, sentAt, confirmedAt}], next", body = serde_json::Value),

@@ -29,7 +29,7 @@ use crate::error::ApiError;
     description = "Walks every organisation's events breadth first from `id`: through transformations (outputs to inputs, or inputs to outputs), aggregation (containers to contents, or contents to containers) and disaggregation. Shipping and receiving by different organisations are events on the same node, whose `organisations` list the hand-over in time order. Each node carries its events with time, type, bizStep, owner, read point, business location, quantity and unit, sources, destinations and business transactions; each edge names the linking event. At most 10,000 nodes: `truncated` says the genealogy goes on.",
     params(
         ("id" = String, Path, description = "A GS1 identifier, percent-encoded: Digital Link URI, EPC URN or element string; or a private URN"),
-        ("direction" = String, Query, description = "back or forward")
+        ("direction" = String, Query, pattern = "^(back|forward)$", description = "back or forward")
     ),
     responses(
         (status = 200, description = "The trace: start, direction, nodes, edges, truncated", body = serde_json::Value),

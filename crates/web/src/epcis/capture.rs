@@ -235,10 +235,10 @@ async fn read_document(text: String, binding: Binding) -> Result<ReadDocument, A
     path = "/capture",
     tag = "Capture",
     summary = "Capture an EPCIS document as an asynchronous job",
-    request_body(description = "An EPCISDocument or EPCISQueryDocument", content((serde_json::Value = "application/ld+json"), (String = "application/xml"))),
+    request_body(description = "An EPCISDocument or EPCISQueryDocument", content((Object = "application/ld+json"), (String = "application/xml"))),
     params(
         ("GS1-Capture-Error-Behaviour" = Option<String>, Header, description = "rollback (default: all or nothing) or proceed"),
-        ("Nguon-Organisation" = Option<String>, Header, description = "The id of the organisation the events are captured for: required with a partner system's key (the organisation must have delegated capture to the partner), optional with an organisation's key (its own id)")
+        ("Nguon-Organisation" = Option<inline(crate::schema::Uuid7)>, Header, description = "The id of the organisation the events are captured for: required with a partner system's key (the organisation must have delegated capture to the partner), optional with an organisation's key (its own id)")
     ),
     responses(
         (status = 202, description = "Accepted; the job is at Location", headers(("Location" = String, description = "/epcis/capture/{captureID}"))),
@@ -541,7 +541,7 @@ pub struct JobPage {
     summary = "The caller's capture jobs, newest first (a partner system's: the jobs it sent)",
     params(
         ("after" = Option<String>, Query, description = "The last captureID of the previous page"),
-        ("perPage" = Option<u32>, Query, description = "Page size, 1 to 100 (default 30)")
+        ("perPage" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 30)")
     ),
     responses(
         (status = 200, description = "Capture jobs", body = Vec<CaptureJobView>),
@@ -637,8 +637,8 @@ pub async fn job(
     path = "/events",
     tag = "Capture",
     summary = "Capture one event synchronously",
-    request_body(description = "One EPCIS event (JSON-LD, with its @context) or an XML EPCISDocument holding one event", content((serde_json::Value = "application/ld+json"), (String = "application/xml"))),
-    params(("Nguon-Organisation" = Option<String>, Header, description = "The id of the organisation the event is captured for: required with a partner system's key (the organisation must have delegated capture to the partner), optional with an organisation's key (its own id)")),
+    request_body(description = "One EPCIS event (JSON-LD, with its @context) or an XML EPCISDocument holding one event", content((Object = "application/ld+json"), (String = "application/xml"))),
+    params(("Nguon-Organisation" = Option<inline(crate::schema::Uuid7)>, Header, description = "The id of the organisation the event is captured for: required with a partner system's key (the organisation must have delegated capture to the partner), optional with an organisation's key (its own id)")),
     responses(
         (status = 201, description = "Stored; the event is at Location", headers(("Location" = String, description = "/epcis/events/{eventID}"))),
         (status = 400, description = "ValidationException or QueryParameterException naming the field and the rule", body = crate::error::Problem, content_type = "application/problem+json"),

@@ -195,6 +195,7 @@ fn view(query: &NamedQuery) -> Result<NamedQueryView, ApiError> {
 #[serde(deny_unknown_fields)]
 pub struct QueryDefinition {
     /// The name, unique among the organisation's queries.
+    #[schema(schema_with = crate::schema::query_name)]
     pub name: String,
     /// The parameters of `GET /events`; each value a string or an array of strings.
     #[schema(value_type = Object)]
@@ -368,7 +369,7 @@ pub async fn list_queries(
     path = "/queries/{queryName}",
     tag = "Queries",
     summary = "One named query's definition",
-    params(("queryName" = String, Path, description = "The query's name")),
+    params(("queryName" = inline(crate::schema::QueryName), Path, description = "The query's name")),
     responses(
         (status = 200, description = "The query", body = NamedQueryView),
         crate::error::responses::Unauthorized,
@@ -397,7 +398,7 @@ pub async fn get_query(
     path = "/queries/{queryName}",
     tag = "Queries",
     summary = "Delete a named query and its subscriptions",
-    params(("queryName" = String, Path, description = "The query's name")),
+    params(("queryName" = inline(crate::schema::QueryName), Path, description = "The query's name")),
     responses(
         (status = 204, description = "Deleted, with its subscriptions"),
         crate::error::responses::Unauthorized,
@@ -432,8 +433,8 @@ pub async fn delete_query(
     summary = "Run a named query, or stream its new events over a WebSocket",
     description = "Without Upgrade: one page of the query's results, as GET /events answers, with perPage and nextPageToken as the only parameters added. With Upgrade: websocket: 101, then an EPCISQueryDocument (JSON-LD) text message for the events recorded after initialRecordTime (none when absent) and for every newly captured event that matches.",
     params(
-        ("queryName" = String, Path, description = "The query's name"),
-        ("perPage" = Option<u32>, Query, description = "Page size, 1 to 10,000 (default 100)"),
+        ("queryName" = inline(crate::schema::QueryName), Path, description = "The query's name"),
+        ("perPage" = Option<u32>, Query, minimum = 1, maximum = 10000, description = "Page size, 1 to 10,000 (default 100)"),
         ("nextPageToken" = Option<String>, Query, description = "From the Link header of the previous page"),
         ("initialRecordTime" = Option<String>, Query, description = "WebSocket only: first send the events recorded from this time on"),
         ("GS1-EPC-Format" = Option<String>, Header, description = "No_Preference, Always_GS1_Digital_Link, Always_EPC_URN or Never_Translates"),

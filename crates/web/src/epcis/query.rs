@@ -40,7 +40,7 @@ const CONTEXT: &str = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.j
     summary = "Query events with the EPCIS 2.0 query language",
     description = "Every standard parameter: eventType, GE_/LT_eventTime and recordTime, EQ_action/bizStep/disposition/persistentDisposition_set/unset, EQ_/WD_readPoint and bizLocation, EQ_transformationID, MATCH_epc/parentID/inputEPC/outputEPC/anyEPC/epcClass/inputEPCClass/outputEPCClass/anyEPCClass (EPC patterns with trailing *), EQ_/GT_/GE_/LT_/LE_quantity[_UOM], EQ_eventID, EXISTS_errorDeclaration, GE_/LT_errorDeclaration_Time, EQ_errorReason, EQ_correctiveEventID, sensor filters (EQ_type, EQ_deviceID, …, GE_/LT_time/startTime/endTime, GT_…_value_UOM), EQ_/GT_/…/EXISTS_ on extension, ILMD, INNER_, ERROR_DECLARATION_, SENSOR…_, readPoint_ and bizLocation_ fields (prefixes from GS1-Extensions), orderBy, orderDirection, eventCountLimit, maxEventCount, perPage and nextPageToken. Lists are pipe-separated.",
     params(
-        ("perPage" = Option<u32>, Query, description = "Page size, 1 to 10,000 (default 100)"),
+        ("perPage" = Option<u32>, Query, minimum = 1, maximum = 10000, description = "Page size, 1 to 10,000 (default 100)"),
         ("nextPageToken" = Option<String>, Query, description = "From the Link header of the previous page"),
         ("GS1-EPC-Format" = Option<String>, Header, description = "No_Preference, Always_GS1_Digital_Link, Always_EPC_URN or Never_Translates"),
         ("GS1-CBV-XML-Format" = Option<String>, Header, description = "No_Preference, Always_Web_URI, Always_URN or Never_Translates"),
@@ -238,7 +238,7 @@ pub struct ResourcePage {
     summary = "The values of a top-level resource found in the caller's events",
     params(
         ("resource" = String, Path, description = "eventTypes, epcs, bizSteps, bizLocations, readPoints or dispositions"),
-        ("perPage" = Option<u32>, Query, description = "Page size, 1 to 1,000 (default 100)"),
+        ("perPage" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1,000 (default 100)"),
         ("nextPageToken" = Option<String>, Query, description = "The last member of the previous page")
     ),
     responses(

@@ -224,7 +224,7 @@ async fn owned_subscription(
     path = "/queries/{queryName}/subscriptions",
     tag = "Subscriptions",
     summary = "Subscribe a webhook to a named query",
-    params(("queryName" = String, Path, description = "The query's name")),
+    params(("queryName" = inline(crate::schema::QueryName), Path, description = "The query's name")),
     request_body(content = SubscriptionRequest, content_type = "application/json"),
     responses(
         (status = 201, description = "Subscribed; the subscription is at Location", body = SubscriptionView, headers(("Location" = String, description = "/epcis/queries/{queryName}/subscriptions/{subscriptionID}"))),
@@ -295,7 +295,7 @@ pub async fn create_subscription(
     path = "/queries/{queryName}/subscriptions",
     tag = "Subscriptions",
     summary = "The subscriptions to a named query",
-    params(("queryName" = String, Path, description = "The query's name")),
+    params(("queryName" = inline(crate::schema::QueryName), Path, description = "The query's name")),
     responses(
         (status = 200, description = "Its subscriptions, oldest first", body = [SubscriptionView]),
         crate::error::responses::Unauthorized,
@@ -330,7 +330,7 @@ pub async fn list_subscriptions(
     tag = "Subscriptions",
     summary = "One subscription, with its delivery state",
     params(
-        ("queryName" = String, Path, description = "The query's name"),
+        ("queryName" = inline(crate::schema::QueryName), Path, description = "The query's name"),
         ("subscriptionID" = String, Path, description = "The subscription's id")
     ),
     responses(
@@ -362,7 +362,7 @@ pub async fn get_subscription(
     tag = "Subscriptions",
     summary = "Unsubscribe",
     params(
-        ("queryName" = String, Path, description = "The query's name"),
+        ("queryName" = inline(crate::schema::QueryName), Path, description = "The query's name"),
         ("subscriptionID" = String, Path, description = "The subscription's id")
     ),
     responses(
