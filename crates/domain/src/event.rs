@@ -418,17 +418,19 @@ impl NewEvent {
             };
         rule.into_iter().flat_map(move |(kind, products, sources)| {
             let sources = self.named_in(sources);
-            self.named_in(products).into_iter().flat_map(move |product| {
-                sources
-                    .clone()
-                    .into_iter()
-                    .filter(move |&source| source != product)
-                    .map(move |source| LotLink {
-                        kind,
-                        product,
-                        source,
-                    })
-            })
+            self.named_in(products)
+                .into_iter()
+                .flat_map(move |product| {
+                    sources
+                        .clone()
+                        .into_iter()
+                        .filter(move |&source| source != product)
+                        .map(move |source| LotLink {
+                            kind,
+                            product,
+                            source,
+                        })
+                })
         })
     }
 

@@ -322,7 +322,10 @@ async fn walks_read_ahead_as_level_by_level(store: &SqliteStore, start: &Identif
             let level_by_level = nguon_trace::trace(&LevelByLevel(store), start, direction, limits)
                 .await
                 .unwrap();
-            assert_eq!(ahead, level_by_level, "{direction:?} from {start:?}, {limits:?}");
+            assert_eq!(
+                ahead, level_by_level,
+                "{direction:?} from {start:?}, {limits:?}"
+            );
         }
     }
 }

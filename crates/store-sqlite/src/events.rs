@@ -12,8 +12,8 @@ use nguon_domain::{
 use nguon_store::{
     AppendOutcome, EventPage, EventRecord, EventResource, ExistingEvent, MAX_EVENTS_PER_LOOKUP,
     MAX_HIERARCHY_DEPTH, MAX_LINKED_ROWS, MAX_RESOURCE_PAGE, QueriedEventRecord, StoreError,
-    check_batch, event_fetch_limit, event_page, event_runs, first_already_captured,
-    identifier_set, indexed_links, now_utc, plan_skipping, prefix_upper_bound,
+    check_batch, event_fetch_limit, event_page, event_runs, first_already_captured, identifier_set,
+    indexed_links, now_utc, plan_skipping, prefix_upper_bound,
 };
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::{QueryBuilder, Row, Sqlite};

@@ -89,8 +89,8 @@ pub use stamps::{
 };
 pub use store::{
     AppendOutcome, EventPage, EventResource, MAX_CAPTURE_JOBS_PAGE, MAX_EVENTS_PER_LOOKUP,
-    MAX_LINKED_ROWS, MAX_RESOURCE_PAGE, OrganisationFilter, OrganisationPage, OrganisationQuery, QueriedEvent,
-    Store, company_prefix_candidates, now_utc,
+    MAX_LINKED_ROWS, MAX_RESOURCE_PAGE, OrganisationFilter, OrganisationPage, OrganisationQuery,
+    QueriedEvent, Store, company_prefix_candidates, now_utc,
 };
 pub use subscription::{
     MAX_SUBSCRIPTION_ERROR, NamedQueryRecord, SubscriptionRecord, no_such_query,

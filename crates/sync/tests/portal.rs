@@ -691,8 +691,10 @@ impl Fixture {
         waiting: impl Fn(&SyncDelivery) -> bool,
     ) {
         for _ in 0..1200 {
-            let deliveries = self.deliveries(target).await;
+            // The backlog first: read after it, the deliveries include every row it counted
+            // as fanned out (the other way round, a fan-out in between looks settled).
             let backlog = self.store.outbox_backlog(target).await.unwrap();
+            let deliveries = self.deliveries(target).await;
             let settled = backlog == 0
                 && deliveries.iter().all(|d| {
                     matches!(d.status, SyncStatus::Confirmed | SyncStatus::Failed) || waiting(d)

@@ -13,7 +13,11 @@ use super::{POND7, STORE, event};
 /// A transformation links its output to its inputs, packing a container to its contents,
 /// unpacking a child to the container it left; an object event links nothing, a pair made twice
 /// is kept once, and a cycle in bad data ends. Last, so no earlier chapter counts these events.
-pub async fn links_chapter(store: &Arc<dyn Store>, farm: OrganisationId, processor: OrganisationId) {
+pub async fn links_chapter(
+    store: &Arc<dyn Store>,
+    farm: OrganisationId,
+    processor: OrganisationId,
+) {
     const SEED: &str = "urn:epc:class:lgtin:0614141.700001.SEED";
     const FEED: &str = "urn:epc:class:lgtin:0614141.700002.FEED";
     const HARVEST: &str = "urn:epc:class:lgtin:0614141.700003.HARVEST";
@@ -123,10 +127,7 @@ pub async fn links_chapter(store: &Arc<dyn Store>, farm: OrganisationId, process
     // Reading ahead: the events of the identifiers reached, each once, in capture order, and
     // for each identifier only its first ones when cut.
     let event_ids = |found: Vec<nguon_domain::StoredEvent>| -> Vec<String> {
-        found
-            .iter()
-            .map(|e| e.event.event_id.to_string())
-            .collect()
+        found.iter().map(|e| e.event.event_id.to_string()).collect()
     };
     let all: Vec<String> = events
         .iter()
@@ -148,8 +149,15 @@ pub async fn links_chapter(store: &Arc<dyn Store>, farm: OrganisationId, process
         .events_naming_any(&[HARVEST.to_owned()], 10)
         .await
         .unwrap();
-    let full = store.events_with_identifier(HARVEST, &[], 10).await.unwrap();
-    assert_eq!(full[0].event.fields.len(), 1, "the harvest's field is stored");
+    let full = store
+        .events_with_identifier(HARVEST, &[], 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        full[0].event.fields.len(),
+        1,
+        "the harvest's field is stored"
+    );
     assert_eq!(lean.len(), full.len());
     for (lean, mut full) in lean.into_iter().zip(full) {
         full.event.fields.clear();
