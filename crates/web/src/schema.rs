@@ -2,7 +2,7 @@
 //! that the document states the rule a request must follow instead of "any string".
 
 use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::schema::{Object, ObjectBuilder, Schema, SchemaFormat, Type};
 
 /// A record id in a path, a header or a body: a UUID version 7 in its hyphenated form, as
 /// every id here is.
@@ -20,7 +20,7 @@ impl utoipa::ToSchema for Uuid7 {}
 pub fn uuid7() -> Object {
     ObjectBuilder::new()
         .schema_type(Type::String)
-        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+        .format(Some(SchemaFormat::Custom("uuid".to_owned())))
         .pattern(Some(
             "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-7[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$",
         ))

@@ -284,7 +284,7 @@ pub struct DeliveryList {
     params(
         ("target" = Option<String>, Query, description = "Only this target's (e.g. most)"),
         ("status" = Option<String>, Query, pattern = "^(pending|sent|confirmed|failed)$", description = "pending, sent, confirmed or failed"),
-        ("organisation" = Option<inline(crate::schema::Uuid7)>, Query, description = "Only this organisation's (its id)"),
+        ("organisation" = inline(Option<crate::schema::Uuid7>), Query, description = "Only this organisation's (its id)"),
         ("before" = Option<i64>, Query, minimum = 1, description = "Only deliveries older than this id: the previous page's last"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "At most this many (1 to 500, default 50)")
     ),

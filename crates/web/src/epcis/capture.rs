@@ -238,7 +238,7 @@ async fn read_document(text: String, binding: Binding) -> Result<ReadDocument, A
     request_body(description = "An EPCISDocument or EPCISQueryDocument", content((Object = "application/ld+json"), (String = "application/xml"))),
     params(
         ("GS1-Capture-Error-Behaviour" = Option<String>, Header, description = "rollback (default: all or nothing) or proceed"),
-        ("Nguon-Organisation" = Option<inline(crate::schema::Uuid7)>, Header, description = "The id of the organisation the events are captured for: required with a partner system's key (the organisation must have delegated capture to the partner), optional with an organisation's key (its own id)")
+        ("Nguon-Organisation" = inline(Option<crate::schema::Uuid7>), Header, description = "The id of the organisation the events are captured for: required with a partner system's key (the organisation must have delegated capture to the partner), optional with an organisation's key (its own id)")
     ),
     responses(
         (status = 202, description = "Accepted; the job is at Location", headers(("Location" = String, description = "/epcis/capture/{captureID}"))),
@@ -638,7 +638,7 @@ pub async fn job(
     tag = "Capture",
     summary = "Capture one event synchronously",
     request_body(description = "One EPCIS event (JSON-LD, with its @context) or an XML EPCISDocument holding one event", content((Object = "application/ld+json"), (String = "application/xml"))),
-    params(("Nguon-Organisation" = Option<inline(crate::schema::Uuid7)>, Header, description = "The id of the organisation the event is captured for: required with a partner system's key (the organisation must have delegated capture to the partner), optional with an organisation's key (its own id)")),
+    params(("Nguon-Organisation" = inline(Option<crate::schema::Uuid7>), Header, description = "The id of the organisation the event is captured for: required with a partner system's key (the organisation must have delegated capture to the partner), optional with an organisation's key (its own id)")),
     responses(
         (status = 201, description = "Stored; the event is at Location", headers(("Location" = String, description = "/epcis/events/{eventID}"))),
         (status = 400, description = "ValidationException or QueryParameterException naming the field and the rule", body = crate::error::Problem, content_type = "application/problem+json"),
