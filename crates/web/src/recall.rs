@@ -138,7 +138,7 @@ pub async fn raise(
     summary = "Recalls, newest first",
     params(
         ("status" = Option<String>, Query, pattern = "^(open|notified|closed)$", description = "open, notified or closed; all when left out"),
-        ("limit" = Option<u32>, Query, description = "At most this many (1 to 500, default 50)")
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "At most this many (1 to 500, default 50)")
     ),
     responses(
         (status = 200, description = "recalls: each with id, reason, start, status, who and when, lotCount", body = serde_json::Value),

@@ -21,12 +21,30 @@ pub fn uuid7() -> Object {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .format(Some(SchemaFormat::Custom("uuid".to_owned())))
-        .pattern(Some(
-            "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-7[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$",
-        ))
+        .pattern(Some(format!("^{UUID7}$")))
         .examples(["0190f5c2-8d3a-7b4e-9f10-2a3b4c5d6e7f"])
         .build()
 }
+
+/// A UUID version 7, hyphenated.
+const UUID7: &str =
+    "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-7[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}";
+
+/// A filter by record id that a form may send empty: a [`Uuid7`], or nothing for any.
+pub struct Uuid7OrEmpty;
+
+impl utoipa::PartialSchema for Uuid7OrEmpty {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(format!("^({UUID7})?$")))
+            .examples(["0190f5c2-8d3a-7b4e-9f10-2a3b4c5d6e7f"])
+            .build()
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Uuid7OrEmpty {}
 
 /// A named query's name in a path or a body: 1 to 128 unreserved URI characters.
 pub struct QueryName;

@@ -282,9 +282,9 @@ pub struct DeliveryList {
     summary = "Deliveries to the national portal and partners, newest first",
     description = "Each outbox change (an organisation's profile, a product, a run of captured events) on its way to one target, with its status (pending, sent, confirmed, failed), attempts, the target's reference and, when an attempt did not succeed, the reason in Vietnamese and English. A province key reads every organisation's deliveries; an organisation key reads only its own (asking for another organisation's is 403). A full page has a `next` path with `before` set to its last id, also sent as `Link: <…>; rel=\"next\"`.",
     params(
-        ("target" = Option<String>, Query, description = "Only this target's (e.g. most)"),
-        ("status" = Option<String>, Query, pattern = "^(pending|sent|confirmed|failed)$", description = "pending, sent, confirmed or failed"),
-        ("organisation" = inline(Option<crate::schema::Uuid7>), Query, description = "Only this organisation's (its id)"),
+        ("target" = Option<String>, Query, pattern = "^([a-z0-9-]{1,40})?$", description = "Only this target's (e.g. most); empty, as a form's \"any\" sends it, counts as not given"),
+        ("status" = Option<String>, Query, pattern = "^(pending|sent|confirmed|failed)?$", description = "pending, sent, confirmed or failed; empty counts as not given"),
+        ("organisation" = inline(Option<crate::schema::Uuid7OrEmpty>), Query, description = "Only this organisation's (its id); empty counts as not given"),
         ("before" = Option<i64>, Query, minimum = 1, description = "Only deliveries older than this id: the previous page's last"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "At most this many (1 to 500, default 50)")
     ),
