@@ -285,8 +285,8 @@ pub struct DeliveryList {
         ("target" = Option<String>, Query, pattern = "^([a-z0-9-]{1,40})?$", description = "Only this target's (e.g. most); empty, as a form's \"any\" sends it, counts as not given"),
         ("status" = Option<String>, Query, pattern = "^(pending|sent|confirmed|failed)?$", description = "pending, sent, confirmed or failed; empty counts as not given"),
         ("organisation" = inline(Option<crate::schema::Uuid7OrEmpty>), Query, description = "Only this organisation's (its id); empty counts as not given"),
-        ("before" = Option<i64>, Query, minimum = 1, description = "Only deliveries older than this id: the previous page's last"),
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "At most this many (1 to 500, default 50)")
+        ("before" = Option<String>, Query, pattern = "^([1-9][0-9]{0,18})?$", description = "Only deliveries older than this id (a whole number above 0): the previous page's last; empty counts as not given"),
+        ("limit" = Option<String>, Query, pattern = "^([1-9][0-9]?|[1-4][0-9]{2}|500)?$", description = "At most this many (1 to 500, default 50); empty counts as not given")
     ),
     responses(
         (status = 200, description = "deliveries: [{id, target, organisation, subject {kind organisation | product {product} | events {first, last}}, status, attempts, nextAttemptAt, remoteReference, reason {vi, en}, createdAt, sentAt, confirmedAt}], next", body = serde_json::Value),
