@@ -615,6 +615,40 @@ fn odd_contexts_still_round_trip() {
     assert_eq!(epc_list, &["https://b.example/x"]);
 }
 
+/// Found by fuzzing (`fuzz/corpus/epcis_json_ld/empty-iri-prefix`): a prefix `@context` binds to
+/// the empty IRI leaves a name without a namespace, which only an extension value may hold.
+#[test]
+fn a_prefix_bound_to_the_empty_iri_names_only_nested_fields() {
+    let text = |fields: Value| {
+        document_with(fields).replace(
+            r#"{"ex":"https://ns.example.com/epcis/"}"#,
+            r#"{"ex":"https://ns.example.com/epcis/","none":""}"#,
+        )
+    };
+    assert_eq!(
+        issues(&text(json!({"none:comment": "x"}))),
+        one(
+            Some(0),
+            "epcisBody.eventList[0].none:comment",
+            "uses the prefix none:, which @context binds to an empty IRI; \
+             an extension field needs a namespace"
+        )
+    );
+    let nested = text(json!({"ex:a": {"none:b": 1}}));
+    let document = read_document(&nested).unwrap();
+    let ExtensionValue::Fields(fields) = &document.events[0].extensions[0].value else {
+        panic!("{document:?}");
+    };
+    assert_eq!(
+        (
+            fields[0].name.namespace.as_str(),
+            fields[0].name.local.as_str()
+        ),
+        ("", "b")
+    );
+    assert_round_trips(&nested, "a nested name with no namespace");
+}
+
 #[test]
 fn damaged_examples_never_panic_and_accepted_ones_round_trip() {
     for (name, text) in corpus() {

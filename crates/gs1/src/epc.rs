@@ -51,6 +51,19 @@ pub enum EpcError {
         /// The key.
         value: String,
     },
+    /// Where the prefix-length table puts the company prefix, the key has more than digits, so it
+    /// cannot be cut into a URN's company prefix and reference.
+    #[error(
+        "{key} {value} does not start with the {length}-digit company prefix that [gs1] prefix_lengths gives for it"
+    )]
+    PrefixNotDigits {
+        /// The key name.
+        key: &'static str,
+        /// The key.
+        value: String,
+        /// The company prefix length the table gives.
+        length: usize,
+    },
     /// The identifier has no EPC URN form (for example an unserialised GRAI or a GMN).
     #[error("{0} has no EPC URN form")]
     NoUrnForm(String),
@@ -372,6 +385,18 @@ pub fn digital_link_to_urn(
             key: key.kind().name(),
             value: key.as_str().to_owned(),
         })?;
+    if !key
+        .company_prefix_digits()
+        .bytes()
+        .take(prefix_length)
+        .all(|b| b.is_ascii_digit())
+    {
+        return Err(EpcError::PrefixNotDigits {
+            key: key.kind().name(),
+            value: key.as_str().to_owned(),
+            length: prefix_length,
+        });
+    }
     let value = key.as_str();
     // Splits "indicator + company prefix + reference + check" into (prefix, indicator + reference).
     let indicator_split = |body_end: usize| {
@@ -716,6 +741,17 @@ mod tests {
         assert_eq!(
             digital_link_to_urn(&link, &table).unwrap(),
             "urn:epc:class:lgtin:8934673.000001.L1"
+        );
+        // Found by fuzzing (`fuzz/corpus/epc_urn/cpid-prefix-past-digits`): a CPID whose
+        // digits end before the table's 9-digit prefix for 893 has no URN form.
+        let short = urn_to_digital_link("urn:epc:id:cpi:8933694.%232%234%23.0").unwrap();
+        assert_eq!(
+            digital_link_to_urn(&short, &table).map_err(|e| e.to_string()),
+            Err(
+                "CPID 8933694#2#4# does not start with the 9-digit company prefix that \
+                 [gs1] prefix_lengths gives for it"
+                    .to_owned()
+            )
         );
         let unknown = DigitalLink::parse("https://id.gs1.org/01/05012345000015").unwrap();
         assert!(matches!(

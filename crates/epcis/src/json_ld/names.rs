@@ -47,6 +47,9 @@ pub(super) enum NameError {
     Undeclared(String),
     /// A plain name (or an absolute IRI) where only `prefix:local` names are extensions.
     NotAnExtension,
+    /// `prefix:local` where only `prefix:local` names are extensions, but `@context` binds the
+    /// prefix to the empty IRI, which leaves the name without a namespace.
+    NoNamespace(String),
 }
 
 /// Prefix bindings in scope; a later definition of a prefix replaces an earlier one, as in
@@ -122,6 +125,14 @@ impl Prefixes {
             };
         };
         if let Some(iri) = self.get(prefix) {
+            if iri.is_empty() {
+                // Written back, such a name would be a plain one, which only nests.
+                return if nested {
+                    Ok(QName::new("", local))
+                } else {
+                    Err(NameError::NoNamespace(prefix.to_owned()))
+                };
+            }
             return Ok(QName {
                 namespace: iri.to_owned(),
                 local: local.to_owned(),

@@ -947,6 +947,13 @@ impl<'p, 'i> Reader<'p, 'i> {
                 self.issue(at, &message);
             }
             Err(NameError::NotAnExtension) => self.issue(at, "is not allowed here"),
+            Err(NameError::NoNamespace(prefix)) => {
+                let message = format!(
+                    "uses the prefix {prefix}:, which @context binds to an empty IRI; \
+                     an extension field needs a namespace"
+                );
+                self.issue(at, &message);
+            }
         }
     }
 

@@ -63,7 +63,11 @@ pub fn write_document(document: &Document, options: &WriteOptions<'_>) -> String
 
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!("<{prefix}:{root}"));
-    for (prefix, namespace) in &writer.prefixes.bound {
+    // The root's own prefix first, then the others by name: a document read and written again
+    // declares the same prefixes in the same order, whatever order they were needed in.
+    let (own, others) = writer.prefixes.bound.split_at_mut(1);
+    others.sort();
+    for (prefix, namespace) in own.iter().chain(others.iter()) {
         if namespace != XML_NAMESPACE {
             push_attribute(&mut out, &format!("xmlns:{prefix}"), namespace);
         }
@@ -86,7 +90,8 @@ struct Prefixes {
 }
 
 impl Prefixes {
-    /// The root's own prefix, then the document's prefixes where they are usable.
+    /// The root's own prefix, then the document's prefixes where they are usable, by name: where
+    /// two name one namespace, the first by name is the one used, whatever the declaration order.
     fn new(prefix: &str, namespace: &str, declared: &[(String, String)]) -> Prefixes {
         let mut prefixes = Prefixes {
             bound: vec![
@@ -94,6 +99,8 @@ impl Prefixes {
                 ("xml".to_owned(), XML_NAMESPACE.to_owned()),
             ],
         };
+        let mut declared: Vec<_> = declared.iter().collect();
+        declared.sort();
         for (prefix, namespace) in declared {
             if is_prefix(prefix) && !namespace.is_empty() && prefixes.namespace(prefix).is_none() {
                 prefixes.bound.push((prefix.clone(), namespace.clone()));
