@@ -17,7 +17,8 @@ pub(crate) const FROZEN: &str = "https://id.gs1.org/01/08931234560034/10/F9";
 pub(crate) const CARTON: &str = "https://id.gs1.org/01/08931234560034/21/C9-1";
 pub(crate) const PALLET: &str = "https://id.gs1.org/00/089312345600000096";
 
-fn event(kind: &str, hour: u8, biz_step: &str, fields: Value) -> Value {
+/// An event of the fixture's day, as JSON-LD.
+pub(crate) fn event(kind: &str, hour: u8, biz_step: &str, fields: Value) -> Value {
     let mut event = json!({
         "type": kind,
         "eventTime": format!("2026-02-01T{hour:02}:00:00+07:00"),
@@ -44,8 +45,8 @@ pub(crate) async fn prepare(path: &std::path::Path) {
     store.close().await;
 }
 
-/// [`prepare`] into any store.
-pub(crate) async fn prepare_in(store: &dyn Store) {
+/// [`prepare`] into any store; the farm's and the processor's ids.
+pub(crate) async fn prepare_in(store: &dyn Store) -> (OrganisationId, OrganisationId) {
     let mut owners: Vec<OrganisationId> = Vec::new();
     for (name, tax_code) in [
         ("Trại tôm Cà Mau", "0300000021"),
@@ -127,7 +128,16 @@ pub(crate) async fn prepare_in(store: &dyn Store) {
             ),
         ),
     ];
-    let events: Vec<_> = chain
+    append(store, chain).await;
+    (farm, processor)
+}
+
+/// Stores each JSON-LD event as its owner's, through the store.
+pub(crate) async fn append(
+    store: &dyn Store,
+    events: impl IntoIterator<Item = (OrganisationId, Value)>,
+) {
+    let events: Vec<_> = events
         .into_iter()
         .map(|(owner, body)| {
             let event = nguon_epcis::json_ld::read_event(&body.to_string()).expect("valid event");

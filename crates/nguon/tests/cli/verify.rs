@@ -100,7 +100,7 @@ fn findings(
 
 /// What differs between the two back ends' SQL for the same tampering.
 #[derive(Clone, Copy)]
-enum Dialect {
+pub(crate) enum Dialect {
     Sqlite,
     Postgres,
 }
@@ -152,13 +152,33 @@ impl Dialect {
 
 /// An open connection to either back end, running literal SQL that this test writes (hence
 /// `AssertSqlSafe`: no outside input reaches it).
-enum Raw {
+pub(crate) enum Raw {
     Sqlite(sqlx::SqliteConnection),
     Postgres(sqlx::PgConnection),
 }
 
 impl Raw {
-    async fn execute(&mut self, sql: &str) {
+    /// A connection to `database`, a SQLite file in `dir` or a PostgreSQL URL.
+    pub(crate) async fn connect(dialect: Dialect, dir: &Path, database: &str) -> Raw {
+        match dialect {
+            Dialect::Sqlite => Raw::Sqlite(
+                sqlx::SqliteConnection::connect(&format!(
+                    "sqlite://{}",
+                    dir.join(database).display()
+                ))
+                .await
+                .expect("raw SQLite connection"),
+            ),
+            Dialect::Postgres => Raw::Postgres(
+                sqlx::PgConnection::connect(database)
+                    .await
+                    .expect("raw PostgreSQL connection"),
+            ),
+        }
+    }
+
+    /// Runs `sql`, which may hold several statements.
+    pub(crate) async fn execute(&mut self, sql: &str) {
         let query = || sqlx::AssertSqlSafe(sql.to_owned());
         let done = match self {
             Self::Sqlite(conn) => sqlx::raw_sql(query()).execute(conn).await.map(|_| ()),
@@ -168,7 +188,7 @@ impl Raw {
     }
 
     /// The one value `sql` selects.
-    async fn scalar<T>(&mut self, sql: &str) -> T
+    pub(crate) async fn scalar<T>(&mut self, sql: &str) -> T
     where
         T: Send + Unpin,
         T: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
@@ -182,7 +202,8 @@ impl Raw {
         found.unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
-    async fn close(self) {
+    /// Closes the connection, so that the program under test has the database to itself.
+    pub(crate) async fn close(self) {
         let closed = match self {
             Self::Sqlite(conn) => conn.close().await,
             Self::Postgres(conn) => conn.close().await,
@@ -377,26 +398,16 @@ async fn verify_names_tampered_rows_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     prepare(&dir.path().join("chain.db")).await;
     verify_clean_and_checkpoint(dir.path(), "chain.db");
-    let db = sqlx::SqliteConnection::connect(&format!(
-        "sqlite://{}",
-        dir.path().join("chain.db").display()
-    ))
-    .await
-    .expect("raw SQLite connection");
-    tamper_and_verify(Raw::Sqlite(db), Dialect::Sqlite, dir.path(), "chain.db").await;
+    let db = Raw::connect(Dialect::Sqlite, dir.path(), "chain.db").await;
+    tamper_and_verify(db, Dialect::Sqlite, dir.path(), "chain.db").await;
 }
 
 #[tokio::test]
 async fn migrating_chains_earlier_events_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     prepare(&dir.path().join("chain.db")).await;
-    let db = sqlx::SqliteConnection::connect(&format!(
-        "sqlite://{}",
-        dir.path().join("chain.db").display()
-    ))
-    .await
-    .expect("raw SQLite connection");
-    backfill_and_verify(Raw::Sqlite(db), Dialect::Sqlite, dir.path(), "chain.db").await;
+    let db = Raw::connect(Dialect::Sqlite, dir.path(), "chain.db").await;
+    backfill_and_verify(db, Dialect::Sqlite, dir.path(), "chain.db").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -412,10 +423,8 @@ async fn migrating_chains_earlier_events_on_postgresql() {
     store.close().await;
     let dir = tempfile::tempdir().unwrap();
     let url = database.url().expose();
-    let db = sqlx::PgConnection::connect(url)
-        .await
-        .expect("raw PostgreSQL connection");
-    backfill_and_verify(Raw::Postgres(db), Dialect::Postgres, dir.path(), url).await;
+    let db = Raw::connect(Dialect::Postgres, dir.path(), url).await;
+    backfill_and_verify(db, Dialect::Postgres, dir.path(), url).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -432,8 +441,6 @@ async fn verify_names_tampered_rows_on_postgresql() {
     let dir = tempfile::tempdir().unwrap();
     let url = database.url().expose();
     verify_clean_and_checkpoint(dir.path(), url);
-    let db = sqlx::PgConnection::connect(url)
-        .await
-        .expect("raw PostgreSQL connection");
-    tamper_and_verify(Raw::Postgres(db), Dialect::Postgres, dir.path(), url).await;
+    let db = Raw::connect(Dialect::Postgres, dir.path(), url).await;
+    tamper_and_verify(db, Dialect::Postgres, dir.path(), url).await;
 }
