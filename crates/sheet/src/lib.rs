@@ -135,7 +135,7 @@ pub struct Sheet {
 pub struct SheetRow {
     /// Its number as a spreadsheet shows it (the header row is 1).
     pub number: usize,
-    /// Its cells, trimmed.
+    /// Its cells, trimmed ([`trim_cell`]).
     pub cells: Vec<String>,
 }
 
@@ -176,6 +176,13 @@ pub fn read(format: FileFormat, bytes: &[u8]) -> Result<Sheet, SheetError> {
     })
 }
 
+/// A cell without the white space and byte-order marks around it: a file pasted together from
+/// others carries the marks they began with into its cells, and a mark left at the start of the
+/// first header would be read as the file's own mark once the sheet is written again.
+fn trim_cell(text: &str) -> &str {
+    text.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+}
+
 fn read_csv(bytes: &[u8]) -> Result<Vec<SheetRow>, SheetError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new()
@@ -195,7 +202,10 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<SheetRow>, SheetError> {
         })?;
         rows.push(SheetRow {
             number: index + 1,
-            cells: record.iter().map(|cell| cell.trim().to_owned()).collect(),
+            cells: record
+                .iter()
+                .map(|cell| trim_cell(cell).to_owned())
+                .collect(),
         });
     }
     Ok(rows)
@@ -233,7 +243,7 @@ fn cell_text(cell: &Data) -> String {
         Data::Int(value) => value.to_string(),
         Data::Float(value) => value.to_string(),
         Data::String(text) | Data::DateTimeIso(text) | Data::DurationIso(text) => {
-            text.trim().to_owned()
+            trim_cell(text).to_owned()
         }
         Data::Bool(value) => value.to_string(),
         Data::DateTime(value) => {
@@ -351,4 +361,21 @@ fn write_xlsx(
 
 fn column_index(column: usize) -> Result<u16, XlsxError> {
     u16::try_from(column).map_err(|_| XlsxError::RowColumnLimitError)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by fuzzing (`fuzz/corpus/import_sheet/bom-in-first-cell`).
+    #[test]
+    fn byte_order_marks_around_a_cell_are_trimmed() {
+        let sheet = read(
+            FileFormat::Csv,
+            "\t\u{feff}Thời điểm, \u{feff}x\u{feff}y\n1,2\n".as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(sheet.headers, ["Thời điểm", "x\u{feff}y"]);
+        assert_eq!(sheet.rows[0].cells, ["1", "2"]);
+    }
 }
