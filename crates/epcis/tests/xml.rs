@@ -457,7 +457,8 @@ fn sensor_types_are_gs1_curies_and_extension_namespaces_are_declared() {
 /// namespace is not kept among the document's declared prefixes, so the second write bound it
 /// after them and listed the root's declarations in another order.
 #[test]
-fn writing_is_a_fixpoint_whatever_order_prefixes_are_needed_in() {
+fn writing_is_a_fixpoint_whatever_order_prefixes_are_needed_in_and_xml_attributes_stay_attributes()
+{
     let text = one_event(
         "",
     )
@@ -468,6 +469,18 @@ fn writing_is_a_fixpoint_whatever_order_prefixes_are_needed_in() {
     let first = write_document(&read_document(&text).unwrap(), &default_options());
     let again = read_document(&first).unwrap();
     assert_eq!(write_document(&again, &default_options()), first);
+    // Found next (`fuzz/corpus/epcis_xml/xml-attribute-next-to-children`): an `xml:` attribute
+    // beside child elements is kept as a field but written back as an attribute, since no
+    // element may be in the XML namespace.
+    let text = one_event("").replace(
+        "<action>ADD</action>",
+        r#"<action>ADD</action><b:x xmlns:b="urn:b" xml:lang="vi"><b:y>Tôm sú</b:y></b:x>"#,
+    );
+    let document = read_document(&text).unwrap();
+    let written = write_document(&document, &default_options());
+    assert!(written.contains(r#"<b:x xml:lang="vi">"#), "{written}");
+    assert_eq!(read_document(&written).unwrap().events, document.events);
+    assert_eq!(hashes(&text).unwrap(), hashes(&written).unwrap());
     assert!(
         first.contains(r#"xmlns:epcis="urn:epcglobal:epcis:xsd:2" xmlns:a="urn:epcglobal:epcis:xsd:1" xmlns:b="urn:b" xmlns:c="urn:c""#),
         "{first}"

@@ -622,8 +622,23 @@ impl Writer<'_> {
                 }
             }
             ExtensionValue::Fields(fields) if !fields.is_empty() => {
+                // An attribute in the XML namespace (`xml:lang`) next to child elements is read
+                // as a field, as it hashes, but no element may take that namespace: it goes back
+                // as the attribute it was.
+                let mut children = Vec::with_capacity(fields.len());
+                for field in fields {
+                    match &field.value {
+                        ExtensionValue::Text(text) if field.name.namespace == XML_NAMESPACE => {
+                            attributes.push((self.prefixes.qualify(&field.name), text.clone()));
+                        }
+                        _ => children.push(field),
+                    }
+                }
                 self.open(name, &attributes);
-                self.extensions(fields);
+                for child in children {
+                    let child_name = self.prefixes.qualify(&child.name);
+                    self.value(&child_name, Vec::new(), &child.value);
+                }
                 self.close(name);
             }
             ExtensionValue::Attributed {
