@@ -87,9 +87,11 @@ impl At {
 
 /// A standard field: in no namespace (as the XSD has it) or in an EPCIS namespace.
 fn is_standard(node: Node) -> bool {
+    // A prefix declared empty (`xmlns:p=""`, which only XML 1.1 allows) leaves a name in no
+    // namespace, as an unprefixed one: written back, it would be unprefixed.
     node.tag_name()
         .namespace()
-        .is_none_or(|namespace| EPCIS_NAMESPACES.contains(&namespace))
+        .is_none_or(|namespace| namespace.is_empty() || EPCIS_NAMESPACES.contains(&namespace))
 }
 
 /// The 1.2 wrappers that carry no meaning of their own (2.0 still has `extension`).
