@@ -2,7 +2,9 @@
 //! change is one conditional `UPDATE`, so two officers acting at once cannot both move it.
 
 use async_trait::async_trait;
-use nguon_domain::{ApiKeyId, NewRecall, Recall, RecallId, RecallStatus, RecalledLot};
+use nguon_domain::{
+    ApiKeyId, NewRecall, OrganisationId, Recall, RecallId, RecallStatus, RecalledLot,
+};
 use nguon_store::{
     RecallRecord, RecallStore, RecalledLotRecord, StoreError, no_such_recall, now_utc,
     recall_status_conflict, recalls_page, status_columns,
@@ -88,11 +90,21 @@ impl RecallStore for PostgresStore {
     async fn list_recalls(
         &self,
         status: Option<RecallStatus>,
+        concerning: Option<OrganisationId>,
         limit: u32,
     ) -> Result<Vec<Recall>, StoreError> {
         let mut sql = QueryBuilder::<Postgres>::new(SELECT_RECALLS);
+        sql.push("WHERE TRUE");
         if let Some(status) = status {
-            sql.push("WHERE r.status = ").push_bind(status.as_str());
+            sql.push(" AND r.status = ").push_bind(status.as_str());
+        }
+        if let Some(organisation) = concerning {
+            sql.push(
+                " AND EXISTS (SELECT 1 FROM recall_lots l \
+                 WHERE l.recall_id = r.id AND l.organisation_id = ",
+            )
+            .push_bind(organisation.as_uuid())
+            .push(")");
         }
         sql.push(" ORDER BY r.id DESC LIMIT ")
             .push_bind(recalls_page(limit));

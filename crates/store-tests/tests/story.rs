@@ -12,9 +12,9 @@ use nguon_domain::{
     IdentifierMatch, IdentifierRole, IndexedField, NewApiKey, NewCaptureJob, NewEvent,
     NewNamedQuery, NewOrganisation, NewRecall, NewSession, NewSubscription, NewUser, OrderBy,
     Organisation, OrganisationId, OrganisationKind, OrganisationName, PasswordHash, PersonName,
-    QueryName, RecallId, RecallReason, RecallRole, RecallStatus, RecalledLot, Role, Schedule,
-    ScheduleText, SessionId, StoredEvent, SubscriptionId, TaxCode, TimeRange, Trigger, UserId,
-    UserStatus, VocabularyElement,
+    QueryName, Recall, RecallId, RecallReason, RecallRole, RecallStatus, RecalledLot, Role,
+    Schedule, ScheduleText, SessionId, StoredEvent, SubscriptionId, TaxCode, TimeRange, Trigger,
+    UserId, UserStatus, VocabularyElement,
 };
 use nguon_domain::{
     Address, AdminUnits, Certificate, CertificateKind, DocumentFile, DocumentType, FacilityDetails,
@@ -2757,20 +2757,34 @@ async fn recalls_chapter(store: &Arc<dyn Store>, farm: OrganisationId, processor
     );
     assert_eq!(store.active_recalls_naming(PRODUCT).await.unwrap(), []);
 
-    // Newest first, by status.
-    let all = store.list_recalls(None, 50).await.unwrap();
-    assert_eq!(
-        all.iter().map(|r| r.id).collect::<Vec<_>>(),
-        [second.id, first.id]
-    );
+    // Newest first, by status, and by the organisation whose lots they name.
+    let ids = |recalls: Vec<Recall>| recalls.iter().map(|r| r.id).collect::<Vec<_>>();
+    let all = store.list_recalls(None, None, 50).await.unwrap();
+    assert_eq!(ids(all), [second.id, first.id]);
     assert_eq!(
         store
-            .list_recalls(Some(RecallStatus::Open), 50)
+            .list_recalls(Some(RecallStatus::Open), None, 50)
             .await
             .unwrap(),
         std::slice::from_ref(&second)
     );
-    assert_eq!(store.list_recalls(None, 1).await.unwrap(), [second]);
+    // Only the first names a lot of the farm's (a suspect source); the limit counts only those.
+    assert_eq!(
+        ids(store.list_recalls(None, Some(farm), 1).await.unwrap()),
+        [first.id]
+    );
+    assert_eq!(
+        ids(store.list_recalls(None, Some(processor), 50).await.unwrap()),
+        [second.id, first.id]
+    );
+    assert_eq!(
+        store
+            .list_recalls(Some(RecallStatus::Open), Some(farm), 50)
+            .await
+            .unwrap(),
+        []
+    );
+    assert_eq!(store.list_recalls(None, None, 1).await.unwrap(), [second]);
 
     let unknown = RecallId::generate();
     for error in [

@@ -29,11 +29,12 @@ pub trait RecallStore: Send + Sync {
     /// [`StoreError::NotFound`].
     async fn recall_lots(&self, id: RecallId) -> Result<Vec<RecalledLot>, StoreError>;
 
-    /// Recalls with `status` (any when `None`), newest first, at most `limit` (clamped to
-    /// `1..=MAX_RECALLS_PAGE`).
+    /// Recalls with `status` (any when `None`) that name a lot held by `concerning` (any when
+    /// `None`), newest first, at most `limit` (clamped to `1..=MAX_RECALLS_PAGE`).
     async fn list_recalls(
         &self,
         status: Option<RecallStatus>,
+        concerning: Option<OrganisationId>,
         limit: u32,
     ) -> Result<Vec<Recall>, StoreError>;
 

@@ -136,6 +136,7 @@ pub async fn raise(
     path = "/api/v1/recalls",
     tag = "Recalls",
     summary = "Recalls, newest first",
+    description = "A province key sees every recall; an organisation key sees those that name a lot it holds.",
     params(
         ("status" = Option<String>, Query, pattern = "^(open|notified|closed)$", description = "open, notified or closed; all when left out"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "At most this many (1 to 500, default 50)")
@@ -178,18 +179,10 @@ pub async fn list(
             }
         }
     }
-    let Some(own) = caller.reading_scope() else {
-        let recalls = state.store.list_recalls(status, limit).await?;
-        return Ok(Json(RecallList { recalls }));
-    };
-    // The newest recalls, then those that concern the organisation: a page may hold fewer.
-    let mut recalls = Vec::new();
-    for recall in state.store.list_recalls(status, MAX_RECALLS_PAGE).await? {
-        if concerns(&state.store.recall_lots(recall.id).await?, own) {
-            recalls.push(recall);
-        }
-    }
-    recalls.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let recalls = state
+        .store
+        .list_recalls(status, caller.reading_scope(), limit)
+        .await?;
     Ok(Json(RecallList { recalls }))
 }
 

@@ -317,7 +317,7 @@ async fn bad_input_wrong_keys_and_unknown_things_are_refused_with_the_rule() {
         );
     }
     assert_eq!(
-        app.state.store.list_recalls(None, 10).await.unwrap(),
+        app.state.store.list_recalls(None, None, 10).await.unwrap(),
         [],
         "nothing was stored"
     );
