@@ -422,12 +422,14 @@ async fn a_partners_endpoint_gets_only_what_is_shared_with_it_until_it_is_revoke
         .revoke_grant(fixture.a.id, grant.id, Actor::Cli)
         .await
         .unwrap();
-    endpoint.set_faults(Faults::default());
+    // The endpoint stays down until the refusal: an attempt already past the grant check when
+    // the grant was revoked cannot then reach it and be confirmed instead.
     let refused = fixture
         .wait_for_delivery("the queued run refused after the revocation", |d| {
             d.id == queued.id && d.status == SyncStatus::Failed
         })
         .await;
+    endpoint.set_faults(Faults::default());
     let reason = refused.reason.unwrap();
     assert!(
         reason.vi.contains("thu hồi quyền đọc")
