@@ -606,7 +606,7 @@ impl Writer<'_> {
         self.leaf(T::ELEMENT, &attributes, "");
     }
 
-    fn extensions(&mut self, extensions: &[Extension]) {
+    fn extensions<'e>(&mut self, extensions: impl IntoIterator<Item = &'e Extension>) {
         for extension in extensions {
             let name = self.prefixes.qualify(&extension.name);
             self.value(&name, Vec::new(), &extension.value);
@@ -635,10 +635,7 @@ impl Writer<'_> {
                     }
                 }
                 self.open(name, &attributes);
-                for child in children {
-                    let child_name = self.prefixes.qualify(&child.name);
-                    self.value(&child_name, Vec::new(), &child.value);
-                }
+                self.extensions(children);
                 self.close(name);
             }
             ExtensionValue::Attributed {
