@@ -11,7 +11,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use nguon_epcis::hash::{Format, event_hashes, hash_event_json};
-use nguon_epcis::json_ld::{WriteOptions, read_document, read_event, write_document, write_event};
+use nguon_epcis::json_ld::{
+    Lineage, WriteOptions, read_document, read_event, read_stored_event, read_stored_lineage,
+    write_document, write_event,
+};
 use nguon_epcis::model::{Document, DocumentKind, EpcFormat, EventBody, ExtensionValue, QName};
 use nguon_epcis::validate::{ValidationIssue, validate_value};
 use nguon_gs1::PrefixLengths;
@@ -123,6 +126,96 @@ fn events_round_trip_one_by_one_with_the_same_hashes() {
             assert_eq!(&again, event, "{name}[{index}]");
         }
     }
+}
+
+#[test]
+fn the_stored_lineage_of_every_event_is_what_the_whole_event_holds() {
+    let lengths = PrefixLengths::builtin();
+    let (mut typed, mut quantities) = (0, 0);
+    for (name, _, document) in read_corpus() {
+        for (index, event) in document.events.iter().enumerate() {
+            // As a repository stores it (`nguon_web::epcis::index::new_event`).
+            let stored = write_event(event, &options(EpcFormat::NeverTranslates, &lengths));
+            let stored = stored.to_string();
+            let whole =
+                read_stored_event(&stored).unwrap_or_else(|e| panic!("{name}[{index}]: {e:#?}"));
+            let quantity_lists: Vec<_> = match &whole.body {
+                EventBody::Object { quantity_list, .. }
+                | EventBody::Transaction { quantity_list, .. } => vec![quantity_list],
+                EventBody::Aggregation {
+                    child_quantity_list,
+                    ..
+                }
+                | EventBody::Association {
+                    child_quantity_list,
+                    ..
+                } => vec![child_quantity_list],
+                EventBody::Transformation {
+                    input_quantity_list,
+                    output_quantity_list,
+                    ..
+                } => vec![input_quantity_list, output_quantity_list],
+            };
+            let expected = Lineage {
+                biz_transaction_list: whole.biz_transaction_list.clone(),
+                source_list: whole.source_list.clone(),
+                destination_list: whole.destination_list.clone(),
+                quantities: quantity_lists.into_iter().flatten().cloned().collect(),
+            };
+            let lineage =
+                read_stored_lineage(&stored).unwrap_or_else(|e| panic!("{name}[{index}]: {e}"));
+            assert_eq!(lineage, expected, "{name}[{index}]: {stored}");
+            typed += expected.biz_transaction_list.len()
+                + expected.source_list.len()
+                + expected.destination_list.len();
+            quantities += expected.quantities.len();
+        }
+    }
+    // The corpus has typed values and quantities enough for the comparison to mean something.
+    assert!(
+        typed >= 50 && quantities >= 20,
+        "{typed} typed values, {quantities} quantities"
+    );
+}
+
+#[test]
+fn a_stored_lineage_expands_the_prefixes_of_its_own_context() {
+    let stored = json!({
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"ex": "https://example.com/vn/"}],
+        "type": "ObjectEvent",
+        "action": "OBSERVE",
+        "eventTime": "2026-03-01T08:00:00+07:00",
+        "eventTimeZoneOffset": "+07:00",
+        "quantityList": [{"epcClass": "ex:lot-7", "quantity": 12.50, "uom": "KGM"}],
+        "sourceList": [{"type": "ex:collector", "source": "ex:party-1"}],
+        "bizTransactionList": [{"type": "po", "bizTransaction": "urn:epcglobal:cbv:bt:8930000000015:1"}],
+    })
+    .to_string();
+    let whole = read_stored_event(&stored).unwrap();
+    let lineage = read_stored_lineage(&stored).unwrap();
+    assert_eq!(lineage.source_list, whole.source_list);
+    assert_eq!(
+        lineage.source_list[0].value,
+        "https://example.com/vn/party-1"
+    );
+    assert_eq!(
+        lineage.source_list[0].kind.as_deref(),
+        Some("https://example.com/vn/collector")
+    );
+    assert_eq!(
+        lineage.biz_transaction_list[0].kind.as_deref(),
+        Some("https://ref.gs1.org/cbv/BTT-po")
+    );
+    assert_eq!(
+        lineage.quantities[0].epc_class,
+        "https://example.com/vn/lot-7"
+    );
+    assert_eq!(lineage.quantities[0].quantity.as_deref(), Some("12.5"));
+    assert!(
+        read_stored_lineage("{\"sourceList\": 3}")
+            .unwrap_err()
+            .contains("invalid type")
+    );
 }
 
 /// A one-event document with the given event fields added.

@@ -63,25 +63,39 @@ pub(crate) fn store_error(error: sqlx::Error) -> StoreError {
             StoreError::Unavailable("the database connection pool is closed".to_owned())
         }
         sqlx::Error::Database(db) => {
-            // Extended result codes carry the primary code in their low byte.
-            let primary = db
-                .code()
-                .and_then(|code| code.parse::<i32>().ok())
-                .map(|code| code & 0xff);
-            let reason = match primary {
-                Some(5 | 6) => Some("the database is locked by another writer"),
-                Some(8) => Some("the database file is read-only"),
-                Some(10) => Some("disk I/O error"),
-                Some(13) => Some("the disk is full"),
-                Some(14) => Some("unable to open the database file"),
-                _ => None,
-            };
-            match reason {
+            let code = db.code().and_then(|code| code.parse::<i32>().ok());
+            match code.and_then(unavailable_reason) {
                 Some(reason) => StoreError::Unavailable(reason.to_owned()),
                 None => StoreError::Internal(db.to_string()),
             }
         }
         other => StoreError::Internal(other.to_string()),
+    }
+}
+
+/// [`store_error`] for the reads made through rusqlite on a pooled connection's handle.
+pub(crate) fn direct_error(error: rusqlite::Error) -> StoreError {
+    match &error {
+        rusqlite::Error::SqliteFailure(failure, _) => {
+            match unavailable_reason(failure.extended_code) {
+                Some(reason) => StoreError::Unavailable(reason.to_owned()),
+                None => StoreError::Internal(error.to_string()),
+            }
+        }
+        _ => StoreError::Internal(error.to_string()),
+    }
+}
+
+/// What an SQLite result code that the environment can cure means, for the ones that are.
+fn unavailable_reason(code: i32) -> Option<&'static str> {
+    // Extended result codes carry the primary code in their low byte.
+    match code & 0xff {
+        5 | 6 => Some("the database is locked by another writer"),
+        8 => Some("the database file is read-only"),
+        10 => Some("disk I/O error"),
+        13 => Some("the disk is full"),
+        14 => Some("unable to open the database file"),
+        _ => None,
     }
 }
 

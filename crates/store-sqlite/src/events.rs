@@ -22,7 +22,8 @@ use uuid::Uuid;
 
 use crate::SqliteStore;
 use crate::chain::chain_events;
-use crate::error::store_error;
+use crate::direct;
+use crate::error::{direct_error, store_error};
 use crate::sync::insert_outbox;
 
 /// Events per INSERT: 14 columns each stays far below SQLite's 32,766 bound parameters.
@@ -524,21 +525,29 @@ impl SqliteStore {
         }
         let wanted = serde_json::to_string(identifiers)
             .map_err(|e| StoreError::Internal(format!("identifiers cannot be listed: {e}")))?;
-        let rows = sqlx::query(concat!(
-            "WITH hits AS (SELECT DISTINCT sequence FROM (SELECT sequence, row_number() OVER \
-             (PARTITION BY identifier ORDER BY sequence) AS n FROM (SELECT DISTINCT identifier, \
-             sequence FROM event_identifiers WHERE identifier IN (SELECT value FROM json_each(?1)))) \
-             WHERE n <= ?2) ",
-            "SELECT ",
-            lineage_event_columns!(),
-            " FROM events e WHERE e.sequence IN hits ORDER BY e.sequence"
-        ))
-        .bind(wanted)
-        .bind(i64::from(limit_each.clamp(1, MAX_EVENTS_PER_LOOKUP)))
-        .fetch_all(&self.pool)
+        let limit_each = i64::from(limit_each.clamp(1, MAX_EVENTS_PER_LOOKUP));
+        direct::read(&self.pool, |connection| {
+            let mut statement = connection
+                .prepare(concat!(
+                    "WITH hits AS (SELECT DISTINCT sequence FROM (SELECT sequence, row_number() \
+                     OVER (PARTITION BY identifier ORDER BY sequence) AS n FROM (SELECT DISTINCT \
+                     identifier, sequence FROM event_identifiers WHERE identifier IN (SELECT \
+                     value FROM json_each(?1)))) WHERE n <= ?2) ",
+                    "SELECT ",
+                    lineage_event_columns!(),
+                    " FROM events e WHERE e.sequence IN hits ORDER BY e.sequence"
+                ))
+                .map_err(direct_error)?;
+            let mut rows = statement
+                .query((wanted, limit_each))
+                .map_err(direct_error)?;
+            let mut events = Vec::new();
+            while let Some(row) = rows.next().map_err(direct_error)? {
+                events.push(lineage_event_from_row(row)?);
+            }
+            Ok(events)
+        })
         .await
-        .map_err(store_error)?;
-        rows.iter().map(lineage_event_from_row).collect()
     }
 
     /// [`Store::linked_identifiers`]: one recursive query over `lot_edges`, bounded by depth and
@@ -554,13 +563,15 @@ impl SqliteStore {
             TraceDirection::Back => linked_identifiers_sql!("source", "product"),
             TraceDirection::Forward => linked_identifiers_sql!("product", "source"),
         };
-        sqlx::query_scalar(sql)
-            .bind(start)
-            .bind(i64::from(max_depth))
-            .bind(i64::from(limit.clamp(1, MAX_LINKED_ROWS)))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(store_error)
+        let limit = i64::from(limit.clamp(1, MAX_LINKED_ROWS));
+        direct::read(&self.pool, |connection| {
+            let mut statement = connection.prepare(sql).map_err(direct_error)?;
+            let identifiers = statement
+                .query_map((start, i64::from(max_depth), limit), |row| row.get(0))
+                .map_err(direct_error)?;
+            identifiers.collect::<Result<_, _>>().map_err(direct_error)
+        })
+        .await
     }
 }
 
@@ -819,35 +830,98 @@ fn event_from_row(row: &SqliteRow) -> Result<StoredEvent, StoreError> {
 }
 
 /// A row of [`lineage_event_columns`]: the event without its field index.
-fn lineage_event_from_row(row: &SqliteRow) -> Result<StoredEvent, StoreError> {
+fn lineage_event_from_row(row: &impl EventColumns) -> Result<StoredEvent, StoreError> {
     event_record(row)?.into_stored_event(identifiers_of(row)?, Vec::new())
 }
 
 /// The `identifiers` column of a row: its JSON array of `[role, identifier]` pairs.
-fn identifiers_of(row: &SqliteRow) -> Result<Vec<(String, String)>, StoreError> {
-    let identifiers: String = row.try_get("identifiers").map_err(store_error)?;
+fn identifiers_of(row: &impl EventColumns) -> Result<Vec<(String, String)>, StoreError> {
+    let identifiers: String = row.column(Column::Identifiers)?;
     serde_json::from_str(&identifiers)
         .map_err(|e| StoreError::Internal(format!("stored identifiers are not a JSON list: {e}")))
 }
 
 /// The `events` columns of a row.
-fn event_record(row: &SqliteRow) -> Result<EventRecord, StoreError> {
+fn event_record(row: &impl EventColumns) -> Result<EventRecord, StoreError> {
     Ok(EventRecord {
-        sequence: row.try_get("sequence").map_err(store_error)?,
-        owner_id: row.try_get("owner_id").map_err(store_error)?,
-        event_id: row.try_get("event_id").map_err(store_error)?,
-        event_hash: row.try_get("event_hash").map_err(store_error)?,
-        event_type: row.try_get("event_type").map_err(store_error)?,
-        action: row.try_get("action").map_err(store_error)?,
-        event_time: from_micros(row.try_get("event_time_us").map_err(store_error)?)?,
-        event_time_zone_offset: row.try_get("event_time_zone_offset").map_err(store_error)?,
-        record_time: from_micros(row.try_get("record_time_us").map_err(store_error)?)?,
-        biz_step: row.try_get("biz_step").map_err(store_error)?,
-        disposition: row.try_get("disposition").map_err(store_error)?,
-        read_point: row.try_get("read_point").map_err(store_error)?,
-        biz_location: row.try_get("biz_location").map_err(store_error)?,
-        document: row.try_get("document").map_err(store_error)?,
+        sequence: row.column(Column::Sequence)?,
+        owner_id: row.owner_id()?,
+        event_id: row.column(Column::EventId)?,
+        event_hash: row.column(Column::EventHash)?,
+        event_type: row.column(Column::EventType)?,
+        action: row.column(Column::Action)?,
+        event_time: from_micros(row.column(Column::EventTimeUs)?)?,
+        event_time_zone_offset: row.column(Column::EventTimeZoneOffset)?,
+        record_time: from_micros(row.column(Column::RecordTimeUs)?)?,
+        biz_step: row.column(Column::BizStep)?,
+        disposition: row.column(Column::Disposition)?,
+        read_point: row.column(Column::ReadPoint)?,
+        biz_location: row.column(Column::BizLocation)?,
+        document: row.column(Column::Document)?,
     })
+}
+
+/// The columns of [`lineage_event_columns`], in its order: rows are read by position, since
+/// looking a name up costs more than reading the value.
+#[derive(Debug, Clone, Copy)]
+enum Column {
+    Sequence,
+    OwnerId,
+    EventId,
+    EventHash,
+    EventType,
+    Action,
+    EventTimeUs,
+    EventTimeZoneOffset,
+    RecordTimeUs,
+    BizStep,
+    Disposition,
+    ReadPoint,
+    BizLocation,
+    Document,
+    Identifiers,
+}
+
+/// An event row as read through sqlx or, for the trace reads ([`direct`]), through rusqlite.
+trait EventColumns {
+    /// The value of `column`.
+    fn column<T>(&self, column: Column) -> Result<T, StoreError>
+    where
+        T: for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + rusqlite::types::FromSql;
+
+    /// The `owner_id` column, a UUID as sqlx stores it (16 bytes).
+    fn owner_id(&self) -> Result<Uuid, StoreError>;
+}
+
+impl EventColumns for SqliteRow {
+    fn column<T>(&self, column: Column) -> Result<T, StoreError>
+    where
+        T: for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + rusqlite::types::FromSql,
+    {
+        self.try_get(column as usize).map_err(store_error)
+    }
+
+    fn owner_id(&self) -> Result<Uuid, StoreError> {
+        self.try_get(Column::OwnerId as usize).map_err(store_error)
+    }
+}
+
+impl EventColumns for rusqlite::Row<'_> {
+    fn column<T>(&self, column: Column) -> Result<T, StoreError>
+    where
+        T: for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + rusqlite::types::FromSql,
+    {
+        self.get(column as usize).map_err(direct_error)
+    }
+
+    fn owner_id(&self) -> Result<Uuid, StoreError> {
+        let bytes = self
+            .get_ref(Column::OwnerId as usize)
+            .and_then(|value| value.as_blob().map_err(rusqlite::Error::from))
+            .map_err(direct_error)?;
+        Uuid::from_slice(bytes)
+            .map_err(|e| StoreError::Internal(format!("stored owner id is not a UUID: {e}")))
+    }
 }
 
 /// Narrows a statement to the rows of `owners` by `column` (a constant name): nothing for

@@ -11,6 +11,7 @@ mod accounts;
 mod api;
 mod backup;
 mod chain;
+mod direct;
 mod error;
 mod events;
 mod outreach;

@@ -9,7 +9,7 @@ use nguon_domain::{
     Action, EventType, IdentifierRole, LinkKind, NewEvent, OrganisationId, StoredEvent,
 };
 use nguon_epcis::identifier::index_form;
-use nguon_epcis::json_ld::read_stored_event;
+use nguon_epcis::json_ld::{Lineage, read_stored_event, read_stored_lineage};
 use nguon_epcis::model::{Event, EventBody, QuantityElement, TypedValue};
 use nguon_store::{Store, StoreError};
 use serde::Serialize;
@@ -409,7 +409,9 @@ impl Walk {
             let key = (stored.event.owner, stored.sequence);
             let model = match self.read.entry(key) {
                 Entry::Occupied(read) => read.into_mut(),
-                Entry::Vacant(unread) => unread.insert(ReadEvent::new(read_back(&stored.event)?)),
+                Entry::Vacant(unread) => {
+                    unread.insert(ReadEvent::new(read_lineage(&stored.event)?))
+                }
             };
             if depth < self.limits.max_depth {
                 for (relation, to) in links(&stored.event, &identifier, trace.direction) {
@@ -455,12 +457,21 @@ pub(crate) fn read_back(event: &NewEvent) -> Result<Event, StoreError> {
             .iter()
             .map(|issue| format!("{} {}", issue.path, issue.message))
             .collect();
-        StoreError::Internal(format!(
-            "stored event {} cannot be read back: {}",
-            event.event_id,
-            reasons.join("; ")
-        ))
+        unreadable(event, &reasons.join("; "))
     })
+}
+
+/// What a walk shows of a stored event: its lists of references and quantities.
+fn read_lineage(event: &NewEvent) -> Result<Lineage, StoreError> {
+    read_stored_lineage(&event.document).map_err(|reason| unreadable(event, &reason))
+}
+
+/// The error for a stored event whose document cannot be read back, for `reason`.
+fn unreadable(event: &NewEvent, reason: &str) -> StoreError {
+    StoreError::Internal(format!(
+        "stored event {} cannot be read back: {reason}",
+        event.event_id
+    ))
 }
 
 /// The identifiers `event` leads to from `identifier` in `direction`, each once, by the links
@@ -482,7 +493,7 @@ fn links(
 
 /// What `event` says about `identifier`.
 fn node_event(event: &NewEvent, read: &ReadEvent, identifier: &Identifier) -> NodeEvent {
-    let model = &read.model;
+    let lineage = &read.lineage;
     let references = |values: &[TypedValue]| {
         values
             .iter()
@@ -508,9 +519,9 @@ fn node_event(event: &NewEvent, read: &ReadEvent, identifier: &Identifier) -> No
             .map(|(role, _)| *role)
             .collect(),
         quantity: read.quantity_of(identifier.as_str()),
-        sources: references(&model.source_list),
-        destinations: references(&model.destination_list),
-        biz_transactions: references(&model.biz_transaction_list),
+        sources: references(&lineage.source_list),
+        destinations: references(&lineage.destination_list),
+        biz_transactions: references(&lineage.biz_transaction_list),
     }
 }
 
@@ -552,19 +563,24 @@ fn amount_of(element: &QuantityElement) -> Option<Quantity> {
     })
 }
 
-/// An event a walk has read back, with its quantity elements' classes in index form: a walk
-/// asks for them once per node and per edge, and each asks would otherwise parse every class.
+/// What a walk has read back of an event, with its quantity elements' classes in index form: a
+/// walk asks for them once per node and per edge, and each ask would otherwise parse every class.
 struct ReadEvent {
-    model: Event,
+    lineage: Lineage,
     quantities: Vec<(String, Option<Quantity>)>,
 }
 
 impl ReadEvent {
-    fn new(model: Event) -> Self {
-        let quantities = quantity_elements(&model)
+    fn new(lineage: Lineage) -> Self {
+        let quantities = lineage
+            .quantities
+            .iter()
             .map(|element| (index_form(&element.epc_class), amount_of(element)))
             .collect();
-        Self { model, quantities }
+        Self {
+            lineage,
+            quantities,
+        }
     }
 
     /// [`quantity_of`] for this event.

@@ -15,6 +15,7 @@
 //! gives the same model again.
 
 mod fields;
+mod lineage;
 mod names;
 mod path;
 mod read;
@@ -22,6 +23,8 @@ mod write;
 
 use nguon_gs1::PrefixLengths;
 use serde_json::Value;
+
+pub use lineage::{Lineage, read_stored_lineage};
 
 use crate::model::{Document, EpcFormat, Event};
 use crate::validate::ValidationIssue;
