@@ -290,6 +290,7 @@ pub async fn trace<S: EventSource + ?Sized>(
         limits,
         seen: HashSet::from([start.clone()]),
         read: HashMap::new(),
+        index_forms: HashMap::new(),
     };
     let mut held = Held::default();
     let ahead = source.reachable(start, direction, limits).await?;
@@ -390,6 +391,9 @@ struct Walk {
     seen: HashSet<Identifier>,
     /// Events already read back, by owner and store sequence.
     read: HashMap<(OrganisationId, i64), ReadEvent>,
+    /// The index form of each quantity class met: a lot's class is in most of its events, and
+    /// finding the index form parses the identifier.
+    index_forms: HashMap<String, String>,
 }
 
 impl Walk {
@@ -409,9 +413,10 @@ impl Walk {
             let key = (stored.event.owner, stored.sequence);
             let model = match self.read.entry(key) {
                 Entry::Occupied(read) => read.into_mut(),
-                Entry::Vacant(unread) => {
-                    unread.insert(ReadEvent::new(read_lineage(&stored.event)?))
-                }
+                Entry::Vacant(unread) => unread.insert(ReadEvent::new(
+                    read_lineage(&stored.event)?,
+                    &mut self.index_forms,
+                )),
             };
             if depth < self.limits.max_depth {
                 for (relation, to) in links(&stored.event, &identifier, trace.direction) {
@@ -571,11 +576,17 @@ struct ReadEvent {
 }
 
 impl ReadEvent {
-    fn new(lineage: Lineage) -> Self {
+    /// Reads `lineage`, finding index forms through `index_forms`, which it extends.
+    fn new(lineage: Lineage, index_forms: &mut HashMap<String, String>) -> Self {
         let quantities = lineage
             .quantities
             .iter()
-            .map(|element| (index_form(&element.epc_class), amount_of(element)))
+            .map(|element| {
+                let class = index_forms
+                    .entry(element.epc_class.clone())
+                    .or_insert_with_key(|class| index_form(class));
+                (class.clone(), amount_of(element))
+            })
             .collect();
         Self {
             lineage,
