@@ -166,6 +166,30 @@ impl EventBody {
         }
     }
 
+    /// Every quantity element: of `quantityList` or `childQuantityList`, or of
+    /// `inputQuantityList` then `outputQuantityList`, in document order.
+    pub fn quantity_elements(&self) -> impl Iterator<Item = &QuantityElement> {
+        let lists: [&[QuantityElement]; 2] = match self {
+            Self::Object { quantity_list, .. } | Self::Transaction { quantity_list, .. } => {
+                [quantity_list, &[]]
+            }
+            Self::Aggregation {
+                child_quantity_list,
+                ..
+            }
+            | Self::Association {
+                child_quantity_list,
+                ..
+            } => [child_quantity_list, &[]],
+            Self::Transformation {
+                input_quantity_list,
+                output_quantity_list,
+                ..
+            } => [input_quantity_list, output_quantity_list],
+        };
+        lists.into_iter().flatten()
+    }
+
     /// The action; transformation events have none.
     pub fn action(&self) -> Option<Action> {
         match self {

@@ -139,28 +139,11 @@ fn the_stored_lineage_of_every_event_is_what_the_whole_event_holds() {
             let stored = stored.to_string();
             let whole =
                 read_stored_event(&stored).unwrap_or_else(|e| panic!("{name}[{index}]: {e:#?}"));
-            let quantity_lists: Vec<_> = match &whole.body {
-                EventBody::Object { quantity_list, .. }
-                | EventBody::Transaction { quantity_list, .. } => vec![quantity_list],
-                EventBody::Aggregation {
-                    child_quantity_list,
-                    ..
-                }
-                | EventBody::Association {
-                    child_quantity_list,
-                    ..
-                } => vec![child_quantity_list],
-                EventBody::Transformation {
-                    input_quantity_list,
-                    output_quantity_list,
-                    ..
-                } => vec![input_quantity_list, output_quantity_list],
-            };
             let expected = Lineage {
                 biz_transaction_list: whole.biz_transaction_list.clone(),
                 source_list: whole.source_list.clone(),
                 destination_list: whole.destination_list.clone(),
-                quantities: quantity_lists.into_iter().flatten().cloned().collect(),
+                quantities: whole.body.quantity_elements().cloned().collect(),
             };
             let lineage =
                 read_stored_lineage(&stored).unwrap_or_else(|e| panic!("{name}[{index}]: {e}"));

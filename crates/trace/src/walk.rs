@@ -10,7 +10,7 @@ use nguon_domain::{
 };
 use nguon_epcis::identifier::index_form;
 use nguon_epcis::json_ld::{Lineage, read_stored_event, read_stored_lineage};
-use nguon_epcis::model::{Event, EventBody, QuantityElement, TypedValue};
+use nguon_epcis::model::{Event, QuantityElement, TypedValue};
 use nguon_store::{Store, StoreError};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -532,32 +532,11 @@ fn node_event(event: &NewEvent, read: &ReadEvent, identifier: &Identifier) -> No
 
 /// The quantity a quantity list of `event` gives `identifier`, if one names it with an amount.
 pub(crate) fn quantity_of(event: &Event, identifier: &str) -> Option<Quantity> {
-    quantity_elements(event)
+    event
+        .body
+        .quantity_elements()
         .find(|element| index_form(&element.epc_class) == identifier)
         .and_then(amount_of)
-}
-
-/// The elements of `event`'s quantity lists, in document order.
-fn quantity_elements(event: &Event) -> impl Iterator<Item = &QuantityElement> {
-    let lists: [&[QuantityElement]; 2] = match &event.body {
-        EventBody::Object { quantity_list, .. } | EventBody::Transaction { quantity_list, .. } => {
-            [quantity_list, &[]]
-        }
-        EventBody::Aggregation {
-            child_quantity_list,
-            ..
-        }
-        | EventBody::Association {
-            child_quantity_list,
-            ..
-        } => [child_quantity_list, &[]],
-        EventBody::Transformation {
-            input_quantity_list,
-            output_quantity_list,
-            ..
-        } => [input_quantity_list, output_quantity_list],
-    };
-    lists.into_iter().flatten()
 }
 
 /// The amount and unit of `element`, if it has an amount.

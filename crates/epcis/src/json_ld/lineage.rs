@@ -24,8 +24,7 @@ pub struct Lineage {
     pub source_list: Vec<TypedValue>,
     /// `destinationList`.
     pub destination_list: Vec<TypedValue>,
-    /// Every quantity element: of `quantityList` or `childQuantityList`, or of
-    /// `inputQuantityList` then `outputQuantityList`, in document order.
+    /// Every quantity element, as [`crate::model::EventBody::quantity_elements`] lists them.
     pub quantities: Vec<QuantityElement>,
 }
 
