@@ -107,3 +107,35 @@ pub(crate) fn migrate_error(error: MigrateError) -> StoreError {
         other => StoreError::Unavailable(format!("cannot migrate the database schema: {other}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::ffi;
+
+    use super::*;
+
+    fn failure(extended_code: i32) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(ffi::Error::new(extended_code), None)
+    }
+
+    #[test]
+    fn direct_reads_report_what_the_environment_can_cure_as_unavailable() {
+        // SQLITE_BUSY_SNAPSHOT: an extended code whose low byte is SQLITE_BUSY.
+        assert!(matches!(
+            direct_error(failure(ffi::SQLITE_BUSY_SNAPSHOT)),
+            StoreError::Unavailable(reason) if reason == "the database is locked by another writer"
+        ));
+        assert!(matches!(
+            direct_error(failure(ffi::SQLITE_FULL)),
+            StoreError::Unavailable(reason) if reason == "the disk is full"
+        ));
+        assert!(matches!(
+            direct_error(failure(ffi::SQLITE_CORRUPT)),
+            StoreError::Internal(reason) if reason.contains("malformed")
+        ));
+        assert!(matches!(
+            direct_error(rusqlite::Error::InvalidColumnIndex(20)),
+            StoreError::Internal(reason) if reason.contains("20")
+        ));
+    }
+}
