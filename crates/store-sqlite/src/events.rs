@@ -845,7 +845,7 @@ fn identifiers_of(row: &impl EventColumns) -> Result<Vec<(String, String)>, Stor
 fn event_record(row: &impl EventColumns) -> Result<EventRecord, StoreError> {
     Ok(EventRecord {
         sequence: row.column(Column::Sequence)?,
-        owner_id: row.owner_id()?,
+        owner_id: row.column(Column::OwnerId)?,
         event_id: row.column(Column::EventId)?,
         event_hash: row.column(Column::EventHash)?,
         event_type: row.column(Column::EventType)?,
@@ -888,9 +888,6 @@ trait EventColumns {
     fn column<T>(&self, column: Column) -> Result<T, StoreError>
     where
         T: for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + rusqlite::types::FromSql;
-
-    /// The `owner_id` column, a UUID as sqlx stores it (16 bytes).
-    fn owner_id(&self) -> Result<Uuid, StoreError>;
 }
 
 impl EventColumns for SqliteRow {
@@ -900,10 +897,6 @@ impl EventColumns for SqliteRow {
     {
         self.try_get(column as usize).map_err(store_error)
     }
-
-    fn owner_id(&self) -> Result<Uuid, StoreError> {
-        self.try_get(Column::OwnerId as usize).map_err(store_error)
-    }
 }
 
 impl EventColumns for rusqlite::Row<'_> {
@@ -912,15 +905,6 @@ impl EventColumns for rusqlite::Row<'_> {
         T: for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + rusqlite::types::FromSql,
     {
         self.get(column as usize).map_err(direct_error)
-    }
-
-    fn owner_id(&self) -> Result<Uuid, StoreError> {
-        let bytes = self
-            .get_ref(Column::OwnerId as usize)
-            .and_then(|value| value.as_blob().map_err(rusqlite::Error::from))
-            .map_err(direct_error)?;
-        Uuid::from_slice(bytes)
-            .map_err(|e| StoreError::Internal(format!("stored owner id is not a UUID: {e}")))
     }
 }
 
