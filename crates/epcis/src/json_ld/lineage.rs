@@ -3,8 +3,8 @@
 //!
 //! A trace reads back hundreds of stored events and needs only these lists of each. Reading
 //! them alone, straight into borrowed text, costs a fraction of [`super::read_stored_event`],
-//! which builds and checks the whole event. Values come out in the same normal form: the same
-//! prefixes expand identifiers and the same vocabulary rules normalise types.
+//! which builds and checks the whole event. Values come out in the same normal form, by the same
+//! rules ([`Prefixes::expanded`], [`Prefixes::term`]).
 
 use std::borrow::Cow;
 
@@ -41,10 +41,8 @@ pub fn read_stored_lineage(text: &str) -> Result<Lineage, String> {
         items
             .into_iter()
             .map(|item| TypedValue {
-                kind: item.kind.map(|kind| {
-                    vocabulary.normalise(prefixes.expand(&kind).as_deref().unwrap_or(&kind))
-                }),
-                value: expanded(&prefixes, item.value),
+                kind: item.kind.map(|kind| prefixes.term(vocabulary, &kind)),
+                value: prefixes.expanded(&item.value),
             })
             .collect()
     };
@@ -57,9 +55,9 @@ pub fn read_stored_lineage(text: &str) -> Result<Lineage, String> {
     .into_iter()
     .flatten()
     .map(|element| QuantityElement {
-        epc_class: expanded(&prefixes, element.epc_class),
+        epc_class: prefixes.expanded(&element.epc_class),
         quantity: element.quantity.as_ref().map(Number::to_string),
-        uom: element.uom.map(|uom| expanded(&prefixes, uom)),
+        uom: element.uom.map(|uom| prefixes.expanded(&uom)),
     })
     .collect();
     Ok(Lineage {
@@ -68,11 +66,6 @@ pub fn read_stored_lineage(text: &str) -> Result<Lineage, String> {
         destination_list: typed(stored.destinations, Vocabulary::SourceDestinationType),
         quantities,
     })
-}
-
-/// `text` with a prefix in scope expanded, as the reader keeps identifiers.
-fn expanded(prefixes: &Prefixes, text: Cow<'_, str>) -> String {
-    prefixes.expand(&text).unwrap_or_else(|| text.into_owned())
 }
 
 /// The fields of a stored event that make its [`Lineage`]; the others are skipped unread.

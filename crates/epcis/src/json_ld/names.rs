@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::model::QName;
-use crate::vocab::STANDARD_VALUE_PREFIXES;
+use crate::vocab::{STANDARD_VALUE_PREFIXES, Vocabulary};
 
 /// Keys that are human commentary, not event data (the event hash skips them too).
 pub(super) fn is_comment(key: &str) -> bool {
@@ -156,6 +156,17 @@ impl Prefixes {
         let iri = self.get(prefix).or_else(|| standard(prefix))?;
         let expanded = format!("{iri}{local}");
         (is_plain_uri(&expanded) && !self.expands(&expanded)).then_some(expanded)
+    }
+
+    /// `text` as the reader keeps an identifier: [`Prefixes::expand`]ed, or as written.
+    pub fn expanded(&self, text: &str) -> String {
+        self.expand(text).unwrap_or_else(|| text.to_owned())
+    }
+
+    /// A vocabulary value as the reader keeps it: in its one normal form (see
+    /// [`Vocabulary::normalise`]) after any prefix in scope.
+    pub fn term(&self, vocabulary: Vocabulary, text: &str) -> String {
+        vocabulary.normalise(self.expand(text).as_deref().unwrap_or(text))
     }
 
     fn expands(&self, text: &str) -> bool {

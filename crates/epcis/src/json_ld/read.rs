@@ -362,17 +362,14 @@ impl<'p, 'i> Reader<'p, 'i> {
     }
 
     fn expanded(&self, text: &str) -> String {
-        self.prefixes
-            .expand(text)
-            .unwrap_or_else(|| text.to_owned())
+        self.prefixes.expanded(text)
     }
 
     /// A vocabulary value in its one normal form (see [`Vocabulary::normalise`]), after any
     /// prefix the document declared.
     fn term(&mut self, vocabulary: Vocabulary, value: &Value, at: &At) -> Option<String> {
         let text = self.string(value, at)?;
-        let expanded = self.prefixes.expand(text);
-        let uri = vocabulary.normalise(expanded.as_deref().unwrap_or(text));
+        let uri = self.prefixes.term(vocabulary, text);
         if vocabulary.bare_word(&uri).is_none() && unwritable(vocabulary, &uri) {
             let message = format!(
                 "stands for {uri}, which EPCIS 2.0 JSON-LD cannot carry (its schema refuses that \
