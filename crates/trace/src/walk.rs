@@ -561,10 +561,16 @@ impl ReadEvent {
             .quantities
             .iter()
             .map(|element| {
-                let class = index_forms
-                    .entry(element.epc_class.clone())
-                    .or_insert_with_key(|class| index_form(class));
-                (class.clone(), amount_of(element))
+                // Looked up by reference: an entry would copy the class for every hit.
+                let class = match index_forms.get(&element.epc_class) {
+                    Some(class) => class.clone(),
+                    None => {
+                        let class = index_form(&element.epc_class);
+                        index_forms.insert(element.epc_class.clone(), class.clone());
+                        class
+                    }
+                };
+                (class, amount_of(element))
             })
             .collect();
         Self {
