@@ -491,7 +491,7 @@ impl PostgresStore {
     /// [`Store::events_naming_any`] in one statement: for each distinct identifier of the array,
     /// its first `limit_each` events by an index range scan (a lateral lookup), then each event
     /// read once. A lateral lookup planned without table statistics took seconds per trace; a
-    /// bulk load is followed by `Store::refresh_statistics` (ANALYZE).
+    /// bulk load is followed by `Store::refresh_statistics` (VACUUM and ANALYZE).
     pub(crate) async fn find_events_naming_any(
         &self,
         identifiers: &[String],

@@ -158,7 +158,10 @@ impl Store for PostgresStore {
     }
 
     async fn refresh_statistics(&self) -> Result<(), StoreError> {
-        sqlx::query("ANALYZE")
+        // VACUUM as well: it sets the visibility map, without which index-only scans read the
+        // table too. Autovacuum does the same on a server that runs it; VACUUM refuses to run in
+        // a transaction, which the simple query protocol of `raw_sql` does not open.
+        sqlx::raw_sql("VACUUM (ANALYZE)")
             .execute(&self.pool)
             .await
             .map_err(store_error)?;

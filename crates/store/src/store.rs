@@ -50,9 +50,10 @@ pub trait Store:
     /// Checks that the database answers a trivial query (for `/readyz`).
     async fn ping(&self) -> Result<(), StoreError>;
 
-    /// Gathers fresh table statistics for the query planner (`ANALYZE`), as wanted after a bulk
-    /// load: without them a freshly filled PostgreSQL database plans identifier lookups as scans
-    /// until autovacuum gets round to it.
+    /// Gathers fresh table statistics for the query planner (`ANALYZE`; on PostgreSQL with
+    /// `VACUUM`), as wanted after a bulk load: without them a freshly filled PostgreSQL database
+    /// plans identifier lookups as scans, and reads the table in index-only scans, until
+    /// autovacuum gets round to it.
     async fn refresh_statistics(&self) -> Result<(), StoreError>;
 
     /// Closes the connection pool, waiting for connections in use to be returned. Later calls fail
