@@ -57,11 +57,5 @@ fn check_stored_lineage(event: &Event, lengths: &PrefixLengths) {
         .unwrap_or_else(|issues| panic!("stored event refused: {issues:?}\n{stored}"));
     let lineage = read_stored_lineage(&stored)
         .unwrap_or_else(|reason| panic!("lineage refused: {reason}\n{stored}"));
-    let expected = Lineage {
-        biz_transaction_list: whole.biz_transaction_list,
-        source_list: whole.source_list,
-        destination_list: whole.destination_list,
-        quantities: whole.body.quantity_elements().cloned().collect(),
-    };
-    assert_eq!(lineage, expected, "{stored}");
+    assert_eq!(lineage, Lineage::of(&whole), "{stored}");
 }

@@ -139,12 +139,7 @@ fn the_stored_lineage_of_every_event_is_what_the_whole_event_holds() {
             let stored = stored.to_string();
             let whole =
                 read_stored_event(&stored).unwrap_or_else(|e| panic!("{name}[{index}]: {e:#?}"));
-            let expected = Lineage {
-                biz_transaction_list: whole.biz_transaction_list.clone(),
-                source_list: whole.source_list.clone(),
-                destination_list: whole.destination_list.clone(),
-                quantities: whole.body.quantity_elements().cloned().collect(),
-            };
+            let expected = Lineage::of(&whole);
             let lineage =
                 read_stored_lineage(&stored).unwrap_or_else(|e| panic!("{name}[{index}]: {e}"));
             assert_eq!(lineage, expected, "{name}[{index}]: {stored}");

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Number, Value};
 
 use super::names::Prefixes;
-use crate::model::{QuantityElement, TypedValue};
+use crate::model::{Event, QuantityElement, TypedValue};
 use crate::vocab::Vocabulary;
 
 /// What a genealogy walk shows of a stored event, as [`super::read_stored_event`] reads it.
@@ -26,6 +26,18 @@ pub struct Lineage {
     pub destination_list: Vec<TypedValue>,
     /// Every quantity element, as [`crate::model::EventBody::quantity_elements`] lists them.
     pub quantities: Vec<QuantityElement>,
+}
+
+impl Lineage {
+    /// The lineage a whole event holds: what [`read_stored_lineage`] gives for it once stored.
+    pub fn of(event: &Event) -> Self {
+        Self {
+            biz_transaction_list: event.biz_transaction_list.clone(),
+            source_list: event.source_list.clone(),
+            destination_list: event.destination_list.clone(),
+            quantities: event.body.quantity_elements().cloned().collect(),
+        }
+    }
 }
 
 /// Reads the [`Lineage`] of an event this module wrote (a repository's stored canonical

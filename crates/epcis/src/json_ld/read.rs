@@ -358,11 +358,7 @@ impl<'p, 'i> Reader<'p, 'i> {
     /// A string with a compact IRI expanded, as the event hash reads it.
     fn text(&mut self, value: &Value, at: &At) -> Option<String> {
         let text = self.string(value, at)?;
-        Some(self.expanded(text))
-    }
-
-    fn expanded(&self, text: &str) -> String {
-        self.prefixes.expanded(text)
+        Some(self.prefixes.expanded(text))
     }
 
     /// A vocabulary value in its one normal form (see [`Vocabulary::normalise`]), after any
@@ -965,7 +961,7 @@ impl<'p, 'i> Reader<'p, 'i> {
             Value::Bool(flag) => ExtensionValue::Boolean(*flag),
             Value::Number(number) => ExtensionValue::Number(number.to_string()),
             Value::String(text) if self.literal => ExtensionValue::Text(text.clone()),
-            Value::String(text) => ExtensionValue::Text(self.expanded(text.trim())),
+            Value::String(text) => ExtensionValue::Text(self.prefixes.expanded(text.trim())),
             Value::Array(items) => ExtensionValue::List(
                 items
                     .iter()
